@@ -1,0 +1,54 @@
+"""The contract every carrier and aggregator adapter fulfils.
+
+Parsing is pure: `parse_response(status, headers, body)` turns one HTTP answer into domain
+`ParcelUpdate`s plus one `TrackingError` per number that failed. A failure that concerns the
+whole request (401, 429, 5xx, an HTML error page) is a `TrackingError` with `tracking_number`
+None: it applies to every number of that request, and nothing else is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from app.domain.models import ParcelUpdate, ProblemKind
+
+__all__ = ["CarrierParser", "CredentialField", "ParseResult", "TrackingError"]
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingError:
+    kind: ProblemKind
+    message: str  # user-facing, specific, never contains a secret
+    tracking_number: str | None = None  # None: the whole request failed
+    retry_after: float | None = None  # seconds, from Retry-After or the API's own field
+    carrier_code: str | None = None  # the API's own error code, kept for diagnosis
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    parcels: tuple[ParcelUpdate, ...] = ()
+    errors: tuple[TrackingError, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialField:
+    name: str  # key in the SecretStore / settings
+    label_en: str
+    label_de: str
+    secret: bool = True  # secrets go to the keychain; others to settings in SQLite
+    optional: bool = False
+
+
+class CarrierParser(Protocol):
+    def __call__(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        requested: Sequence[str] = ...,
+        fetched_at: datetime | None = ...,
+    ) -> ParseResult: ...

@@ -1,0 +1,43 @@
+"""The `paketpilot` command: the app (desktop or --web, demo by default) and its subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+DEFAULT_PORT = 8550
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="paketpilot",
+        description="All your orders and parcels, every carrier, one calm timeline.",
+    )
+    parser.add_argument("--web", action="store_true", help="serve the app to a browser")
+    parser.add_argument("--host", default="127.0.0.1", help="web mode: address to bind")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="web mode: port")
+    parser.add_argument("--demo", action="store_true", help="start with the demo data")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    detect = commands.add_parser("detect", help="detect the carrier of tracking numbers")
+    detect.add_argument("numbers", nargs="+", metavar="NUMBER")
+    detect.add_argument("--json", action="store_true", help="print a JSON array")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "detect":
+        from app.commands.detect import run_detect
+
+        return run_detect(args.numbers, as_json=args.json)
+
+    from app.main import run
+
+    run(web=args.web, host=args.host, port=args.port, demo=args.demo)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The `paketpilot` subcommands, one module each. They sit above every layer, like app.main."""
