@@ -11,11 +11,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 from app.domain.models import ParcelUpdate, ProblemKind
 
-__all__ = ["CarrierParser", "CredentialField", "ParseResult", "TrackingError"]
+__all__ = [
+    "AuthKind",
+    "CarrierParser",
+    "CredentialField",
+    "ParseResult",
+    "RequestSpec",
+    "TrackingError",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +60,26 @@ class CarrierParser(Protocol):
         requested: Sequence[str] = ...,
         fetched_at: datetime | None = ...,
     ) -> ParseResult: ...
+
+
+class AuthKind(StrEnum):
+    """How a client authenticates; the client in `app.carriers.client` implements each."""
+
+    API_KEY_HEADER = "api_key_header"  # one header carries the key (DHL, PostNL, AfterShip...)
+    OAUTH_CLIENT_CREDENTIALS = "oauth_client_credentials"  # UPS, FedEx, USPS, GLS
+    OAUTH_PASSWORD = "oauth_password"  # noqa: S105  (Hermes; a grant name, not a secret)
+    CLIENT_ID_SECRET_HEADERS = "client_id_secret_headers"  # noqa: S105  (Royal Mail)
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSpec:
+    """One HTTP request an adapter wants sent, before auth headers are added. Pure data."""
+
+    method: str
+    path: str  # joined to the account's base URL
+    tracking_numbers: tuple[str, ...]
+    params: tuple[tuple[str, str], ...] = ()  # ordered, repeatable (Hermes repeats shipmentID)
+    headers: tuple[tuple[str, str], ...] = ()
+    json_body: object | None = None
+    form_body: tuple[tuple[str, str], ...] | None = None
