@@ -23,6 +23,14 @@ def build_parser() -> argparse.ArgumentParser:
     detect = commands.add_parser("detect", help="detect the carrier of tracking numbers")
     detect.add_argument("numbers", nargs="+", metavar="NUMBER")
     detect.add_argument("--json", action="store_true", help="print a JSON array")
+
+    sandbox = commands.add_parser("sandbox", help="run the local carrier API simulator")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8600)
+    sandbox.add_argument("--latency-ms", type=float, default=0.0)
+    sandbox.add_argument("--fault-rate", type=float, default=0.0)
+    sandbox.add_argument("--seed", type=int, default=None)
+    sandbox.add_argument("--speed", type=float, default=60.0, help="journey hours per real hour")
     return parser
 
 
@@ -32,6 +40,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.commands.detect import run_detect
 
         return run_detect(args.numbers, as_json=args.json)
+
+    if args.command == "sandbox":
+        from app.commands.sandbox import run_sandbox
+
+        return run_sandbox(
+            host=args.host,
+            port=args.port,
+            latency_ms=args.latency_ms,
+            fault_rate=args.fault_rate,
+            seed=args.seed,
+            speed=args.speed,
+        )
 
     from app.main import run
 

@@ -1,0 +1,1 @@
+"""One module per simulated API; each renders journeys in that API's wire format."""
