@@ -16,8 +16,11 @@ from app.sandbox.journeys import Journey, Scenario
 
 def all_sims() -> list[CarrierSim]:
     from app.sandbox.carriers.dhl import DhlSim
+    from app.sandbox.carriers.fedex import FedexSim
+    from app.sandbox.carriers.ups import UpsSim
+    from app.sandbox.carriers.usps import UspsSim
 
-    return [DhlSim()]
+    return [DhlSim(), UpsSim(), FedexSim(), UspsSim()]
 
 
 def build_app(ctx: SandboxContext, sims: list[CarrierSim] | None = None) -> Starlette:

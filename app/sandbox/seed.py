@@ -56,7 +56,8 @@ _SHAPES: dict[str, tuple[Callable[[random.Random], str], str]] = {
     ),
 }
 _SUFFIX = {"royalmail": "GB"}
-SIMULATED_CARRIERS: tuple[str, ...] = ("dhl",)  # grows as each API's simulation lands
+# Grows as each API's simulation lands.
+SIMULATED_CARRIERS: tuple[str, ...] = ("dhl", "ups", "fedex", "usps")
 
 ROUTES: dict[str, tuple[Place, Place]] = {
     "royalmail": (LONDON, LONDON),

@@ -1,0 +1,145 @@
+"""USPS Tracking API v3 with its OAuth endpoint (REFERENCE §4).
+
+Quirks reproduced: `eventTimestamp` local without offset beside `GMTTimestamp`, `GMTOffset` as
+a string such as "-05:00", booleans as strings, events newest first, and 429/503 that always
+carry `Retry-After` in seconds (the only API that documents it).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from app.domain.status import Status, SubStatus
+from app.sandbox import oauth
+from app.sandbox.context import SandboxContext
+from app.sandbox.gate import admit, json_response
+from app.sandbox.journeys import Journey
+from app.sandbox.view import ShownEvent, shown_events
+
+# our status -> (eventCode, eventType, statusCategory)
+CODES: dict[Status, tuple[str, str, str]] = {
+    Status.INFO_RECEIVED: ("GX", "Shipping Label Created, USPS Awaiting Item", "Pre-Shipment"),
+    Status.IN_TRANSIT: ("10", "Arrived at USPS Regional Facility", "In Transit"),
+    Status.OUT_FOR_DELIVERY: ("OF", "Out for Delivery", "Out for Delivery"),
+    Status.AVAILABLE_FOR_PICKUP: ("07", "Available for Pickup", "Available for Pickup"),
+    Status.DELIVERED: ("01", "Delivered", "Delivered"),
+    Status.FAILED_ATTEMPT: ("02", "Notice Left (No Authorized Recipient Available)", "Alert"),
+    Status.EXCEPTION: ("55", "Addressee Unknown", "Alert"),
+    Status.RETURNING: ("09", "Return to Sender", "Alert"),
+    Status.RETURNED: ("01", "Delivered to Sender", "Delivered"),
+}
+PICKUP_CODE = ("03", "USPS picked up item", "Accepted")
+
+
+class UspsSim:
+    carrier_id = "usps"
+    oauth = True
+    sends_retry_after = True
+
+    def error_response(self, status: int, message: str, headers: dict[str, str]) -> Response:
+        if status in (429, 503) and "Retry-After" not in headers:
+            headers = {**headers, "Retry-After": "2"}
+        if status == 401:
+            headers = {**headers, "WWW-Authenticate": 'Bearer realm="https://api.usps.com"'}
+        body = {
+            "apiVersion": "v3",
+            "error": {
+                "code": str(status),
+                "message": message,
+                "errors": [{"status": str(status), "code": str(status), "title": message}],
+            },
+        }
+        return json_response(body, status=status, headers=headers)
+
+    def routes(self, ctx: SandboxContext) -> list[BaseRoute]:
+        async def token(request: Request) -> Response:
+            fields = await oauth.form_fields(request)
+            if fields.get("grant_type") != "client_credentials" or not oauth.accepted(
+                fields.get("client_id"), fields.get("client_secret")
+            ):
+                body = {"error": "invalid_client", "error_description": "Client auth failed"}
+                return json_response(body, status=401)
+            body = oauth.issue(
+                ctx,
+                self.carrier_id,
+                lambda tok, life: {
+                    "access_token": tok,
+                    "token_type": "Bearer",
+                    "expires_in": life - 1,
+                    "issued_at": int(ctx.clock.now().timestamp() * 1000),
+                    "scope": "tracking",
+                },
+            )
+            return json_response(body)
+
+        async def track(request: Request) -> Response:
+            token = oauth.authorised(ctx, self.carrier_id, request)
+            if token is None:
+                return oauth.unauthorised(self.error_response)
+            admission = await admit(ctx, self, token)
+            if admission.refusal is not None:
+                return admission.refusal
+            number = request.path_params["number"].strip().upper()
+            journey = ctx.journey(self.carrier_id, number)
+            if journey is None:
+                return self.error_response(404, "The tracking number could not be found", {})
+            events = shown_events(ctx, journey, "en", admission.body_fault)
+            return json_response(_tracking(ctx, journey, events), body_fault=admission.body_fault)
+
+        return [
+            Route("/oauth2/v3/token", token, methods=["POST"]),
+            Route("/tracking/v3/tracking/{number}", track, methods=["GET"]),
+        ]
+
+
+def _event(event: ShownEvent, index: int) -> dict[str, object]:
+    code, kind, _ = (
+        PICKUP_CODE if index == 1 else CODES.get(event.step.status, CODES[Status.IN_TRANSIT])
+    )
+    local = event.local("America/New_York")
+    offset = local.strftime("%z")
+    rendered: dict[str, object] = {
+        "eventType": kind,
+        "eventTimestamp": local.replace(tzinfo=None).isoformat(timespec="seconds"),
+        "GMTTimestamp": event.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "GMTOffset": f"{offset[:3]}:{offset[3:]}",
+        "eventCode": code,
+    }
+    if event.place is not None:
+        rendered |= {
+            "eventCity": event.place.city.upper(),
+            "eventZIP": event.place.postal_code,
+            "eventCountry": event.place.country,
+        }
+    if event.step.status is Status.DELIVERED and event.step.signed_by:
+        rendered["name"] = event.step.signed_by
+    return rendered
+
+
+def _tracking(ctx: SandboxContext, journey: Journey, events: list[ShownEvent]) -> dict[str, object]:
+    rendered = [_event(e, i) for i, e in enumerate(events)][::-1]  # reverse chronological
+    last = events[-1] if events else None
+    category = CODES.get(last.step.status, CODES[Status.IN_TRANSIT])[2] if last else "Pre-Shipment"
+    body: dict[str, object] = {
+        "trackingNumber": journey.tracking_number,
+        "mailClass": "Priority Mail<SUP>&#174;</SUP>",
+        "mailType": "DM",
+        "status": last.text if last else "",
+        "statusCategory": category,
+        "statusSummary": last.text if last else "",
+        "proofOfDeliveryEnabled": "true",  # a string, as live responses send it
+        "trackingEvents": rendered,
+    }
+    eta = journey.estimate_day(ctx.clock.now())
+    if eta is not None and last and last.step.status not in (Status.DELIVERED, Status.RETURNED):
+        body["expectedDeliveryTimeStamp"] = f"{eta.isoformat()}T20:00:00"
+        body["predictedDeliveryDate"] = eta.isoformat()
+        body["predictedDeliveryWindowStartTime"] = "10:00"
+        body["predictedDeliveryWindowEndTime"] = "14:00"
+    if last and last.step.sub_status is SubStatus.DELAYED:
+        body["statusSummary"] = f"{last.text} – delayed"
+    return body
