@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from app.sandbox.context import SandboxContext
 from app.sandbox.gate import CarrierSim
@@ -16,19 +17,43 @@ from app.sandbox.journeys import Journey, Scenario
 
 def all_sims() -> list[CarrierSim]:
     from app.sandbox.carriers.dhl import DhlSim
+    from app.sandbox.carriers.dpd import DpdSim
     from app.sandbox.carriers.fedex import FedexSim
+    from app.sandbox.carriers.gls import GlsSim
+    from app.sandbox.carriers.hermes import HermesSim
+    from app.sandbox.carriers.postnl import PostnlSim
+    from app.sandbox.carriers.royalmail import RoyalMailSim
     from app.sandbox.carriers.ups import UpsSim
     from app.sandbox.carriers.usps import UspsSim
 
-    return [DhlSim(), UpsSim(), FedexSim(), UspsSim()]
+    return [
+        DhlSim(),
+        UpsSim(),
+        FedexSim(),
+        UspsSim(),
+        DpdSim(),
+        HermesSim(),
+        GlsSim(),
+        PostnlSim(),
+        RoyalMailSim(),
+    ]
 
 
 def build_app(ctx: SandboxContext, sims: list[CarrierSim] | None = None) -> Starlette:
-    routes: list[BaseRoute] = []
-    for sim in sims or all_sims():
-        routes.extend(sim.routes(ctx))
+    # Each API lives under /<carrier id> with its real paths below, so a client reaches it by
+    # swapping only scheme, host and that prefix (see `sandbox_url`).
+    routes: list[BaseRoute] = [
+        Mount(f"/{sim.carrier_id}", routes=sim.routes(ctx)) for sim in sims or all_sims()
+    ]
     routes.extend(_control_routes(ctx))
     return Starlette(routes=routes)
+
+
+def sandbox_url(root: str, carrier_id: str, real_url: str) -> str:
+    """Where the sandbox at `root` serves what `real_url` is at the carrier."""
+
+    path = urlsplit(real_url).path.rstrip("/")
+    return f"{root.rstrip('/')}/{carrier_id}{path}"
 
 
 def _journey_json(ctx: SandboxContext, journey: Journey) -> dict[str, object]:

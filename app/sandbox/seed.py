@@ -56,8 +56,7 @@ _SHAPES: dict[str, tuple[Callable[[random.Random], str], str]] = {
     ),
 }
 _SUFFIX = {"royalmail": "GB"}
-# Grows as each API's simulation lands.
-SIMULATED_CARRIERS: tuple[str, ...] = ("dhl", "ups", "fedex", "usps")
+SIMULATED_CARRIERS: tuple[str, ...] = tuple(_SHAPES)
 
 ROUTES: dict[str, tuple[Place, Place]] = {
     "royalmail": (LONDON, LONDON),

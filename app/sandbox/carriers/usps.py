@@ -61,8 +61,8 @@ class UspsSim:
             if fields.get("grant_type") != "client_credentials" or not oauth.accepted(
                 fields.get("client_id"), fields.get("client_secret")
             ):
-                body = {"error": "invalid_client", "error_description": "Client auth failed"}
-                return json_response(body, status=401)
+                refusal = {"error": "invalid_client", "error_description": "Client auth failed"}
+                return json_response(refusal, status=401)
             body = oauth.issue(
                 ctx,
                 self.carrier_id,

@@ -1,0 +1,154 @@
+"""GLS Track & Trace API v1 with its OAuth endpoint (REFERENCE §5, vendor spec).
+
+Quirks reproduced: up to 10 comma-separated unit numbers per request, per-parcel `errorCode`
+E_404_01 for unknown ones, offsets written without a colon (`+0100`), and Apigee gateway fault
+bodies for 401 (`steps.jwt.TokenExpired`) and 429 (`policies.ratelimit.QuotaViolation`).
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from app.domain.status import Status, SubStatus
+from app.sandbox import oauth
+from app.sandbox.context import SandboxContext
+from app.sandbox.gate import admit, json_response
+from app.sandbox.journeys import Journey
+from app.sandbox.view import ShownEvent, language_of, shown_events
+
+MAX_UNITS = 10
+STATUS: dict[Status, str] = {
+    Status.INFO_RECEIVED: "PREADVICE",
+    Status.IN_TRANSIT: "INTRANSIT",
+    Status.OUT_FOR_DELIVERY: "INDELIVERY",
+    Status.AVAILABLE_FOR_PICKUP: "INWAREHOUSE",
+    Status.DELIVERED: "DELIVERED",
+    Status.FAILED_ATTEMPT: "NOTDELIVERED",
+    Status.EXCEPTION: "NOTDELIVERED",
+    Status.RETURNING: "INTRANSIT",
+    Status.RETURNED: "FINAL",
+}
+EVENT_CODES: dict[Status, str] = {
+    Status.INFO_RECEIVED: "0.0",
+    Status.IN_TRANSIT: "2.106",
+    Status.OUT_FOR_DELIVERY: "11.0",
+    Status.AVAILABLE_FOR_PICKUP: "3.124",
+    Status.DELIVERED: "3.0",
+    Status.FAILED_ATTEMPT: "4.40",
+    Status.EXCEPTION: "4.99",
+    Status.RETURNING: "23.0",
+    Status.RETURNED: "3.190",
+}
+SUB_EVENT_CODES = {SubStatus.PICKED_UP: "3.121", SubStatus.ADDRESS_PROBLEM: "4.35"}
+
+
+class GlsSim:
+    carrier_id = "gls"
+    oauth = True
+    sends_retry_after = False
+
+    def error_response(self, status: int, message: str, headers: dict[str, str]) -> Response:
+        gateway = {
+            401: "steps.jwt.TokenExpired",
+            429: "policies.ratelimit.QuotaViolation",
+        }
+        if status in gateway:
+            body: dict[str, object] = {
+                "fault": {"faultstring": message, "detail": {"errorcode": gateway[status]}}
+            }
+        else:
+            body = {"type": "about:blank", "title": message, "status": status}
+        return json_response(body, status=status, headers=headers)
+
+    def routes(self, ctx: SandboxContext) -> list[BaseRoute]:
+        async def token(request: Request) -> Response:
+            fields = await oauth.form_fields(request)
+            creds = oauth.basic_credentials(request) or (
+                fields.get("client_id", ""),
+                fields.get("client_secret", ""),
+            )
+            if fields.get("grant_type") != "client_credentials" or not oauth.accepted(*creds):
+                return self.error_response(401, "Invalid client credentials", {})
+            body = oauth.issue(
+                ctx,
+                self.carrier_id,
+                lambda tok, life: {
+                    "access_token": tok,
+                    "token_type": "Bearer",
+                    "expires_in": life - 1,
+                },
+            )
+            return json_response(body)
+
+        async def track(request: Request) -> Response:
+            token = oauth.authorised(ctx, self.carrier_id, request)
+            if token is None:
+                return oauth.unauthorised(self.error_response)
+            admission = await admit(ctx, self, token)
+            if admission.refusal is not None:
+                return admission.refusal
+            units = [u.strip().upper() for u in request.path_params["units"].split(",") if u]
+            if not units or len(units) > MAX_UNITS:
+                return self.error_response(400, f"Send 1 to {MAX_UNITS} unit numbers", {})
+            language = language_of(request.headers.get("accept-language"))
+            parcels = []
+            for unit in units:
+                journey = ctx.journey(self.carrier_id, unit)
+                if journey is None:
+                    parcels.append(_unknown(unit))
+                else:
+                    events = shown_events(ctx, journey, language, admission.body_fault)
+                    parcels.append(_parcel(journey, events))
+            return json_response({"parcels": parcels}, body_fault=admission.body_fault)
+
+        return [
+            Route("/oauth2/v2/token", token, methods=["POST"]),
+            Route("/track-and-trace-v1/tracking/simple/trackids/{units}", track, methods=["GET"]),
+        ]
+
+
+def _stamp(event: ShownEvent) -> str:
+    return event.local().strftime("%Y-%m-%dT%H:%M:%S%z")  # +0100: no colon, as GLS sends it
+
+
+def _unknown(unit: str) -> dict[str, object]:
+    return {
+        "requested": unit,
+        "unitno": unit,
+        "errorCode": "E_404_01",
+        "errorMessage": "No data found for the parcel",
+    }
+
+
+def _event(event: ShownEvent) -> dict[str, object]:
+    step = event.step
+    code = SUB_EVENT_CODES.get(step.sub_status) if step.sub_status else None
+    place = event.place
+    return {
+        "code": code or EVENT_CODES.get(step.status, "2.106"),
+        "city": place.city if place else "",
+        "postalCode": place.postal_code if place else "",
+        "country": place.country if place else "",
+        "description": event.text,
+        "eventDateTime": _stamp(event),
+    }
+
+
+def _parcel(journey: Journey, events: list[ShownEvent]) -> dict[str, object]:
+    last = events[-1] if events else None
+    status = STATUS.get(last.step.status, "INTRANSIT") if last else "PLANNEDPICKUP"
+    if (
+        last
+        and last.step.status is Status.DELIVERED
+        and last.step.sub_status is SubStatus.PICKED_UP
+    ):
+        status = "DELIVEREDPS"
+    return {
+        "requested": journey.tracking_number,
+        "unitno": journey.tracking_number,
+        "status": status,
+        "statusDateTime": _stamp(last) if last else "",
+        "events": [_event(e) for e in reversed(events)],
+    }
