@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -10,9 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from app.sandbox.context import SandboxContext
+from app.sandbox.carriers.aftership import AftershipSim
+from app.sandbox.carriers.seventeen_track import SeventeenTrackSim
+from app.sandbox.context import SandboxContext, WebhookTarget
 from app.sandbox.gate import CarrierSim
 from app.sandbox.journeys import Journey, Scenario
+from app.sandbox.webhooks import WebhookPusher
 
 
 def all_sims() -> list[CarrierSim]:
@@ -36,17 +42,30 @@ def all_sims() -> list[CarrierSim]:
         GlsSim(),
         PostnlSim(),
         RoyalMailSim(),
+        AftershipSim(),
+        SeventeenTrackSim(),
     ]
 
 
-def build_app(ctx: SandboxContext, sims: list[CarrierSim] | None = None) -> Starlette:
+def build_app(ctx: SandboxContext, *, webhook_interval: float = 1.0) -> Starlette:
+    sims = all_sims()
     # Each API lives under /<carrier id> with its real paths below, so a client reaches it by
     # swapping only scheme, host and that prefix (see `sandbox_url`).
-    routes: list[BaseRoute] = [
-        Mount(f"/{sim.carrier_id}", routes=sim.routes(ctx)) for sim in sims or all_sims()
-    ]
-    routes.extend(_control_routes(ctx))
-    return Starlette(routes=routes)
+    routes: list[BaseRoute] = [Mount(f"/{sim.carrier_id}", routes=sim.routes(ctx)) for sim in sims]
+    aftership = next(s for s in sims if isinstance(s, AftershipSim))
+    seventeen = next(s for s in sims if isinstance(s, SeventeenTrackSim))
+    pusher = WebhookPusher(ctx, aftership, seventeen)
+    routes.extend(_control_routes(ctx, pusher))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(pusher.run(webhook_interval))
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
 def sandbox_url(root: str, carrier_id: str, real_url: str) -> str:
@@ -69,7 +88,7 @@ def _journey_json(ctx: SandboxContext, journey: Journey) -> dict[str, object]:
     }
 
 
-def _control_routes(ctx: SandboxContext) -> list[BaseRoute]:
+def _control_routes(ctx: SandboxContext, pusher: WebhookPusher) -> list[BaseRoute]:
     async def list_journeys(request: Request) -> Response:
         return JSONResponse([_journey_json(ctx, j) for j in ctx.journeys()])
 
@@ -105,7 +124,20 @@ def _control_routes(ctx: SandboxContext) -> list[BaseRoute]:
             }
         )
 
+    async def add_webhook(request: Request) -> Response:
+        data = await request.json()
+        aggregator = str(data.get("aggregator", ""))
+        if aggregator not in ("aftership", "17track") or not data.get("url"):
+            return JSONResponse({"error": "aggregator and url are required"}, status_code=400)
+        ctx.webhooks.append(WebhookTarget(aggregator, str(data["url"]), str(data["secret"])))
+        return JSONResponse({"registered": len(ctx.webhooks)}, status_code=201)
+
+    async def flush_webhooks(request: Request) -> Response:
+        return JSONResponse({"pushed": await pusher.push_once()})
+
     return [
+        Route("/_sandbox/webhooks", add_webhook, methods=["POST"]),
+        Route("/_sandbox/webhooks/flush", flush_webhooks, methods=["POST"]),
         Route("/_sandbox/journeys", list_journeys, methods=["GET"]),
         Route("/_sandbox/journeys", create_journey, methods=["POST"]),
         Route("/_sandbox/clock", move_clock, methods=["POST"]),

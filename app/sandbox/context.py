@@ -63,6 +63,12 @@ class SandboxContext:
         with self._lock:
             return self._journeys.get((carrier, number.upper()))
 
+    def journey_any(self, number: str) -> Journey | None:
+        """The journey of `number` at whichever carrier has it (what an aggregator sees)."""
+        wanted = number.strip().upper()
+        with self._lock:
+            return next((j for j in self._journeys.values() if j.tracking_number == wanted), None)
+
     def journeys(self) -> list[Journey]:
         with self._lock:
             return list(self._journeys.values())
