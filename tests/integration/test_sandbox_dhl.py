@@ -30,7 +30,7 @@ def sandbox() -> Iterator[SandboxServer]:
 
 def _get(server: SandboxServer, number: str, **headers: str) -> httpx.Response:
     return httpx.get(
-        f"{server.url}/track/shipments",
+        f"{server.url}/dhl/track/shipments",
         params={"trackingNumber": number, "language": "de"},
         headers=headers,
         timeout=5,
