@@ -1,0 +1,97 @@
+"""Expected delivery and event times in words, as UX.md asks: the answer first.
+
+"Heute, 10–12 Uhr" / "Today, 10–12", "Morgen" / "Tomorrow", "Fr., 14. Nov." / "Fri 14 Nov".
+Pure: the caller passes now and the user's time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from app.domain.models import DeliveryEstimate
+
+__all__ = ["day_in_words", "estimate_in_words", "relative_age"]
+
+_WEEKDAYS = {
+    "de": ("Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So."),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+_MONTHS = {
+    "de": (
+        "Jan.",
+        "Feb.",
+        "März",
+        "Apr.",
+        "Mai",
+        "Juni",
+        "Juli",
+        "Aug.",
+        "Sept.",
+        "Okt.",
+        "Nov.",
+        "Dez.",
+    ),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
+def _lang(language: str) -> str:
+    return "de" if language.lower().startswith("de") else "en"
+
+
+def day_in_words(day: date, today: date, language: str) -> str:
+    lang = _lang(language)
+    delta = (day - today).days
+    names = {
+        -1: ("Gestern", "Yesterday"),
+        0: ("Heute", "Today"),
+        1: ("Morgen", "Tomorrow"),
+    }
+    if delta in names:
+        return names[delta][0 if lang == "de" else 1]
+    weekday = _WEEKDAYS[lang][day.weekday()]
+    month = _MONTHS[lang][day.month - 1]
+    if lang == "de":
+        return f"{weekday}, {day.day}. {month}"
+    return f"{weekday} {day.day} {month}"
+
+
+def _hour(moment: datetime) -> str:
+    return f"{moment.hour}" if moment.minute == 0 else f"{moment.hour}:{moment.minute:02d}"
+
+
+def estimate_in_words(
+    estimate: DeliveryEstimate, *, now: datetime, zone: str, language: str
+) -> str:
+    """ "Heute, 10–12 Uhr", "Morgen", "Mo., 1. Dez. – Mi., 3. Dez." and their English twins."""
+    lang = _lang(language)
+    tz = ZoneInfo(zone)
+    today = now.astimezone(tz).date()
+    text = day_in_words(estimate.day, today, lang)
+    if estimate.latest_day and estimate.latest_day != estimate.day:
+        return f"{text} – {day_in_words(estimate.latest_day, today, lang)}"
+    if estimate.window_start and estimate.window_end:
+        start = estimate.window_start.astimezone(tz)
+        end = estimate.window_end.astimezone(tz)
+        span = f"{_hour(start)}–{_hour(end)}"
+        return f"{text}, {span} Uhr" if lang == "de" else f"{text}, {span}"
+    return text
+
+
+def relative_age(moment: datetime, *, now: datetime, language: str) -> str:
+    """ "vor 3 Min." / "3 min ago", "vor 5 Std." / "5 h ago", "vor 2 Tagen" / "2 days ago"."""
+    lang = _lang(language)
+    seconds = max(0.0, (now - moment).total_seconds())
+    if seconds < 60:
+        return "gerade eben" if lang == "de" else "just now"
+    if seconds < 3600:
+        n = int(seconds // 60)
+        return f"vor {n} Min." if lang == "de" else f"{n} min ago"
+    if seconds < 86400:
+        n = int(seconds // 3600)
+        return f"vor {n} Std." if lang == "de" else f"{n} h ago"
+    n = int(seconds // timedelta(days=1).total_seconds())
+    if lang == "de":
+        return "vor 1 Tag" if n == 1 else f"vor {n} Tagen"
+    return "1 day ago" if n == 1 else f"{n} days ago"

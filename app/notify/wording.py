@@ -1,0 +1,110 @@
+"""Notification texts in the user's language (UX.md), and bursts collapsed into one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from app.domain.labels import status_label
+from app.domain.models import DeliveryEstimate
+from app.domain.status import Status, SubStatus
+from app.domain.when import estimate_in_words
+from app.notify.notice import Announcement, Notice, NoticeKind
+
+BURST_SIZE = 3  # this many changes in one go read as one "3 parcels updated"
+
+_REASONS: dict[SubStatus, tuple[str, str]] = {
+    SubStatus.DELAYED: ("Verzögerung", "Delayed"),
+    SubStatus.CUSTOMS: ("Beim Zoll", "Held in customs"),
+    SubStatus.ADDRESS_PROBLEM: ("Adressproblem", "Address problem"),
+    SubStatus.DAMAGED: ("Beschädigt", "Damaged"),
+    SubStatus.LOST: ("Verloren gegangen", "Lost"),
+    SubStatus.REFUSED: ("Annahme verweigert", "Refused"),
+    SubStatus.RECIPIENT_ABSENT: ("Empfänger nicht angetroffen", "Recipient not at home"),
+    SubStatus.PAYMENT_DUE: ("Zahlung offen", "Payment due"),
+}
+
+
+def _de(language: str) -> bool:
+    return language.lower().startswith("de")
+
+
+def _when(estimate: DeliveryEstimate | None, now: datetime, zone: str, language: str) -> str:
+    if estimate is None:
+        return ""
+    text = estimate_in_words(estimate, now=now, zone=zone, language=language)
+    # Mid-sentence, "Heute"/"Morgen"/"Today" read lower case.
+    first = text.split(",")[0].split(" ")[0]
+    if first in ("Heute", "Morgen", "Gestern", "Today", "Tomorrow", "Yesterday"):
+        text = text[0].lower() + text[1:]
+    return text
+
+
+def _body(item: Announcement, now: datetime, zone: str, language: str) -> str:
+    de = _de(language)
+    when = _when(item.estimate, now, zone, language)
+    label = status_label(item.status, language)
+    kind = item.kind
+    if kind is NoticeKind.SHIPPED:
+        if not when:
+            return "Versandt" if de else "Shipped"
+        return f"Versandt – voraussichtlich {when}" if de else f"Shipped – expected {when}"
+    if kind is NoticeKind.OUT_FOR_DELIVERY:
+        return f"{label} – {when or ('heute' if de else 'today')}"
+    if kind is NoticeKind.DELIVERED:
+        return f"{label} – {item.detail}" if item.detail else label
+    if kind is NoticeKind.READY_FOR_PICKUP:
+        return f"{label} – {item.detail}" if item.detail else label
+    if kind is NoticeKind.ETA_MOVED:
+        before = _when(item.previous_estimate, now, zone, language)
+        if de:
+            return f"Neuer Liefertermin: {when}" + (f" (bisher {before})" if before else "")
+        return f"New delivery date: {when}" + (f" (was {before})" if before else "")
+    if kind is NoticeKind.STALLED:
+        days = item.stalled_days or 0
+        return f"Seit {days} Tagen kein neuer Scan" if de else f"No new scan for {days} days"
+    reason = _REASONS.get(item.sub_status) if item.sub_status else None
+    text = f"{label} – {reason[0 if de else 1]}" if reason and reason[1] != label else label
+    if item.status is Status.FAILED_ATTEMPT and when:
+        text += f" – neuer Versuch {when}" if de else f" – next attempt {when}"
+    return text
+
+
+def compose(
+    items: Sequence[Announcement], *, now: datetime, zone: str, language: str
+) -> list[Notice]:
+    """One notice per parcel (its latest change), or one summary when a burst arrives at once.
+
+    Every change key is carried by the notice that covers it, so the outbox can mark each
+    change as announced even when it was folded into another notice.
+    """
+    by_parcel: dict[str, list[Announcement]] = {}
+    for item in items:
+        by_parcel.setdefault(item.parcel_id, []).append(item)
+    if len(by_parcel) >= BURST_SIZE:
+        names = [group[-1].parcel_name for group in by_parcel.values()]
+        more = "…" if len(names) > BURST_SIZE else ""
+        de = _de(language)
+        title = f"{len(names)} Sendungen aktualisiert" if de else f"{len(names)} parcels updated"
+        return [
+            Notice(
+                title=title,
+                body=", ".join(names[:BURST_SIZE]) + more,
+                route="/",
+                change_keys=tuple(i.change_key for i in items),
+                urgent=any(i.kind is NoticeKind.PROBLEM for i in items),
+            )
+        ]
+    notices = []
+    for parcel_id, group in by_parcel.items():
+        latest = group[-1]
+        notices.append(
+            Notice(
+                title=latest.parcel_name,
+                body=_body(latest, now, zone, language),
+                route=f"/parcels/{parcel_id}",
+                change_keys=tuple(i.change_key for i in group),
+                urgent=any(i.kind is NoticeKind.PROBLEM for i in group),
+            )
+        )
+    return notices
