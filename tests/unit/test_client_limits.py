@@ -1,0 +1,178 @@
+"""Network policy: https except loopback, body cap, timeouts, transport errors never raise."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from app.carriers.auth import Credentials
+from app.carriers.client import TrackingClient
+from app.carriers.limits import (
+    DEFAULT_TIMEOUT,
+    check_base_url,
+    join_url,
+    make_http_client,
+)
+from app.domain.models import ProblemKind
+from tests.unit.test_client_fakes import Recorder, fake_adapter
+
+KEY = Credentials({"api_key": "k-3f9a1c77e2"})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api-eu.dhl.com",
+        "http://127.0.0.1:8765",
+        "http://localhost:1/x",
+        "http://[::1]:9000",
+        "http://127.5.0.1",
+    ],
+)
+def test_allowed_base_urls(url: str) -> None:
+    assert check_base_url(url + "/") == url
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://api-eu.dhl.com", "loopback"),
+        ("http://10.0.0.1:8000", "loopback"),
+        ("http://localhost.evil.example", "loopback"),
+        ("ftp://127.0.0.1", "https"),
+        ("https://user:pw@api.example", "user name"),
+        ("not a url", "host"),
+    ],
+)
+def test_refused_base_urls(url: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        check_base_url(url)
+
+
+def test_client_refuses_plain_http_to_a_remote_host() -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        TrackingClient(fake_adapter(), KEY, base_url="http://sandbox.example:8000")
+
+
+def test_request_paths_cannot_leave_the_base_origin() -> None:
+    assert join_url("https://a.example/api", "/v1/x") == "https://a.example/api/v1/x"
+    for trick in ("//evil.example/x", "@evil.example/x", "https://evil.example/x", "\\evil/x"):
+        assert httpx.URL(join_url("https://a.example", trick)).host == "a.example"
+
+
+async def test_loopback_base_url_override_is_used() -> None:
+    recorder = Recorder()
+    client = TrackingClient(
+        fake_adapter(), KEY, base_url="http://127.0.0.1:8765/", transport=recorder.transport
+    )
+    async with client:
+        await client.track(["A"])
+    assert str(recorder.requests[0].url).startswith("http://127.0.0.1:8765/track?")
+
+
+def test_http_client_defaults() -> None:
+    http = make_http_client()
+    assert http.timeout == DEFAULT_TIMEOUT
+    assert DEFAULT_TIMEOUT.connect == 5.0
+    assert DEFAULT_TIMEOUT.read == 15.0
+    assert http.follow_redirects is False
+    asyncio.run(http.aclose())
+
+
+async def test_endless_body_is_cut_at_the_cap_and_not_read_further() -> None:
+    sent = 0
+
+    async def endless() -> AsyncIterator[bytes]:
+        nonlocal sent
+        while True:
+            sent += 1
+            yield b"x" * 65536
+
+    recorder = Recorder(lambda r: httpx.Response(200, content=endless()))
+    client = TrackingClient(
+        fake_adapter(), KEY, transport=recorder.transport, max_body_bytes=1024 * 1024
+    )
+    async with client:
+        result = await client.track(["A"])
+    assert result.errors[0].kind is ProblemKind.BAD_RESPONSE
+    assert "larger than 1024 KiB" in result.errors[0].message
+    assert sent == 17  # 16 chunks fill 1 MiB exactly; the 17th goes over and stops the read
+
+
+async def test_declared_oversize_body_is_refused_before_reading() -> None:
+    recorder = Recorder(
+        lambda r: httpx.Response(200, headers={"Content-Length": str(3 * 1024 * 1024)})
+    )
+    async with TrackingClient(fake_adapter(), KEY, transport=recorder.transport) as client:
+        result = await client.track(["A"])
+    assert result.errors[0].kind is ProblemKind.BAD_RESPONSE
+
+
+def _raise(exc: Exception) -> Recorder:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise exc
+
+    return Recorder(handler)
+
+
+def _tls_failure() -> httpx.ConnectError:
+    try:
+        try:
+            raise ssl.SSLCertVerificationError(1, "certificate verify failed")
+        except ssl.SSLError as inner:
+            raise httpx.ConnectError("handshake failed") from inner
+    except httpx.ConnectError as outer:
+        return outer
+
+
+@pytest.mark.parametrize(
+    ("exc", "text"),
+    [
+        (httpx.ConnectError("connection refused"), "could not connect"),
+        (httpx.ReadTimeout("read timed out"), "did not answer in time"),
+        (httpx.ConnectTimeout("connect timed out"), "did not answer in time"),
+        (httpx.RemoteProtocolError("peer closed"), "connection to"),
+        (_tls_failure(), "could not be verified"),
+    ],
+)
+async def test_transport_errors_become_unavailable_per_number(exc: Exception, text: str) -> None:
+    recorder = _raise(exc)
+    async with TrackingClient(fake_adapter(batch_limit=5), KEY, transport=recorder.transport) as c:
+        result = await c.track(["A", "B"])
+    assert [(e.tracking_number, e.kind) for e in result.errors] == [
+        ("A", ProblemKind.UNAVAILABLE),
+        ("B", ProblemKind.UNAVAILABLE),
+    ]
+    assert text in result.errors[0].message
+
+
+async def test_overall_deadline_ends_a_trickling_request() -> None:
+    async def trickle() -> AsyncIterator[bytes]:
+        while True:
+            await asyncio.sleep(0.02)
+            yield b" "
+
+    recorder = Recorder(lambda r: httpx.Response(200, content=trickle()))
+    client = TrackingClient(fake_adapter(), KEY, transport=recorder.transport, deadline_s=0.2)
+    async with client:
+        result = await asyncio.wait_for(client.track(["A"]), timeout=5)
+    assert result.errors[0].kind is ProblemKind.UNAVAILABLE
+    assert "in time" in result.errors[0].message
+
+
+async def test_cancellation_is_not_swallowed() -> None:
+    async def hang() -> AsyncIterator[bytes]:
+        await asyncio.sleep(60)
+        yield b""
+
+    recorder = Recorder(lambda r: httpx.Response(200, content=hang()))
+    async with TrackingClient(fake_adapter(), KEY, transport=recorder.transport) as client:
+        task = asyncio.create_task(client.track(["A"]))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
