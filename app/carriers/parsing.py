@@ -57,6 +57,8 @@ def load_json(headers: Mapping[str, str], body: bytes) -> Any:
         raise BadResponse(f"the carrier's answer is cut off or malformed ({exc.msg})") from exc
     except RecursionError as exc:
         raise BadResponse("the carrier's answer is nested too deeply") from exc
+    except ValueError as exc:  # e.g. an integer longer than Python's 4300-digit limit
+        raise BadResponse("the carrier's answer holds a value out of range") from exc
 
 
 def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:

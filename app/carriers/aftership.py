@@ -1,0 +1,573 @@
+"""AfterShip Tracking API (2024-04): one key, hundreds of couriers behind one envelope.
+
+AfterShip only tracks numbers it was told about, so reading is a two-step flow:
+
+1. Register: `build_register_requests` sends one `POST /trackings` per number (the API creates
+   one tracking per call). 201 means created and meta.code 4003 means it already exists; both
+   are fine (`parse_register_response` reports only real rejections) and both answers name the
+   courier slug AfterShip chose: `registered_slugs` reads it, the client keeps it per parcel.
+2. Read: `build_requests` sends `GET /trackings/{slug}/{number}` (the legacy path) when the slug
+   is known. Without one it falls back to the create call: its 201 carries the tracking and its
+   4003 carries the slug for the next read. A 4004 means "not registered": register, read again.
+
+Checkpoints come oldest first. `checkpoint_time` is the courier's local time, usually without an
+offset: the zone is derived from the checkpoint's country when that country has a single zone,
+otherwise it is read as UTC; the original text is always kept in `local_time_text`.
+
+The small public helpers below the constants (`text`, `clip`, `now_utc`, `clean_numbers`,
+`complete`, `read_time`, `span_estimate`, `carrier_for_slug`) are shared with the
+17TRACK adapter and the webhook parsers so the two aggregators map data the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec, TrackingError
+from app.carriers.parsing import BadResponse, as_int, as_list, header, http_error, load_json, to_utc
+from app.domain.models import (
+    DeliveryEstimate,
+    Location,
+    ParcelUpdate,
+    ProblemKind,
+    ProofOfDelivery,
+    Source,
+    TrackingEvent,
+)
+from app.domain.status import Status, SubStatus
+
+__all__ = [
+    "API_KEY_HEADER",
+    "AUTH",
+    "BATCH_LIMIT",
+    "CARRIER_ID",
+    "CREDENTIAL_FIELDS",
+    "DEFAULT_BASE_URL",
+    "DISPLAY_NAME",
+    "RATE_LIMIT",
+    "TRACKING_PAGE_URL",
+    "build_register_requests",
+    "build_requests",
+    "carrier_for_slug",
+    "clean_numbers",
+    "clip",
+    "complete",
+    "map_status",
+    "now_utc",
+    "parse_register_response",
+    "parse_response",
+    "parse_tracking",
+    "read_time",
+    "registered_slugs",
+    "span_estimate",
+    "text",
+]
+
+CARRIER_ID = "aftership"
+DISPLAY_NAME = "AfterShip"
+DEFAULT_BASE_URL = "https://api.aftership.com/tracking/2024-04"
+TRACKING_PAGE_URL = "https://www.aftership.com/track?t={number}"
+BATCH_LIMIT = 1  # one tracking per create or read call
+AUTH = AuthKind.API_KEY_HEADER
+API_KEY_HEADER = "as-api-key"
+# (requests per second, requests per day or None): the reported default, unconfirmed.
+RATE_LIMIT: tuple[float, int | None] = (10.0, None)
+CREDENTIAL_FIELDS = (
+    CredentialField("api_key", "AfterShip API key", "AfterShip-API-Schlüssel"),
+    CredentialField(
+        "webhook_secret", "Webhook secret", "Webhook-Geheimnis", secret=True, optional=True
+    ),
+)
+
+# Aggregator slugs and provider names (normalised to slug form) that are one of our carriers.
+_OUR_CARRIERS: dict[str, str] = {
+    **dict.fromkeys(
+        ("dhl", "dhl-germany", "dhl-paket", "dhl-express", "deutsch-post", "deutsche-post"), "dhl"
+    ),
+    **dict.fromkeys(("dpd", "dpd-de", "dpd-germany"), "dpd"),
+    **dict.fromkeys(("hermes", "hermes-de", "hermes-germany"), "hermes"),
+    **dict.fromkeys(("postnl", "postnl-international", "postnl-international-mail"), "postnl"),
+    **dict.fromkeys(("royal-mail", "royalmail"), "royalmail"),
+    **dict.fromkeys(("amazon", "amazon-logistics", "amazon-shipping"), "amazon"),
+    **{name: name for name in ("ups", "fedex", "usps", "gls")},
+}
+# Our carrier ids as a slug hint when registering; "" = let AfterShip detect (DHL and Amazon
+# each span several AfterShip couriers, a wrong guess would be rejected with 4012).
+_SLUG_HINTS = {
+    "dhl": "",
+    "amazon": "",
+    "dpd": "dpd-de",
+    "hermes": "hermes-de",
+    "royalmail": "royal-mail",
+}
+
+# ISO 3166 alpha-3 -> alpha-2 and the zone when the country has exactly one ("-": several).
+_COUNTRY_TABLE = """
+DEU DE Europe/Berlin; AUT AT Europe/Vienna; CHE CH Europe/Zurich; NLD NL Europe/Amsterdam
+BEL BE Europe/Brussels; LUX LU Europe/Luxembourg; FRA FR Europe/Paris; ITA IT Europe/Rome
+POL PL Europe/Warsaw; CZE CZ Europe/Prague; SVK SK Europe/Bratislava; HUN HU Europe/Budapest
+SVN SI Europe/Ljubljana; HRV HR Europe/Zagreb; ROU RO Europe/Bucharest; BGR BG Europe/Sofia
+GRC GR Europe/Athens; DNK DK Europe/Copenhagen; SWE SE Europe/Stockholm; NOR NO Europe/Oslo
+FIN FI Europe/Helsinki; EST EE Europe/Tallinn; LVA LV Europe/Riga; LTU LT Europe/Vilnius
+GBR GB Europe/London; IRL IE Europe/Dublin; ISL IS Atlantic/Reykjavik; TUR TR Europe/Istanbul
+ISR IL Asia/Jerusalem; ARE AE Asia/Dubai; SAU SA Asia/Riyadh; IND IN Asia/Kolkata
+CHN CN Asia/Shanghai; HKG HK Asia/Hong_Kong; TWN TW Asia/Taipei; JPN JP Asia/Tokyo
+KOR KR Asia/Seoul; SGP SG Asia/Singapore; THA TH Asia/Bangkok; VNM VN Asia/Ho_Chi_Minh
+PHL PH Asia/Manila; ZAF ZA Africa/Johannesburg; EGY EG Africa/Cairo; UKR UA Europe/Kyiv
+USA US -; CAN CA -; MEX MX -; BRA BR -; RUS RU -; AUS AU -; ESP ES -; PRT PT -; IDN ID -
+NZL NZ -; CHL CL -; KAZ KZ -
+"""
+_COUNTRIES: dict[str, tuple[str, str | None]] = {
+    iso3: (iso2, None if zone == "-" else zone)
+    for iso3, iso2, zone in (
+        item.split() for item in _COUNTRY_TABLE.replace("\n", ";").split(";") if item.strip()
+    )
+}
+
+_TAGS: dict[str, Status] = {
+    "pending": Status.PENDING,
+    "inforeceived": Status.INFO_RECEIVED,
+    "intransit": Status.IN_TRANSIT,
+    "outfordelivery": Status.OUT_FOR_DELIVERY,
+    "attemptfail": Status.FAILED_ATTEMPT,
+    "delivered": Status.DELIVERED,
+    "availableforpickup": Status.AVAILABLE_FOR_PICKUP,
+    "exception": Status.EXCEPTION,
+    "expired": Status.EXPIRED,
+}
+_EXCEPTION = Status.EXCEPTION
+# Subtags that say more than their tag; any other Exception_NNN is an exception of OTHER kind.
+_SUBTAGS: dict[str, tuple[Status, SubStatus | None]] = {
+    "intransit_006": (Status.IN_TRANSIT, SubStatus.CUSTOMS),  # customs clearance started
+    "attemptfail_002": (Status.FAILED_ATTEMPT, SubStatus.RECIPIENT_ABSENT),
+    "attemptfail_003": (Status.FAILED_ATTEMPT, SubStatus.RECIPIENT_ABSENT),  # business closed
+    "delivered_002": (Status.DELIVERED, SubStatus.PICKED_UP),  # picked up by the customer
+    "delivered_003": (Status.DELIVERED, SubStatus.SIGNED),
+    "availableforpickup_001": (Status.AVAILABLE_FOR_PICKUP, SubStatus.PICKUP_POINT),
+    "exception_001": (_EXCEPTION, None),  # generic delivery exception
+    "exception_002": (_EXCEPTION, SubStatus.ADDRESS_PROBLEM),  # customer moved
+    "exception_003": (_EXCEPTION, SubStatus.REFUSED),
+    "exception_004": (_EXCEPTION, SubStatus.CUSTOMS),  # customs delay
+    "exception_005": (_EXCEPTION, SubStatus.DELAYED),  # external factors
+    "exception_006": (_EXCEPTION, SubStatus.PAYMENT_DUE),  # held for payment
+    "exception_007": (_EXCEPTION, SubStatus.ADDRESS_PROBLEM),  # incorrect address
+    "exception_010": (Status.RETURNING, None),
+    "exception_011": (Status.RETURNED, None),
+    "exception_012": (_EXCEPTION, SubStatus.DAMAGED),
+    "exception_013": (_EXCEPTION, SubStatus.LOST),
+}
+
+# meta.code -> (kind, message) for errors about the one number of the request.
+_NUMBER_ERRORS: dict[int, tuple[ProblemKind, str]] = {
+    4001: (ProblemKind.BAD_RESPONSE, "AfterShip could not read our request"),
+    4004: (ProblemKind.NOT_FOUND, "AfterShip is not tracking this number yet"),
+    4005: (ProblemKind.INVALID_NUMBER, "AfterShip says this tracking number is invalid"),
+    4010: (ProblemKind.INVALID_NUMBER, "AfterShip does not know the courier chosen for it"),
+    4012: (ProblemKind.INVALID_NUMBER, "AfterShip cannot track it with the chosen courier"),
+    404: (ProblemKind.NOT_FOUND, "AfterShip has no such tracking"),
+}
+_OK_CODES = frozenset({200, 201})
+_WHOLE_DAY = timedelta(hours=23)
+_EXISTS = 4003
+
+
+# ---------------------------------------------------------------- shared small helpers -----
+def text(value: Any) -> str | None:
+    """A non-empty, stripped string from a JSON scalar (numbers arrive as ints too)."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def clip(value: Any, limit: int = 200) -> str | None:
+    """An API's own message, single-line and short enough to show."""
+    found = text(value)
+    if found is None:
+        return None
+    flat = " ".join(found.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def now_utc(fetched_at: datetime | None) -> datetime:
+    if fetched_at is None:
+        return datetime.now(UTC)
+    if fetched_at.tzinfo is None or fetched_at.utcoffset() is None:
+        return fetched_at.replace(tzinfo=UTC)
+    return fetched_at.astimezone(UTC)
+
+
+def carrier_for_slug(slug: str | None) -> str | None:
+    """Our carrier id for an aggregator's slug or provider name, else the slug lower-cased."""
+    if not slug:
+        return None
+    key = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-")
+    return _OUR_CARRIERS.get(key, key) or None
+
+
+def _number_key(number: str) -> str:
+    return "".join(number.split()).upper()
+
+
+def clean_numbers(numbers: Sequence[str]) -> list[str]:
+    """Stripped, non-empty, each number once, in the caller's order."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for raw in numbers:
+        number = raw.strip() if isinstance(raw, str) else ""
+        if number and _number_key(number) not in seen:
+            seen.add(_number_key(number))
+            out.append(number)
+    return out
+
+
+def complete(result: ParseResult, requested: Sequence[str], who: str) -> ParseResult:
+    """Add an error for every requested number the answer did not mention at all."""
+    if any(error.tracking_number is None for error in result.errors):
+        return result  # a whole-request error already covers every number
+    covered = {_number_key(p.tracking_number) for p in result.parcels}
+    covered |= {_number_key(e.tracking_number) for e in result.errors if e.tracking_number}
+    missing = tuple(
+        TrackingError(ProblemKind.BAD_RESPONSE, f"{who}'s answer does not mention this number", n)
+        for n in clean_numbers(requested)
+        if _number_key(n) not in covered
+    )
+    return dataclasses.replace(result, errors=result.errors + missing) if missing else result
+
+
+def read_time(raw: Any) -> datetime | None:
+    """ISO 8601 text as written (aware or naive); None when unusable."""
+    value = text(raw) if isinstance(raw, str) else None
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _to_utc(moment: datetime | None, zone: str | None) -> datetime | None:
+    if moment is None:
+        return None
+    try:
+        return to_utc(moment, zone or "UTC")
+    except (OverflowError, ValueError, KeyError):  # KeyError: ZoneInfoNotFoundError
+        return None
+
+
+def _has_clock(raw: Any) -> bool:
+    return isinstance(raw, str) and len(raw.strip()) > 10
+
+
+def span_estimate(first: Any, last: Any, zone: str | None = None) -> DeliveryEstimate | None:
+    """An aggregator ETA from one or two ISO texts: the days as the carrier wrote them, and a
+    UTC window when both ends carry a time on the same day and a zone is known."""
+    start, end = read_time(first), read_time(last)
+    start, end = start or end, end or start
+    if start is None or end is None:
+        return None
+    if end.date() < start.date():
+        start, end = end, start
+    window: tuple[datetime | None, datetime | None] = (None, None)
+    same_day = start.date() == end.date()
+    aware = start.tzinfo is not None and end.tzinfo is not None
+    if same_day and _has_clock(first) and _has_clock(last) and (aware or zone is not None):
+        lo, hi = _to_utc(start, zone), _to_utc(end, zone)
+        # A window is hours; "00:00 to 23:59" only restates the day.
+        if lo is not None and hi is not None and timedelta(0) < hi - lo < _WHOLE_DAY:
+            window = (lo, hi)
+    day: date = start.date()
+    return DeliveryEstimate(
+        day=day,
+        latest_day=None if same_day else end.date(),
+        window_start=window[0],
+        window_end=window[1],
+        source=Source.AGGREGATOR,
+    )
+
+
+# ---------------------------------------------------------------- requests -----------------
+def _language(language: str) -> str | None:
+    code = language.replace("_", "-").split("-")[0].strip().lower()
+    return code if code.isalpha() and len(code) == 2 else None
+
+
+def _create(number: str, language: str, slug: str | None) -> RequestSpec:
+    tracking: dict[str, str] = {"tracking_number": number}
+    if slug:
+        tracking["slug"] = slug
+    if lang := _language(language):
+        tracking["language"] = lang
+    return RequestSpec("POST", "/trackings", (number,), json_body={"tracking": tracking})
+
+
+def build_register_requests(
+    numbers: Sequence[str], *, language: str, slugs: Mapping[str, str] | None = None
+) -> list[RequestSpec]:
+    """One create call per number. `slugs` may hold AfterShip slugs or our carrier ids."""
+    specs = []
+    for number in clean_numbers(numbers):
+        hint = (slugs or {}).get(number, "").strip().lower()
+        specs.append(_create(number, language, _SLUG_HINTS.get(hint, hint) or None))
+    return specs
+
+
+def build_requests(
+    numbers: Sequence[str], *, language: str, slugs: Mapping[str, str] | None = None
+) -> list[RequestSpec]:
+    """Read each tracking; `slugs` holds AfterShip slugs as `registered_slugs` returned them."""
+    specs = []
+    for number in clean_numbers(numbers):
+        slug = (slugs or {}).get(number, "").strip().lower()
+        if slug:
+            path = f"/trackings/{quote(slug, safe='')}/{quote(number, safe='')}"
+            specs.append(RequestSpec("GET", path, (number,)))
+        else:
+            specs.append(_create(number, language, None))
+    return specs
+
+
+# ---------------------------------------------------------------- tracking object ----------
+def map_status(tag: Any, subtag: Any) -> tuple[Status, SubStatus | None]:
+    """AfterShip tag and subtag to our status and sub-status; unknown values are UNKNOWN."""
+    sub_key = (text(subtag) or "").lower()
+    if sub_key in _SUBTAGS:
+        return _SUBTAGS[sub_key]
+    prefix = sub_key.partition("_")[0]
+    status = _TAGS.get((text(tag) or "").lower()) or _TAGS.get(prefix, Status.UNKNOWN)
+    if status is Status.EXCEPTION and prefix == "exception":
+        return status, SubStatus.OTHER  # e.g. Exception_016..021: a reason we do not model
+    return status, None
+
+
+def _country(iso3: Any) -> tuple[str | None, str | None]:
+    """(country code for Location, zone) from an alpha-3 code."""
+    code = (text(iso3) or "").upper()
+    if not code:
+        return None, None
+    iso2, zone = _COUNTRIES.get(code, (code, None))
+    return iso2, zone
+
+
+def _checkpoint(raw: Any, fetched_at: datetime) -> TrackingEvent | None:
+    point = _obj(raw)
+    country, zone = _country(point.get("country_iso3"))
+    original = text(point.get("checkpoint_time"))
+    occurred = _to_utc(read_time(original), zone) or _to_utc(
+        read_time(point.get("created_at")), None
+    )
+    if occurred is None:
+        return None  # no usable time at all: an event cannot be placed on the timeline
+    status, sub_status = map_status(point.get("tag"), point.get("subtag"))
+    description = (
+        text(point.get("message")) or text(point.get("subtag_message")) or text(point.get("tag"))
+    )
+    location = Location(
+        city=text(point.get("city")) or text(point.get("location")),
+        postal_code=text(point.get("zip")),
+        country=country,
+    )
+    try:
+        return TrackingEvent(
+            occurred_at=occurred,
+            status=status,
+            description=description or "",
+            sub_status=sub_status,
+            carrier_code=text(point.get("subtag")) or text(point.get("tag")),
+            local_time_text=original,
+            location=location,
+            source=Source.AGGREGATOR,
+            source_name=CARRIER_ID,
+            observed_at=fetched_at,
+        )
+    except (ValueError, OverflowError):
+        return None
+
+
+def _estimate(tracking: dict[str, Any], zone: str | None) -> DeliveryEstimate | None:
+    latest = _obj(tracking.get("latest_estimated_delivery"))
+    own = _obj(tracking.get("aftership_estimated_delivery_date"))
+    spans = (
+        (latest.get("datetime_min") or latest.get("datetime"), latest.get("datetime_max")),
+        (tracking.get("expected_delivery"), None),
+        (
+            own.get("estimated_delivery_date_min") or own.get("estimated_delivery_date"),
+            own.get("estimated_delivery_date_max"),
+        ),
+    )
+    for first, last in spans:
+        if (found := span_estimate(first, last or first, zone)) is not None:
+            return found
+    return None
+
+
+def parse_tracking(
+    raw: Any, fetched_at: datetime, *, fallback_number: str | None = None
+) -> ParcelUpdate | None:
+    """One AfterShip tracking object (polling answer or webhook `msg`) to a ParcelUpdate."""
+    tracking = _obj(raw)
+    number = text(tracking.get("tracking_number")) or fallback_number
+    if not number:
+        return None
+    _, dest_zone = _country(tracking.get("destination_country_iso3"))
+    events = tuple(
+        event
+        for point in as_list(tracking.get("checkpoints"))
+        if (event := _checkpoint(point, fetched_at)) is not None
+    )
+    tag, subtag = text(tracking.get("tag")), text(tracking.get("subtag"))
+    status, sub_status = map_status(tag, subtag) if tag or subtag else (None, None)
+    signed_by = text(tracking.get("signed_by"))
+    delivered_at = _to_utc(read_time(tracking.get("shipment_delivery_date")), dest_zone)
+    proof = None
+    if signed_by or (status is Status.DELIVERED and delivered_at is not None):
+        proof = ProofOfDelivery(delivered_at=delivered_at, signed_by=signed_by)
+    return ParcelUpdate(
+        tracking_number=number,
+        carrier=carrier_for_slug(text(tracking.get("slug"))) or CARRIER_ID,
+        fetched_at=fetched_at,
+        source=Source.AGGREGATOR,
+        source_name=CARRIER_ID,
+        events=events,
+        estimate=_estimate(tracking, dest_zone),
+        proof_of_delivery=proof,
+        status_hint=status,
+        sub_status_hint=sub_status,
+        carrier_status_code=subtag or tag,
+    )
+
+
+# ---------------------------------------------------------------- responses ----------------
+def _rate_reset(error: TrackingError, headers: Mapping[str, str], now: datetime) -> TrackingError:
+    """AfterShip rarely sends Retry-After; its X-RateLimit-Reset (epoch seconds) says as much."""
+    if error.kind is not ProblemKind.RATE_LIMITED or error.retry_after is not None:
+        return error
+    reset = as_int(header(headers, "x-ratelimit-reset"))
+    if reset is None or not 1_000_000_000 <= reset < 100_000_000_000:
+        return error  # not an epoch time in seconds
+    return dataclasses.replace(error, retry_after=max(0.0, reset - now.timestamp()))
+
+
+def _error(
+    status: int,
+    headers: Mapping[str, str],
+    meta: dict[str, Any],
+    number: str | None,
+    now: datetime,
+) -> TrackingError:
+    code = as_int(meta.get("code"))
+    said = clip(meta.get("message"))
+    suffix = f" (AfterShip: {said})" if said else ""
+    carrier_code = str(code) if code is not None else None
+    if code in _NUMBER_ERRORS:
+        kind, message = _NUMBER_ERRORS[code]
+        return TrackingError(kind, message + suffix, number, None, carrier_code)
+    for candidate in (code, status):
+        if candidate is not None and 400 <= candidate < 600:
+            whole = http_error(candidate, headers, detail=said and f"AfterShip: {said}")
+            if whole is not None:
+                whole = dataclasses.replace(whole, carrier_code=carrier_code)
+                return _rate_reset(whole, headers, now)
+    if status == 404:
+        kind, message = _NUMBER_ERRORS[404]
+        return TrackingError(kind, message + suffix, number, None, carrier_code)
+    what = f"code {code}" if code is not None else f"HTTP {status}"
+    return TrackingError(
+        ProblemKind.BAD_RESPONSE, f"AfterShip answered {what}{suffix}", number, None, carrier_code
+    )
+
+
+def _load(
+    status: int, headers: Mapping[str, str], body: bytes, now: datetime
+) -> tuple[dict[str, Any], dict[str, Any]] | TrackingError:
+    """(meta, tracking) of the envelope, or the whole-request error an unusable body means."""
+    try:
+        doc = load_json(headers, body)
+    except BadResponse as exc:
+        whole = http_error(status, headers) if status >= 400 else None
+        if whole is not None:
+            return _rate_reset(whole, headers, now)
+        return TrackingError(ProblemKind.BAD_RESPONSE, f"AfterShip: {exc}")
+    root = _obj(doc)
+    return _obj(root.get("meta")), _obj(_obj(root.get("data")).get("tracking"))
+
+
+def _only(requested: Sequence[str]) -> str | None:
+    numbers = clean_numbers(requested)
+    return numbers[0] if len(numbers) == 1 else None
+
+
+def parse_response(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    requested: Sequence[str] = (),
+    fetched_at: datetime | None = None,
+) -> ParseResult:
+    """A read (GET) or create (POST) answer to one ParcelUpdate, or errors."""
+    now = now_utc(fetched_at)
+    loaded = _load(status, headers, body, now)
+    if isinstance(loaded, TrackingError):
+        return ParseResult(errors=(loaded,))
+    meta, tracking = loaded
+    code = as_int(meta.get("code"))
+    number = text(tracking.get("tracking_number")) or _only(requested)
+    readable = code in _OK_CODES or code == _EXISTS or (code is None and 200 <= status < 300)
+    if not readable:
+        result = ParseResult(errors=(_error(status, headers, meta, number, now),))
+        return complete(result, requested, DISPLAY_NAME)
+    update = parse_tracking(tracking, now, fallback_number=_only(requested)) if tracking else None
+    if update is not None:
+        return complete(ParseResult(parcels=(update,)), requested, DISPLAY_NAME)
+    if code == _EXISTS:  # without its slug the next read cannot be built
+        missing = "AfterShip already tracks this number but did not name its courier"
+    else:
+        missing = "AfterShip's answer contains no tracking"
+    carrier_code = None if code is None else str(code)
+    error = TrackingError(ProblemKind.BAD_RESPONSE, missing, number, None, carrier_code)
+    return complete(ParseResult(errors=(error,)), requested, DISPLAY_NAME)
+
+
+def parse_register_response(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    requested: Sequence[str] = (),
+    fetched_at: datetime | None = None,
+) -> ParseResult:
+    """A create answer: no parcels; an error only when AfterShip rejected the number."""
+    now = now_utc(fetched_at)
+    loaded = _load(status, headers, body, now)
+    if isinstance(loaded, TrackingError):
+        return ParseResult(errors=(loaded,))
+    meta, tracking = loaded
+    code = as_int(meta.get("code"))
+    if code in _OK_CODES or code == _EXISTS or (code is None and status in _OK_CODES):
+        return ParseResult()
+    number = text(tracking.get("tracking_number")) or _only(requested)
+    return ParseResult(errors=(_error(status, headers, meta, number, now),))
+
+
+def registered_slugs(status: int, headers: Mapping[str, str], body: bytes) -> dict[str, str]:
+    """number -> AfterShip slug from a create answer (201 or 4003); empty when there is none."""
+    loaded = _load(status, headers, body, datetime.now(UTC))
+    if isinstance(loaded, TrackingError):
+        return {}
+    meta, tracking = loaded
+    code = as_int(meta.get("code"))
+    if code not in _OK_CODES and code != _EXISTS:
+        return {}
+    number, slug = text(tracking.get("tracking_number")), text(tracking.get("slug"))
+    return {number: slug.lower()} if number and slug else {}
