@@ -134,6 +134,8 @@ class TrackingClient:
         self._secrets.add(*credentials.secret_values())
         self._tokens = TokenCache(clock, secrets_registry)
         self._blocked_until = 0.0
+        self._registered: dict[str, str] = {}  # aggregators: number -> courier code ("" unknown)
+        self._hints: dict[str, str] = {}
 
     @classmethod
     async def from_store(
@@ -173,8 +175,15 @@ class TrackingClient:
 
     # ------------------------------------------------------------------ tracking ----------
 
-    async def track(self, numbers: Sequence[str]) -> ParseResult:
-        """Fetch `numbers`; one merged result, one outcome per distinct number."""
+    async def track(
+        self, numbers: Sequence[str], *, hints: Mapping[str, str] | None = None
+    ) -> ParseResult:
+        """Fetch `numbers`; one merged result, one outcome per distinct number.
+
+        `hints` maps a number to the carrier we believe has it; aggregators use it when the
+        number is registered with them.
+        """
+        self._hints = {n.strip(): h for n, h in (hints or {}).items()}
         wanted = list(dict.fromkeys(n.strip() for n in numbers if n and n.strip()))
         parcels: list[ParcelUpdate] = []
         errors: list[TrackingError] = []
@@ -200,7 +209,10 @@ class TrackingClient:
         if missing:
             message = f"{self.adapter.display_name}: credentials missing ({', '.join(missing)})"
             return self._all_failed(chunk, TrackingError(ProblemKind.AUTH_FAILED, message))
-        specs, errors = self._build(chunk)
+        registration_errors = await self._register(chunk)
+        refused = {_key(e.tracking_number) for e in registration_errors if e.tracking_number}
+        specs, errors = self._build([n for n in chunk if _key(n) not in refused])
+        errors.extend(registration_errors)
         parcels: list[ParcelUpdate] = []
         covered: set[str] = set()
         for spec in specs:
@@ -216,10 +228,57 @@ class TrackingClient:
                 covered.add(_key(spec.tracking_numbers[0]))  # answered, maybe under a piece id
         return self._complete(chunk, parcels, errors, covered)
 
+    async def _register(self, chunk: list[str]) -> list[TrackingError]:
+        """Tell an aggregator about numbers it has not seen from us; errors for refused ones."""
+        build, parse = self.adapter.build_register_requests, self.adapter.parse_register_response
+        todo = [n for n in chunk if _key(n) not in self._registered]
+        if build is None or parse is None or not todo:
+            return []
+        hints = {n: self._hints[n] for n in todo if self._hints.get(n)}
+        errors: list[TrackingError] = []
+        for spec in build(todo, language=self.language, slugs=hints):
+            numbers = list(spec.tracking_numbers)
+            try:
+                async with asyncio.timeout(self._deadline):
+                    status, headers, body = await self._exchange(spec)
+            except RequestFailed as failed:
+                errors.extend(_for_each(numbers, self._note_gate(failed.error)))
+                continue
+            except (httpx.HTTPError, TimeoutError) as exc:
+                error = transport_error(exc, self.adapter.display_name)
+                errors.extend(_for_each(numbers, self._note_gate(error)))
+                continue
+            result = parse(status, headers, body, requested=tuple(numbers))
+            whole = [e for e in result.errors if e.tracking_number is None]
+            if whole:
+                errors.extend(_for_each(numbers, self._note_gate(whole[0])))
+                continue
+            errors.extend(result.errors)
+            refused = {_key(e.tracking_number) for e in result.errors if e.tracking_number}
+            slugs = (
+                self.adapter.registered_slugs(status, headers, body)
+                if (self.adapter.registered_slugs)
+                else {}
+            )
+            for number in numbers:
+                if _key(number) not in refused:
+                    self._registered[_key(number)] = slugs.get(number, "")
+        return errors
+
+    def _requests_for(self, chunk: list[str]) -> list[RequestSpec]:
+        if self.adapter.build_register_requests is None:
+            return self.adapter.build_requests(chunk, language=self.language)
+        slugs = {n: self._registered[_key(n)] for n in chunk if self._registered.get(_key(n))}
+        hinted: Any = self.adapter.build_requests  # aggregators take the courier codes too
+        specs: list[RequestSpec] = hinted(chunk, language=self.language, slugs=slugs)
+        return specs
+
     def _build(self, chunk: list[str]) -> tuple[list[RequestSpec], list[TrackingError]]:
         """The adapter's requests; if it rejects the batch, find the numbers it rejects."""
+        if not chunk:
+            return [], []
         try:
-            return self.adapter.build_requests(chunk, language=self.language), []
+            return self._requests_for(chunk), []
         except Exception as exc:
             log.info("%s refused a batch: %s", self.adapter.id, type(exc).__name__)
             if len(chunk) == 1:
@@ -228,7 +287,7 @@ class TrackingClient:
         errors: list[TrackingError] = []
         for number in chunk:
             try:
-                specs.extend(self.adapter.build_requests([number], language=self.language))
+                specs.extend(self._requests_for([number]))
             except Exception:
                 errors.append(self._invalid(number))
         return specs, errors

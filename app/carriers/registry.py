@@ -57,6 +57,18 @@ class RequestBuilder(Protocol):
     def __call__(self, numbers: Sequence[str], *, language: str) -> list[RequestSpec]: ...
 
 
+class HintedRequestBuilder(Protocol):
+    """Aggregators: `slugs` maps a number to a carrier hint (their courier code or ours)."""
+
+    def __call__(
+        self, numbers: Sequence[str], *, language: str, slugs: Mapping[str, str] | None = None
+    ) -> list[RequestSpec]: ...
+
+
+class SlugReader(Protocol):
+    def __call__(self, status: int, headers: Mapping[str, str], body: bytes) -> dict[str, str]: ...
+
+
 # (token, lifetime in s); may return a TrackingError (or raise BadResponse) for a failure.
 TokenParser = TokenParse
 
@@ -79,6 +91,10 @@ class CarrierAdapter:
     token_url: str | None = None  # absolute; its path is kept when the base URL is overridden
     api_key_header: str | None = None  # overrides auth.API_KEY_HEADERS
     token_basic_auth: bool = False  # UPS: client id/secret as Basic auth on the token request
+    # Aggregators must be told about a number before they track it (AfterShip, 17TRACK).
+    build_register_requests: HintedRequestBuilder | None = None
+    parse_register_response: CarrierParser | None = None
+    registered_slugs: SlugReader | None = None  # the courier code the aggregator chose
 
     def tracking_page_url(self, number: str) -> str:
         return self.tracking_page_template.format(number=quote(number.strip(), safe=""))
@@ -131,6 +147,9 @@ def adapter_from_module(module: ModuleType) -> CarrierAdapter:
         token_url=token_url,
         api_key_header=getattr(module, "API_KEY_HEADER", None),
         token_basic_auth=bool(getattr(module, "TOKEN_BASIC_AUTH", carrier_id in _BASIC_TOKEN_AUTH)),
+        build_register_requests=getattr(module, "build_register_requests", None),
+        parse_register_response=getattr(module, "parse_register_response", None),
+        registered_slugs=getattr(module, "registered_slugs", None),
     )
 
 

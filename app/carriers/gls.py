@@ -1,0 +1,321 @@
+"""GLS Group Track & Trace API v1 `GET /tracking/simple/trackids/{unitnos}`, up to 10 numbers.
+
+Quirks handled: OAuth client credentials, comma-separated unit numbers, `+0200` offsets with no
+colon, per-parcel `errorCode` (E_404_01 …) inside a 200, Apigee fault bodies for 401/429
+(`steps.jwt.TokenExpired`, `policies.ratelimit.QuotaViolation`), ProblemDetail for 400/404,
+and one reference that finds several parcels.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from app.carriers.auth import default_parse_token_response
+from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec, TrackingError
+from app.carriers.parsing import BadResponse, as_list, http_error, load_json, to_utc
+from app.domain.models import Location, ParcelUpdate, ProblemKind, ProofOfDelivery, TrackingEvent
+from app.domain.status import Status, SubStatus
+
+__all__ = [
+    "AUTH",
+    "BATCH_LIMIT",
+    "CARRIER_ID",
+    "CREDENTIAL_FIELDS",
+    "DEFAULT_BASE_URL",
+    "DISPLAY_NAME",
+    "RATE_LIMIT",
+    "TOKEN_URL",
+    "TRACKING_PAGE_URL",
+    "build_requests",
+    "build_token_request",
+    "parse_response",
+    "parse_token_response",
+]
+
+log = logging.getLogger(__name__)
+
+CARRIER_ID = "gls"
+DISPLAY_NAME = "GLS"
+DEFAULT_BASE_URL = "https://api.gls-group.net/track-and-trace-v1"
+# karrio's v2 path; the spec's securityScheme still names /oauth2/v1/token.
+TOKEN_URL = "https://api.gls-group.net/oauth2/v2/token"  # noqa: S105
+TRACKING_PAGE_URL = "https://gls-group.com/DE/de/paketverfolgung?match={number}"
+BATCH_LIMIT = 10
+AUTH = AuthKind.OAUTH_CLIENT_CREDENTIALS
+CREDENTIAL_FIELDS = (
+    CredentialField("client_id", "Client ID", "Client-ID", secret=False),
+    CredentialField("client_secret", "Client secret", "Client-Secret"),
+)
+# (requests per second, requests per day or None): 500 a day is GLS's default quota.
+RATE_LIMIT: tuple[float, int | None] = (1.0, 500)
+
+_ZONE = "Europe/Berlin"  # only for a timestamp that arrives without its offset
+_E = ProblemKind
+_PARCEL_ERRORS = {
+    "E_400_01": _E.INVALID_NUMBER,
+    "E_400_02": _E.BAD_RESPONSE,  # more than 10 numbers: a client bug
+    "E_400_03": _E.INVALID_NUMBER,
+    "E_404_01": _E.NOT_FOUND,
+    "E_404_02": _E.NOT_FOUND,
+    "E_500_01": _E.UNAVAILABLE,
+}
+S, Sub = Status, SubStatus
+_PARCEL_STATUS: dict[str, tuple[Status | None, SubStatus | None]] = {
+    "PLANNEDPICKUP": (S.INFO_RECEIVED, Sub.NOT_HANDED_OVER),
+    "INPICKUP": (S.INFO_RECEIVED, Sub.NOT_HANDED_OVER),
+    "NOTPICKEDUP": (S.EXCEPTION, Sub.NOT_HANDED_OVER),
+    "PREADVICE": (S.INFO_RECEIVED, Sub.NOT_HANDED_OVER),
+    "INTRANSIT": (S.IN_TRANSIT, None),
+    "INDELIVERY": (S.OUT_FOR_DELIVERY, None),
+    # GLS counts the hand-over to a ParcelShop as its delivery; the recipient still collects.
+    "DELIVEREDPS": (S.AVAILABLE_FOR_PICKUP, Sub.PICKUP_POINT),
+    "DELIVERED": (S.DELIVERED, None),
+    "INWAREHOUSE": (S.IN_TRANSIT, Sub.HELD),
+    "NOTDELIVERED": (S.FAILED_ATTEMPT, None),
+    "CANCELED": (S.EXCEPTION, Sub.CANCELLED),
+    "FINAL": (None, None),  # history closed: says nothing about where the parcel is
+}
+# Event codes are "GROUP.DETAIL"; exact codes first, then the group [groups partly unconf].
+_EVENT_CODES: dict[str, tuple[Status, SubStatus | None]] = {
+    "INTIAL.PREADVICE": (S.INFO_RECEIVED, Sub.NOT_HANDED_OVER),
+    "INTIAL.E48_DATA": (S.INFO_RECEIVED, Sub.NOT_HANDED_OVER),
+    "INTIAL.NORMAL": (S.IN_TRANSIT, Sub.PICKED_UP),
+    "DELIVD.PARCELSHOP": (S.AVAILABLE_FOR_PICKUP, Sub.PICKUP_POINT),
+    "DELIVD.NEIGHBOR": (S.DELIVERED, Sub.NEIGHBOUR),
+    "DELIVD.DEPOSIT": (S.DELIVERED, Sub.SAFE_PLACE),
+}
+_EVENT_GROUPS: dict[str, tuple[Status, SubStatus | None]] = {
+    "INTIAL": (S.IN_TRANSIT, None),
+    "INBOUND": (S.IN_TRANSIT, None),
+    "OUTBOUND": (S.IN_TRANSIT, None),
+    "INTRANSIT": (S.IN_TRANSIT, None),
+    "INWAREHOUSE": (S.IN_TRANSIT, Sub.HELD),
+    "INDELIVERY": (S.OUT_FOR_DELIVERY, None),
+    "DELIVD": (S.DELIVERED, None),
+    "NOTDEL": (S.FAILED_ATTEMPT, None),
+    "RETURN": (S.RETURNING, None),
+    "DAMAGE": (S.EXCEPTION, Sub.DAMAGED),
+    "CANCEL": (S.EXCEPTION, Sub.CANCELLED),
+    "CHANGD": (S.IN_TRANSIT, None),  # a delivery change the recipient asked for
+}
+
+
+def build_requests(numbers: Sequence[str], *, language: str) -> list[RequestSpec]:
+    accept = "DE" if (language or "")[:2].lower() == "de" else "EN"
+    chunks = (numbers[i : i + BATCH_LIMIT] for i in range(0, len(numbers), BATCH_LIMIT))
+    return [
+        RequestSpec(
+            method="GET",
+            path="/tracking/simple/trackids/" + ",".join(quote(n.strip(), safe="") for n in chunk),
+            tracking_numbers=tuple(chunk),
+            params=(("showEvents", "true"), ("showLinks", "false")),
+            headers=(("Accept", "application/json"), ("Accept-Language", accept)),
+        )
+        for chunk in chunks
+    ]
+
+
+def build_token_request(client_id: str, client_secret: str) -> RequestSpec:
+    """The client-credentials grant; `path` is the absolute TOKEN_URL."""
+    form = (
+        ("grant_type", "client_credentials"),
+        ("client_id", client_id),
+        ("client_secret", client_secret),
+    )
+    return RequestSpec(
+        "POST", TOKEN_URL, (), headers=(("Accept", "application/json"),), form_body=form
+    )
+
+
+def parse_token_response(status: int, headers: Mapping[str, str], body: bytes) -> tuple[str, float]:
+    """(access token, lifetime in seconds). Raises BadResponse for any unusable answer; the
+    client turns HTTP 400/401/403 into AUTH_FAILED and 429/5xx into their kinds first."""
+    return default_parse_token_response(status, headers, body)
+
+
+def parse_response(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    requested: Sequence[str] = (),
+    fetched_at: datetime | None = None,
+) -> ParseResult:
+    fetched = fetched_at or datetime.now(UTC)
+    if fetched.tzinfo is None:
+        fetched = fetched.replace(tzinfo=UTC)
+    wanted = tuple(dict.fromkeys(requested))
+    try:
+        return _parse(status, headers, body, wanted, fetched)
+    except BadResponse as exc:
+        return ParseResult(errors=(TrackingError(ProblemKind.BAD_RESPONSE, str(exc)),))
+    except Exception:  # a parser bug must not take a sync down; the fuzz tests hunt for this
+        log.exception("GLS parser failed on HTTP %s", status)
+        error = TrackingError(
+            ProblemKind.BAD_RESPONSE, "the GLS answer could not be read", None, None, "parser_error"
+        )
+        return ParseResult(errors=(error,))
+
+
+def _parse(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    wanted: tuple[str, ...],
+    fetched: datetime,
+) -> ParseResult:
+    if status != 200:
+        return _status_errors(status, headers, body)
+    data = _obj(load_json(headers, body))
+    if "parcels" not in data:
+        return _whole(ProblemKind.BAD_RESPONSE, "the GLS answer has no parcel list")
+    parcels: list[ParcelUpdate] = []
+    errors: list[TrackingError] = []
+    for raw in as_list(data.get("parcels")):
+        parcel = _obj(raw)
+        unitno = _text(parcel.get("unitno"))
+        asked = _text(parcel.get("requested")) or unitno
+        number = _match(wanted, asked) or _match(wanted, unitno) or asked
+        if number is None:
+            continue
+        code = _text(parcel.get("errorCode"))
+        if code is not None:
+            kind = _PARCEL_ERRORS.get(code.upper(), ProblemKind.NOT_FOUND)
+            message = _text(parcel.get("errorMessage")) or "GLS could not find it"
+            errors.append(TrackingError(kind, message, number, None, code))
+            continue
+        parcels.append(_update(number, unitno, parcel, fetched))
+    seen = {_key(p.tracking_number) for p in parcels} | {
+        _key(e.tracking_number or "") for e in errors
+    }
+    missing = [n for n in wanted if _key(n) not in seen]
+    errors += [
+        TrackingError(ProblemKind.NOT_FOUND, "the GLS answer did not include this number", n)
+        for n in missing
+    ]
+    return ParseResult(parcels=tuple(parcels), errors=tuple(errors))
+
+
+def _status_errors(status: int, headers: Mapping[str, str], body: bytes) -> ParseResult:
+    """Apigee faults (401, 429) and ProblemDetails (400, 404) concern the whole request."""
+    try:
+        data = _obj(load_json(headers, body))
+    except BadResponse:
+        data = {}
+    fault = _obj(data.get("fault"))
+    code = _text(_obj(fault.get("detail")).get("errorcode"))
+    detail = _text(fault.get("faultstring")) or _text(data.get("detail"))
+    if code == "policies.ratelimit.QuotaViolation":
+        status = 429  # Apigee has been seen to send quota faults with other statuses
+    failure = http_error(status, headers, detail=detail, code=code)
+    if failure is not None:
+        return ParseResult(errors=(failure,))
+    suffix = f": {detail}" if detail else ""
+    return _whole(ProblemKind.BAD_RESPONSE, f"GLS refused the request (HTTP {status}){suffix}")
+
+
+def _update(
+    number: str, unitno: str | None, parcel: dict[str, Any], fetched: datetime
+) -> ParcelUpdate:
+    raw_events = [_event(_obj(raw)) for raw in as_list(parcel.get("events"))]
+    events = sorted((e for e in raw_events if e is not None), key=lambda e: e.occurred_at)
+    code = _text(parcel.get("status"))
+    hint, sub_hint = _PARCEL_STATUS.get((code or "").upper(), (Status.UNKNOWN, None))
+    if code and hint is Status.UNKNOWN:
+        log.info("GLS parcel status %r is not in the table", code)
+    return ParcelUpdate(
+        tracking_number=number,
+        carrier=CARRIER_ID,
+        fetched_at=fetched,
+        source_name=CARRIER_ID,
+        events=tuple(events),
+        proof_of_delivery=_proof(code, _instant(_text(parcel.get("statusDateTime"))), events),
+        pieces=(unitno,) if unitno and unitno != number else (),
+        status_hint=hint,
+        sub_status_hint=sub_hint,
+        carrier_status_code=code,
+    )
+
+
+def _proof(
+    code: str | None, when: datetime | None, events: list[TrackingEvent]
+) -> ProofOfDelivery | None:
+    status = (code or "").upper()
+    if status not in ("DELIVERED", "DELIVEREDPS"):
+        return None
+    handed = [e for e in events if e.status in (Status.DELIVERED, Status.AVAILABLE_FOR_PICKUP)]
+    at = handed[-1].occurred_at if handed else when
+    if status == "DELIVEREDPS":
+        return ProofOfDelivery(delivered_at=at, place="ParcelShop")
+    sub = handed[-1].sub_status if handed else None
+    place = {SubStatus.NEIGHBOUR: "neighbour", SubStatus.SAFE_PLACE: "safe place"}.get(
+        sub or SubStatus.OTHER
+    )
+    return ProofOfDelivery(delivered_at=at, place=place)
+
+
+def _event(raw: dict[str, Any]) -> TrackingEvent | None:
+    local_text = _text(raw.get("eventDateTime"))
+    when = _instant(local_text)
+    if when is None:
+        return None
+    code = _text(raw.get("code"))
+    key = (code or "").upper()
+    found = _EVENT_CODES.get(key) or _EVENT_GROUPS.get(key.split(".", 1)[0])
+    status, sub = found or (Status.UNKNOWN, None)
+    if found is None:
+        log.info("GLS event code %r is not in the table", code)
+    country = (_text(raw.get("country")) or "").upper()
+    return TrackingEvent(
+        occurred_at=when,
+        status=status,
+        description=_text(raw.get("description")) or "",
+        sub_status=sub,
+        carrier_code=code,
+        local_time_text=local_text,
+        location=Location(
+            city=_text(raw.get("city")),
+            postal_code=_text(raw.get("postalCode")),
+            country=country if len(country) == 2 and country.isalpha() else None,
+        ),
+        source_name=CARRIER_ID,
+    )
+
+
+def _instant(text: str | None) -> datetime | None:
+    """ISO 8601; Python 3.11 reads GLS's "+0200" offsets without a colon."""
+    if text is None:
+        return None
+    try:
+        return to_utc(datetime.fromisoformat(text), _ZONE)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _match(wanted: tuple[str, ...], returned: str | None) -> str | None:
+    key = _key(returned or "")
+    return next((n for n in wanted if key and _key(n) == key), None)
+
+
+def _key(number: str) -> str:
+    return "".join(number.split()).upper()
+
+
+def _whole(kind: ProblemKind, message: str, code: str | None = None) -> ParseResult:
+    return ParseResult(errors=(TrackingError(kind, message, None, None, code),))
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None

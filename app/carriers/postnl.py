@@ -1,0 +1,336 @@
+"""PostNL Shippingstatus webservice v2 `GET /shipment/v2/status/barcode/{barcode}?detail=true`.
+
+Quirks handled: `apikey` header, `TimeStamp` as "dd-MM-yyyy HH:mm:ss" in Dutch local time,
+`Shipment` as an object or an array (multi-collo), CurrentStatus vs CompleteStatus envelopes,
+`Warnings`/`Errors` lists for unknown or invalid barcodes, Apigee fault bodies for 401/429.
+PostNL speaks NL and EN only, so German users get EN.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec, TrackingError
+from app.carriers.codes_postnl import EVENT_CODES, PHASES, STATUS_CODES
+from app.carriers.parsing import BadResponse, as_list, http_error, load_json, to_utc
+from app.domain.models import (
+    DeliveryEstimate,
+    ParcelUpdate,
+    ProblemKind,
+    ProofOfDelivery,
+    TrackingEvent,
+)
+from app.domain.status import Status, SubStatus
+
+__all__ = [
+    "API_KEY_HEADER",
+    "AUTH",
+    "BATCH_LIMIT",
+    "CARRIER_ID",
+    "CREDENTIAL_FIELDS",
+    "DEFAULT_BASE_URL",
+    "DISPLAY_NAME",
+    "RATE_LIMIT",
+    "TRACKING_PAGE_URL",
+    "build_requests",
+    "parse_response",
+]
+
+log = logging.getLogger(__name__)
+
+CARRIER_ID = "postnl"
+DISPLAY_NAME = "PostNL"
+DEFAULT_BASE_URL = "https://api.postnl.nl"
+TRACKING_PAGE_URL = "https://postnl.nl/tracktrace/?B={number}"
+BATCH_LIMIT = 1
+AUTH = AuthKind.API_KEY_HEADER
+API_KEY_HEADER = "apikey"
+CREDENTIAL_FIELDS = (CredentialField("api_key", "API key", "API-Schlüssel"),)
+# (requests per second, requests per day or None): not published for this API; stay modest.
+RATE_LIMIT: tuple[float, int | None] = (1.0, 10000)
+
+_ZONE = "Europe/Amsterdam"
+_TZ = ZoneInfo(_ZONE)
+_FORMATS = ("%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y")
+_INVALID_WORDS = ("invalid", "ongeldig", "not valid")
+
+
+def build_requests(numbers: Sequence[str], *, language: str) -> list[RequestSpec]:
+    return [
+        RequestSpec(
+            method="GET",
+            path=f"/shipment/v2/status/barcode/{quote(number.strip(), safe='')}",
+            tracking_numbers=(number,),
+            params=(("detail", "true"), ("language", "EN")),  # NL or EN only
+            headers=(("Accept", "application/json"),),
+        )
+        for number in numbers
+    ]
+
+
+def parse_response(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    requested: Sequence[str] = (),
+    fetched_at: datetime | None = None,
+) -> ParseResult:
+    fetched = fetched_at or datetime.now(UTC)
+    if fetched.tzinfo is None:
+        fetched = fetched.replace(tzinfo=UTC)
+    wanted = tuple(dict.fromkeys(requested))
+    try:
+        return _parse(status, headers, body, wanted, fetched)
+    except BadResponse as exc:
+        return ParseResult(errors=(TrackingError(ProblemKind.BAD_RESPONSE, str(exc)),))
+    except Exception:  # a parser bug must not take a sync down; the fuzz tests hunt for this
+        log.exception("PostNL parser failed on HTTP %s", status)
+        error = TrackingError(
+            ProblemKind.BAD_RESPONSE,
+            "the PostNL answer could not be read",
+            None,
+            None,
+            "parser_error",
+        )
+        return ParseResult(errors=(error,))
+
+
+def _parse(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    wanted: tuple[str, ...],
+    fetched: datetime,
+) -> ParseResult:
+    if status != 200:
+        return _status_errors(status, headers, body, wanted)
+    data = _obj(load_json(headers, body))
+    root = _obj(data.get("CompleteStatus")) or _obj(data.get("CurrentStatus")) or data
+    shipments = [_obj(raw) for raw in as_list(root.get("Shipment"))]
+    code, message = _problem(data, root)
+    if not shipments:
+        if code is None and message is None:
+            return _whole(ProblemKind.BAD_RESPONSE, "the PostNL answer has no shipment")
+        return _each(_kind(message), message or "PostNL does not know it", wanted, code)
+    parcels: list[ParcelUpdate] = []
+    for shipment in shipments:
+        barcode = _text(shipment.get("Barcode"))
+        main = _text(shipment.get("MainBarcode"))
+        number = _match(wanted, barcode) or _match(wanted, main) or barcode or main
+        if number is None and len(wanted) == 1 and len(shipments) == 1:
+            number = wanted[0]
+        if number is not None:
+            parcels.append(_update(number, barcode, shipment, fetched))
+    seen = {_key(p.tracking_number) for p in parcels}
+    missing = [n for n in wanted if _key(n) not in seen]
+    errors = [
+        TrackingError(ProblemKind.NOT_FOUND, "the PostNL answer did not include this number", n)
+        for n in missing
+    ]
+    return ParseResult(parcels=tuple(parcels), errors=tuple(errors))
+
+
+def _status_errors(
+    status: int, headers: Mapping[str, str], body: bytes, wanted: tuple[str, ...]
+) -> ParseResult:
+    try:
+        data = _obj(load_json(headers, body))
+    except BadResponse:
+        data = {}
+    code, message = _problem(data, data)
+    failure = http_error(status, headers, detail=message, code=code)
+    if failure is not None:
+        return ParseResult(errors=(failure,))
+    if status == 404:
+        return _each(ProblemKind.NOT_FOUND, message or "PostNL does not know it", wanted, code)
+    if status == 400:
+        return _each(ProblemKind.INVALID_NUMBER, message or "PostNL rejected it", wanted, code)
+    suffix = f": {message}" if message else ""
+    return _whole(ProblemKind.BAD_RESPONSE, f"PostNL answered with HTTP {status}{suffix}", code)
+
+
+def _problem(data: dict[str, Any], root: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The first warning, error or Apigee fault, as (code, text)."""
+    fault = _obj(data.get("fault"))
+    if fault:
+        return _text(_obj(fault.get("detail")).get("errorcode")), _text(fault.get("faultstring"))
+    for holder in (root, data):
+        for key in ("Warnings", "Errors", "Error"):
+            for raw in as_list(holder.get(key)):
+                item = _obj(raw)
+                code = _text(item.get("Code")) or _text(item.get("ErrorNumber"))
+                text = next(
+                    (
+                        _text(item.get(name))
+                        for name in ("Description", "Message", "ErrorMsg", "Error")
+                        if _text(item.get(name))
+                    ),
+                    None,
+                )
+                if code or text:
+                    return code, text
+    return None, None
+
+
+def _kind(message: str | None) -> ProblemKind:
+    text = (message or "").lower()
+    invalid = any(word in text for word in _INVALID_WORDS)
+    return ProblemKind.INVALID_NUMBER if invalid else ProblemKind.NOT_FOUND
+
+
+def _update(
+    number: str, barcode: str | None, shipment: dict[str, Any], fetched: datetime
+) -> ParcelUpdate:
+    current = _obj(shipment.get("Status"))
+    statuses = [current, *(_obj(raw) for raw in as_list(shipment.get("OldStatus")))]
+    by_moment: dict[str, tuple[Status, SubStatus | None]] = {}
+    for entry in reversed(statuses):  # the current status wins a tie
+        moment = _text(entry.get("TimeStamp")) or _text(entry.get("Timestamp"))
+        if moment:
+            by_moment[moment] = _status_of(entry)
+    raw_events = as_list(shipment.get("Event"))
+    if raw_events:
+        found = [_event(_obj(raw), by_moment) for raw in raw_events]
+    else:  # detail=false: the status history is all there is
+        found = [_status_event(entry) for entry in statuses]
+    events = sorted((e for e in found if e is not None), key=lambda e: e.occurred_at)
+    hint, sub_hint = _status_of(current) if current else (None, None)
+    return ParcelUpdate(
+        tracking_number=number,
+        carrier=CARRIER_ID,
+        fetched_at=fetched,
+        source_name=CARRIER_ID,
+        events=tuple(events),
+        estimate=_estimate(shipment),
+        proof_of_delivery=_proof(events),
+        pieces=(barcode,) if barcode and _key(barcode) != _key(number) else (),
+        status_hint=hint,
+        sub_status_hint=sub_hint,
+        carrier_status_code=_text(current.get("StatusCode")) or _text(current.get("Code")),
+    )
+
+
+def _status_of(entry: dict[str, Any]) -> tuple[Status, SubStatus | None]:
+    code = _text(entry.get("StatusCode")) or _text(entry.get("Code"))
+    phase = _text(entry.get("PhaseCode"))
+    found = STATUS_CODES.get(code or "") or PHASES.get(phase or "")
+    if found is None:
+        log.info("PostNL status %r (phase %r) is not in the table", code, phase)
+        return Status.UNKNOWN, None
+    return found
+
+
+def _event(
+    raw: dict[str, Any], by_moment: dict[str, tuple[Status, SubStatus | None]]
+) -> TrackingEvent | None:
+    local_text = _text(raw.get("TimeStamp")) or _text(raw.get("Timestamp"))
+    when = _local(local_text)
+    if when is None or local_text is None:
+        return None
+    code = _text(raw.get("Code"))
+    found = EVENT_CODES.get((code or "").upper()) or by_moment.get(local_text)
+    if found is None:
+        log.info("PostNL event code %r is not in the table", code)
+    status, sub = found or (Status.UNKNOWN, None)
+    return TrackingEvent(
+        occurred_at=when,
+        status=status,
+        description=_text(raw.get("Description")) or "",
+        sub_status=sub,
+        carrier_code=code,
+        local_time_text=local_text,
+        source_name=CARRIER_ID,
+    )
+
+
+def _status_event(entry: dict[str, Any]) -> TrackingEvent | None:
+    local_text = _text(entry.get("TimeStamp")) or _text(entry.get("Timestamp"))
+    when = _local(local_text)
+    if when is None:
+        return None
+    status, sub = _status_of(entry)
+    return TrackingEvent(
+        occurred_at=when,
+        status=status,
+        description=_text(entry.get("StatusDescription")) or _text(entry.get("Description")) or "",
+        sub_status=sub,
+        carrier_code=_text(entry.get("StatusCode")) or _text(entry.get("Code")),
+        local_time_text=local_text,
+        source_name=CARRIER_ID,
+    )
+
+
+def _estimate(shipment: dict[str, Any]) -> DeliveryEstimate | None:
+    expectation = _obj(shipment.get("Expectation"))
+    start = _local(_text(expectation.get("ETAFrom")))
+    end = _local(_text(expectation.get("ETATo")))
+    if start is not None and end is not None and start <= end:
+        day = start.astimezone(_TZ).date()
+        return DeliveryEstimate(day=day, window_start=start, window_end=end)
+    planned = _local(_text(shipment.get("DeliveryDate")))
+    return DeliveryEstimate(day=planned.astimezone(_TZ).date()) if planned else None
+
+
+def _proof(events: list[TrackingEvent]) -> ProofOfDelivery | None:
+    delivered = [e for e in events if e.status is Status.DELIVERED]
+    if not delivered:
+        return None
+    last = delivered[-1]
+    place = "PostNL point" if last.sub_status is SubStatus.PICKUP_POINT else None
+    return ProofOfDelivery(delivered_at=last.occurred_at, place=place)
+
+
+def _local(text: str | None) -> datetime | None:
+    """PostNL's Dutch local time, "dd-MM-yyyy HH:mm:ss" (ISO is accepted too)."""
+    if text is None:
+        return None
+    for pattern in _FORMATS:
+        try:
+            return to_utc(datetime.strptime(text, pattern), _ZONE)
+        except ValueError:
+            continue
+        except OverflowError:
+            return None
+    try:
+        return to_utc(datetime.fromisoformat(text), _ZONE)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _match(wanted: tuple[str, ...], returned: str | None) -> str | None:
+    key = _key(returned or "")
+    return next((n for n in wanted if key and _key(n) == key), None)
+
+
+def _key(number: str) -> str:
+    return "".join(number.split()).upper()
+
+
+def _whole(kind: ProblemKind, message: str, code: str | None = None) -> ParseResult:
+    return ParseResult(errors=(TrackingError(kind, message, None, None, code),))
+
+
+def _each(
+    kind: ProblemKind, message: str, numbers: Sequence[str], code: str | None = None
+) -> ParseResult:
+    if not numbers:
+        return _whole(kind, message, code)
+    return ParseResult(errors=tuple(TrackingError(kind, message, n, None, code) for n in numbers))
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None

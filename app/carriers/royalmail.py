@@ -1,0 +1,365 @@
+"""Royal Mail Tracking API v2 ("mailpieces"): `GET /{mailPieceId}/events`, one item each.
+
+Quirks handled: X-IBM-Client-Id/Secret headers, the IBM error envelope `{httpCode, httpMessage,
+moreInformation, errors[{errorCode …}]}` with `httpCode` as a number or a string, per-item
+errors in `/summary` answers (also parsed, up to 30 items), `mailPieces` as an object (events)
+or an array (summary), event order not guaranteed, estimated-delivery windows as times with
+offsets beside a date.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time
+from typing import Any
+from urllib.parse import quote
+
+from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec, TrackingError
+from app.carriers.parsing import BadResponse, as_int, as_list, http_error, load_json, to_utc
+from app.domain.models import (
+    DeliveryEstimate,
+    Location,
+    ParcelUpdate,
+    ProblemKind,
+    ProofOfDelivery,
+    TrackingEvent,
+)
+from app.domain.status import Status, SubStatus
+
+__all__ = [
+    "AUTH",
+    "BATCH_LIMIT",
+    "CARRIER_ID",
+    "CREDENTIAL_FIELDS",
+    "DEFAULT_BASE_URL",
+    "DISPLAY_NAME",
+    "RATE_LIMIT",
+    "TRACKING_PAGE_URL",
+    "build_requests",
+    "parse_response",
+]
+
+log = logging.getLogger(__name__)
+
+CARRIER_ID = "royalmail"
+DISPLAY_NAME = "Royal Mail"
+DEFAULT_BASE_URL = "https://api.royalmail.net/mailpieces/v2"
+TRACKING_PAGE_URL = "https://www.royalmail.com/track-your-item#/tracking-results/{number}"
+# Numbers per batch. Each still gets its own `/events` request (the full history); `/summary`
+# would take all 30 at once but only with the latest event, so it is parsed, not requested.
+BATCH_LIMIT = 30
+AUTH = AuthKind.CLIENT_ID_SECRET_HEADERS
+CREDENTIAL_FIELDS = (
+    CredentialField("client_id", "Client ID", "Client-ID", secret=False),
+    CredentialField("client_secret", "Client secret", "Client-Secret"),
+)
+# (requests per second, requests per day or None): plan-dependent; stay modest.
+RATE_LIMIT: tuple[float, int | None] = (1.0, 1000)
+
+_ZONE = "Europe/London"
+S, Sub = Status, SubStatus
+_EVENT_CODES: dict[str, tuple[Status, SubStatus | None]] = {
+    "EVKSP": (S.DELIVERED, Sub.SIGNED),
+    "EVKSF": (S.DELIVERED, Sub.SAFE_PLACE),
+    "EVGPD": (S.OUT_FOR_DELIVERY, None),
+    "EVNDA": (S.AVAILABLE_FOR_PICKUP, Sub.PICKUP_POINT),  # at the delivery office
+    "EVKNA": (S.FAILED_ATTEMPT, Sub.RECIPIENT_ABSENT),
+}
+# statusCategory words, checked in order ("RETURN" before "DELIVER…").
+_CATEGORIES: tuple[tuple[str, Status, SubStatus | None], ...] = (
+    ("RETURN", S.RETURNING, None),
+    ("OUT FOR DELIVERY", S.OUT_FOR_DELIVERY, None),
+    ("ATTEMPT", S.FAILED_ATTEMPT, None),
+    ("COLLECT", S.AVAILABLE_FOR_PICKUP, Sub.PICKUP_POINT),
+    ("DELIVERED", S.DELIVERED, None),
+    ("TRANSIT", S.IN_TRANSIT, None),
+    ("NOT YET", S.INFO_RECEIVED, Sub.NOT_HANDED_OVER),
+    ("PRE-ADVICE", S.INFO_RECEIVED, Sub.NOT_HANDED_OVER),
+    ("EXCEPTION", S.EXCEPTION, None),
+    ("DELAY", S.EXCEPTION, Sub.DELAYED),
+)
+_NOT_FOUND_CODES = frozenset({"E1142"})  # barcode reference not recognised
+
+
+def build_requests(numbers: Sequence[str], *, language: str) -> list[RequestSpec]:
+    """One events request per item; Royal Mail has no language option."""
+    return [
+        RequestSpec(
+            method="GET",
+            path=f"/{quote(number.strip(), safe='')}/events",
+            tracking_numbers=(number,),
+            headers=(("Accept", "application/json"), ("X-Accept-RMG-Terms", "yes")),
+        )
+        for number in numbers
+    ]
+
+
+def parse_response(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    requested: Sequence[str] = (),
+    fetched_at: datetime | None = None,
+) -> ParseResult:
+    fetched = fetched_at or datetime.now(UTC)
+    if fetched.tzinfo is None:
+        fetched = fetched.replace(tzinfo=UTC)
+    wanted = tuple(dict.fromkeys(requested))
+    try:
+        return _parse(status, headers, body, wanted, fetched)
+    except BadResponse as exc:
+        return ParseResult(errors=(TrackingError(ProblemKind.BAD_RESPONSE, str(exc)),))
+    except Exception:  # a parser bug must not take a sync down; the fuzz tests hunt for this
+        log.exception("Royal Mail parser failed on HTTP %s", status)
+        error = TrackingError(
+            ProblemKind.BAD_RESPONSE,
+            "the Royal Mail answer could not be read",
+            None,
+            None,
+            "parser_error",
+        )
+        return ParseResult(errors=(error,))
+
+
+def _parse(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    wanted: tuple[str, ...],
+    fetched: datetime,
+) -> ParseResult:
+    if status != 200:
+        return _status_errors(status, headers, body, wanted)
+    data = _obj(load_json(headers, body))
+    if "mailPieces" not in data:
+        embedded = as_int(data.get("httpCode"))  # an error envelope delivered with 200
+        if embedded is not None and embedded != 200:
+            return _envelope_errors(embedded, headers, data, wanted)
+        return _whole(ProblemKind.BAD_RESPONSE, "the Royal Mail answer has no mail pieces")
+    pieces = [_obj(raw) for raw in as_list(data.get("mailPieces"))]
+    parcels: list[ParcelUpdate] = []
+    errors: list[TrackingError] = []
+    for piece in pieces:
+        returned = _text(piece.get("mailPieceId"))
+        number = _match(wanted, returned) or returned
+        if number is None and len(wanted) == 1 and len(pieces) == 1:
+            number = wanted[0]
+        if number is None:
+            continue
+        problem = _obj(piece.get("error"))
+        if problem:
+            errors.append(_item_error(404, problem, number))
+            continue
+        parcels.append(_update(number, piece, fetched))
+    seen = {_key(p.tracking_number) for p in parcels} | {
+        _key(e.tracking_number or "") for e in errors
+    }
+    missing = [n for n in wanted if _key(n) not in seen]
+    errors += [
+        TrackingError(ProblemKind.NOT_FOUND, "the Royal Mail answer did not include this number", n)
+        for n in missing
+    ]
+    return ParseResult(parcels=tuple(parcels), errors=tuple(errors))
+
+
+def _status_errors(
+    status: int, headers: Mapping[str, str], body: bytes, wanted: tuple[str, ...]
+) -> ParseResult:
+    try:
+        data = _obj(load_json(headers, body))
+    except BadResponse:
+        data = {}
+    return _envelope_errors(status, headers, data, wanted)
+
+
+def _envelope_errors(
+    status: int, headers: Mapping[str, str], data: dict[str, Any], wanted: tuple[str, ...]
+) -> ParseResult:
+    first = _obj((as_list(data.get("errors")) or [None])[0])
+    code = _text(first.get("errorCode"))
+    detail = (
+        _text(first.get("errorDescription"))
+        or _text(data.get("moreInformation"))
+        or _text(data.get("httpMessage"))
+    )
+    failure = http_error(status, headers, detail=detail, code=code)
+    if failure is not None:
+        return ParseResult(errors=(failure,))
+    if status in (400, 404) and wanted:
+        return ParseResult(errors=tuple(_item_error(status, first, n, detail) for n in wanted))
+    suffix = f": {detail}" if detail else ""
+    message = f"Royal Mail answered with HTTP {status}{suffix}"
+    return ParseResult(errors=(TrackingError(ProblemKind.BAD_RESPONSE, message, None, None, code),))
+
+
+def _item_error(
+    status: int, error: dict[str, Any], number: str, detail: str | None = None
+) -> TrackingError:
+    code = _text(error.get("errorCode"))
+    message = _text(error.get("errorDescription")) or detail or "Royal Mail does not know it"
+    if code in _NOT_FOUND_CODES or status == 404:
+        kind = ProblemKind.NOT_FOUND
+    else:
+        kind = ProblemKind.INVALID_NUMBER
+    return TrackingError(kind, message, number, None, code)
+
+
+def _update(number: str, piece: dict[str, Any], fetched: datetime) -> ParcelUpdate:
+    summary = _obj(piece.get("summary"))
+    category = _category(_text(summary.get("statusCategory")))
+    last_code = _text(summary.get("lastEventCode"))
+    raw_events = as_list(piece.get("events"))
+    if raw_events:
+        found = [_event(_obj(raw), last_code, category) for raw in raw_events]
+    else:  # a summary answer: only the latest event
+        found = [_summary_event(summary, category)]
+    events = sorted((e for e in found if e is not None), key=lambda e: e.occurred_at)
+    hint, sub_hint = category if category else (None, None)
+    return ParcelUpdate(
+        tracking_number=number,
+        carrier=CARRIER_ID,
+        fetched_at=fetched,
+        source_name=CARRIER_ID,
+        events=tuple(events),
+        estimate=_estimate(_obj(piece.get("estimatedDelivery"))),
+        proof_of_delivery=_proof(_obj(piece.get("signature")), events),
+        status_hint=hint,
+        sub_status_hint=sub_hint,
+        carrier_status_code=last_code or (events[-1].carrier_code if events else None),
+    )
+
+
+def _category(text: str | None) -> tuple[Status, SubStatus | None] | None:
+    upper = (text or "").upper()
+    for word, status, sub in _CATEGORIES:
+        if word in upper:
+            return status, sub
+    return (Status.UNKNOWN, None) if upper else None
+
+
+def _event(
+    raw: dict[str, Any], last_code: str | None, category: tuple[Status, SubStatus | None] | None
+) -> TrackingEvent | None:
+    return _make(
+        _text(raw.get("eventCode")),
+        _text(raw.get("eventName")),
+        _text(raw.get("eventDateTime")),
+        _text(raw.get("locationName")),
+        last_code,
+        category,
+    )
+
+
+def _summary_event(
+    summary: dict[str, Any], category: tuple[Status, SubStatus | None] | None
+) -> TrackingEvent | None:
+    code = _text(summary.get("lastEventCode"))
+    return _make(
+        code,
+        _text(summary.get("lastEventName")),
+        _text(summary.get("lastEventDateTime")),
+        _text(summary.get("lastEventLocationName")),
+        code,
+        category,
+    )
+
+
+def _make(
+    code: str | None,
+    name: str | None,
+    local_text: str | None,
+    place: str | None,
+    last_code: str | None,
+    category: tuple[Status, SubStatus | None] | None,
+) -> TrackingEvent | None:
+    when = _instant(local_text)
+    if when is None:
+        return None
+    found = _EVENT_CODES.get((code or "").upper())
+    if found is None and code and code == last_code and category:
+        found = category  # the summary's category describes its latest event
+    if found is None:
+        log.info("Royal Mail event code %r is not in the table", code)
+    status, sub = found or (Status.UNKNOWN, None)
+    return TrackingEvent(
+        occurred_at=when,
+        status=status,
+        description=name or "",
+        sub_status=sub,
+        carrier_code=code,
+        local_time_text=local_text,
+        location=Location(city=place),
+        source_name=CARRIER_ID,
+    )
+
+
+def _estimate(raw: dict[str, Any]) -> DeliveryEstimate | None:
+    try:
+        day = date.fromisoformat((_text(raw.get("date")) or "")[:10])
+    except ValueError:
+        return None
+    start = _clock(day, _text(raw.get("startOfEstimatedWindow")))
+    end = _clock(day, _text(raw.get("endOfEstimatedWindow")))
+    if start is None or end is None or end < start:
+        return DeliveryEstimate(day=day)
+    return DeliveryEstimate(day=day, window_start=start, window_end=end)
+
+
+def _clock(day: date, text: str | None) -> datetime | None:
+    """ "08:00:00+01:00" on the estimate's day, as UTC."""
+    try:
+        moment = datetime.combine(day, time.fromisoformat(text or ""))
+        return to_utc(moment, _ZONE)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _proof(signature: dict[str, Any], events: list[TrackingEvent]) -> ProofOfDelivery | None:
+    delivered = [e for e in events if e.status is Status.DELIVERED]
+    signed_by = _text(signature.get("recipientName"))
+    signed_at = _instant(_text(signature.get("signatureDateTime")))
+    if not delivered and signed_by is None and signed_at is None:
+        return None
+    last = delivered[-1] if delivered else None
+    place = "safe place" if last and last.sub_status is SubStatus.SAFE_PLACE else None
+    return ProofOfDelivery(
+        delivered_at=signed_at or (last.occurred_at if last else None),
+        signed_by=signed_by,
+        place=place,
+    )
+
+
+def _instant(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return to_utc(datetime.fromisoformat(text), _ZONE)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _match(wanted: tuple[str, ...], returned: str | None) -> str | None:
+    key = _key(returned or "")
+    return next((n for n in wanted if key and _key(n) == key), None)
+
+
+def _key(number: str) -> str:
+    return "".join(number.split()).upper()
+
+
+def _whole(kind: ProblemKind, message: str) -> ParseResult:
+    return ParseResult(errors=(TrackingError(kind, message),))
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None

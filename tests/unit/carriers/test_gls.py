@@ -1,0 +1,185 @@
+"""GLS Track & Trace v1: fixture cases in, a normalised dict out; plus the quirks one by one."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.carriers import gls
+from app.carriers.base import AuthKind, ParseResult
+from app.carriers.parsing import BadResponse
+from app.domain.models import ProblemKind, Source
+from app.domain.status import Status, SubStatus
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "carriers" / "gls"
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+CASES = sorted(FIXTURES.glob("*.json"))
+
+
+def run(case: dict[str, Any]) -> ParseResult:
+    if "body_json" in case:
+        body = json.dumps(case["body_json"]).encode()
+    else:
+        body = case.get("body_text", "").encode()
+    return gls.parse_response(
+        case["status"], case["headers"], body, requested=case["requested"], fetched_at=NOW
+    )
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def project(result: ParseResult) -> dict[str, Any]:
+    """The parts of a result a fixture pins down (error texts may change; kinds may not)."""
+    parcels = []
+    for p in result.parcels:
+        est, pod = p.estimate, p.proof_of_delivery
+        parcels.append(
+            {
+                "number": p.tracking_number,
+                "status_hint": p.status_hint,
+                "sub_status_hint": p.sub_status_hint,
+                "carrier_status_code": p.carrier_status_code,
+                "pieces": list(p.pieces),
+                "estimate": est
+                and [_iso(est.day), _iso(est.window_start), _iso(est.window_end)],
+                "proof": pod and [_iso(pod.delivered_at), pod.signed_by, pod.place],
+                "events": [
+                    [_iso(e.occurred_at), e.local_time_text, e.status, e.sub_status,
+                     e.carrier_code, e.description, e.location.label()]
+                    for e in p.events
+                ],
+            }
+        )  # fmt: skip
+    errors = [[e.kind, e.tracking_number, e.retry_after, e.carrier_code] for e in result.errors]
+    plain: dict[str, Any] = json.loads(json.dumps({"parcels": parcels, "errors": errors}))
+    return plain
+
+
+def check_invariants(result: ParseResult, requested: list[str]) -> None:
+    whole = any(e.tracking_number is None for e in result.errors)
+    covered: set[str | None] = {p.tracking_number for p in result.parcels}
+    covered |= {e.tracking_number for e in result.errors}
+    assert whole or set(requested) <= covered
+    for parcel in result.parcels:
+        assert (parcel.carrier, parcel.source, parcel.source_name) == ("gls", Source.CARRIER, "gls")
+        assert all(e.source_name == "gls" for e in parcel.events)
+        assert [e.occurred_at for e in parcel.events] == sorted(
+            e.occurred_at for e in parcel.events
+        )
+    assert all(e.carrier_code != "parser_error" for e in result.errors)
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_fixture(path: Path) -> None:
+    case = json.loads(path.read_text(encoding="utf-8"))
+    result = run(case)
+    check_invariants(result, case["requested"])
+    assert project(result) == case["expected"]
+
+
+def test_fixture_set_covers_the_scenarios() -> None:
+    assert len(CASES) >= 18
+
+
+def case(name: str) -> ParseResult:
+    return run(json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8")))
+
+
+def test_offsets_without_colon() -> None:
+    last = case("delivered").parcels[0].events[-1]
+    assert last.local_time_text == "2026-11-18T11:31:00+0100"
+    assert last.occurred_at == datetime(2026, 11, 18, 10, 31, tzinfo=UTC)
+    assert last.location.label() == "10115 Berlin, DE"
+    summer = case("delivered_summer_offset").parcels[0].events[0]
+    assert summer.occurred_at == datetime(2026, 7, 14, 8, 46, 14, tzinfo=UTC)
+
+
+def test_delivered_has_proof() -> None:
+    parcel = case("delivered").parcels[0]
+    assert parcel.status_hint is Status.DELIVERED
+    assert parcel.proof_of_delivery is not None
+    assert parcel.proof_of_delivery.delivered_at == datetime(2026, 11, 18, 10, 31, tzinfo=UTC)
+
+
+def test_parcelshop_is_waiting_for_pickup_with_the_hand_over_as_proof() -> None:
+    parcel = case("parcelshop").parcels[0]
+    assert (parcel.status_hint, parcel.sub_status_hint) == (
+        Status.AVAILABLE_FOR_PICKUP,
+        SubStatus.PICKUP_POINT,
+    )
+    assert parcel.carrier_status_code == "DELIVEREDPS"
+    assert parcel.proof_of_delivery is not None
+    assert parcel.proof_of_delivery.place == "ParcelShop"
+
+
+@pytest.mark.parametrize("name", ["preadvice", "planned_pickup"])
+def test_pre_transit_parcels(name: str) -> None:
+    result = case(name)
+    assert result.errors == ()
+    parcel = result.parcels[0]
+    assert (parcel.status_hint, parcel.sub_status_hint) == (
+        Status.INFO_RECEIVED,
+        SubStatus.NOT_HANDED_OVER,
+    )
+
+
+def test_per_parcel_errors_and_missing_numbers() -> None:
+    result = case("batch_with_errors")
+    assert [p.tracking_number for p in result.parcels] == ["12345678901"]
+    errors = {e.tracking_number: (e.kind, e.carrier_code) for e in result.errors}
+    assert errors == {
+        "42249018928": (ProblemKind.NOT_FOUND, "E_404_01"),
+        "123456789012": (ProblemKind.NOT_FOUND, None),
+    }
+    (invalid,) = case("invalid_number").errors
+    assert (invalid.kind, invalid.tracking_number) == (ProblemKind.INVALID_NUMBER, "12")
+
+
+def test_one_reference_two_parcels_keeps_both_unit_numbers() -> None:
+    parcels = case("reference_two_parcels").parcels
+    assert [(p.tracking_number, p.pieces) for p in parcels] == [
+        ("747N6K", ("93835330599",)),
+        ("747N6K", ("93835330600",)),
+    ]
+
+
+def test_apigee_faults() -> None:
+    (expired,) = case("auth_failed").errors
+    assert (expired.kind, expired.carrier_code) == (
+        ProblemKind.AUTH_FAILED,
+        "steps.jwt.TokenExpired",
+    )
+    (quota,) = case("rate_limited_retry_after").errors
+    assert (quota.kind, quota.retry_after) == (ProblemKind.RATE_LIMITED, 120)
+    assert quota.carrier_code == "policies.ratelimit.QuotaViolation"
+
+
+def test_requests_join_ten_numbers_with_commas() -> None:
+    numbers = [f"1234567890{i}" for i in range(10)] + ["99999999999"]
+    specs = gls.build_requests(numbers, language="de")
+    assert [len(s.tracking_numbers) for s in specs] == [10, 1]
+    assert specs[0].path == "/tracking/simple/trackids/" + ",".join(numbers[:10])
+    assert ("Accept-Language", "DE") in specs[0].headers
+    assert ("showEvents", "true") in specs[0].params
+    assert ("Accept-Language", "EN") in gls.build_requests(numbers[:1], language="en")[0].headers
+
+
+def test_token_contract() -> None:
+    assert gls.AUTH is AuthKind.OAUTH_CLIENT_CREDENTIALS
+    assert {f.name for f in gls.CREDENTIAL_FIELDS} == {"client_id", "client_secret"}
+    spec = gls.build_token_request("cid", "secret")
+    assert spec.path == gls.TOKEN_URL
+    assert spec.form_body is not None
+    assert ("grant_type", "client_credentials") in spec.form_body
+    assert gls.parse_token_response(200, {}, b'{"access_token": "t", "expires_in": 14400}') == (
+        "t",
+        14400.0,
+    )
+    with pytest.raises(BadResponse):
+        gls.parse_token_response(200, {}, b"<html></html>")
