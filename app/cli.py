@@ -24,6 +24,13 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument("numbers", nargs="+", metavar="NUMBER")
     detect.add_argument("--json", action="store_true", help="print a JSON array")
 
+    track = commands.add_parser("track", help="fetch one parcel and print its timeline")
+    track.add_argument("number", metavar="NUMBER")
+    track.add_argument("--carrier", help="carrier id (default: detected from the number)")
+    track.add_argument("--json", action="store_true", help="print JSON")
+    track.add_argument("--sandbox", metavar="URL", help="ask the local sandbox at URL")
+    track.add_argument("--lang", choices=("de", "en"), default="de")
+
     sandbox = commands.add_parser("sandbox", help="run the local carrier API simulator")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8600)
@@ -40,6 +47,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.commands.detect import run_detect
 
         return run_detect(args.numbers, as_json=args.json)
+
+    if args.command == "track":
+        from app.commands.track import run_track
+
+        return run_track(
+            args.number,
+            carrier=args.carrier,
+            as_json=args.json,
+            sandbox=args.sandbox,
+            language=args.lang,
+        )
 
     if args.command == "sandbox":
         from app.commands.sandbox import run_sandbox

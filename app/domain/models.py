@@ -110,7 +110,7 @@ class TrackingEvent:
     """One scan or message as one source reported it (an observation).
 
     `identity` is stable across refetches and edited carrier texts: it is built from who said it,
-    when (to the minute) and what code or status, never from the free text.
+    when (to the minute), what code or status and where, never from the free text.
     """
 
     occurred_at: datetime
@@ -136,7 +136,10 @@ class TrackingEvent:
     @property
     def identity(self) -> str:
         what = (self.carrier_code or "").strip().upper() or self.status.value
-        key = f"{self.source.value}|{self.source_name}|{self.minute.isoformat()}|{what}"
+        # The place tells apart two scans with one coarse code in the same minute ("transit"
+        # at the hub, then "transit" at the depot); spelling changes of it do not.
+        place = "".join((self.location.postal_code or self.location.city or "").split()).casefold()
+        key = f"{self.source.value}|{self.source_name}|{self.minute.isoformat()}|{what}|{place}"
         return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
