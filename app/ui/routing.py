@@ -1,0 +1,39 @@
+"""Routes to view stacks. Deep screens sit on top of home, so Android back returns there."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ScreenKind(StrEnum):
+    HOME = "home"
+    PARCEL = "parcel"
+    ORDER = "order"
+    ADD = "add"
+    SETTINGS = "settings"
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    kind: ScreenKind
+    route: str
+    item_id: str | None = None
+
+
+HOME = Screen(ScreenKind.HOME, "/")
+_ITEM = re.compile(r"^/(parcels|orders)/([A-Za-z0-9_.~-]+)$")
+_FIXED = {"/add": ScreenKind.ADD, "/settings": ScreenKind.SETTINGS}
+
+
+def resolve(route: str | None) -> list[Screen]:
+    """The view stack for a route, bottom first. Unknown routes fall back to home."""
+    path = (route or "/").split("?", 1)[0].split("#", 1)[0].rstrip("/") or "/"
+    if path in _FIXED:
+        return [HOME, Screen(_FIXED[path], path)]
+    match = _ITEM.match(path)
+    if match:
+        kind = ScreenKind.PARCEL if match.group(1) == "parcels" else ScreenKind.ORDER
+        return [HOME, Screen(kind, path, match.group(2))]
+    return [HOME]

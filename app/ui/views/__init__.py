@@ -1,0 +1,1 @@
+"""Screens. Each builder returns a plain `ft.View`, so tests can assert on its control tree."""

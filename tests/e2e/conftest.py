@@ -1,0 +1,86 @@
+"""Fixtures: the app in web mode as a subprocess, headless Chromium, and tabs on the app.
+
+Each tab blocks every request that does not go to the local server, so a test that passes
+here also passes offline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.conftest import require_executable
+from tests.e2e.harness import (
+    CHROMIUM_ARGS,
+    PHONE,
+    AppServer,
+    OpenApp,
+    Opened,
+    enable_semantics,
+    start_app,
+    stop_app,
+)
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Route
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    server = start_app(tmp_path_factory.mktemp("app"))
+    yield server
+    stop_app(server)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    chromium = require_executable("chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def open_app(browser: Browser, app_server: AppServer) -> Iterator[OpenApp]:
+    """Open a path of the app; `locale` is what Flutter reports as the device locale and
+    `color_scheme` what it reports as the platform brightness."""
+    contexts: list[BrowserContext] = []
+
+    def open_(
+        path: str = "/",
+        *,
+        locale: str = "de-DE",
+        color_scheme: str = "light",
+        viewport: dict[str, int] | None = None,
+        server: AppServer | None = None,
+    ) -> Opened:
+        base = (server or app_server).url
+        context = browser.new_context(
+            viewport=viewport or PHONE,
+            locale=locale,
+            color_scheme=color_scheme,
+        )
+        contexts.append(context)
+        opened = Opened(page=context.new_page(), context=context)
+
+        def guard(route: Route) -> None:
+            if route.request.url.startswith(base + "/"):
+                route.continue_()
+            else:
+                opened.blocked.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", guard)
+        opened.page.goto(base + path)
+        opened.page.wait_for_function("!document.getElementById('loading')", timeout=30_000)
+        enable_semantics(opened.page)
+        return opened
+
+    yield open_
+    for context in contexts:
+        context.close()

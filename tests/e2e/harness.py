@@ -1,0 +1,165 @@
+"""Helpers to drive the app in web mode with headless Chromium through Playwright.
+
+Flutter draws to a canvas; tests read its accessibility tree, which is off until the hidden
+`flt-semantics-placeholder` is clicked. Every request that does not go to the local server is
+aborted, so a test that passes here also passes offline.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Page
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_START_TIMEOUT = 30.0
+
+
+@dataclass
+class AppServer:
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@dataclass
+class Opened:
+    """A browser tab on the app, ready to be read through the accessibility tree."""
+
+    page: Page
+    context: BrowserContext
+    blocked: list[str] = field(default_factory=list)
+
+
+OpenApp = Callable[..., Opened]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_app(tmp: Path, extra_env: dict[str, str] | None = None) -> AppServer:
+    """`python -m app.cli --web` on a free port with its own data dir.
+
+    No FLET_WEB_NO_CDN here on purpose: serve() must turn the CDN off by itself, and a tab that
+    tried to load the renderer from a CDN would be blocked and never start.
+    """
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAKETPILOT_", "FLET_"))}
+    env.update(
+        PAKETPILOT_DATA_DIR=str(tmp / "data"),
+        FLET_FORCE_WEB_SERVER="1",  # never open the system browser
+        **(extra_env or {}),
+    )
+    log_path = tmp / f"server-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "--web", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = AppServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the app exited with {process.returncode}:\n{server.log()}")
+        try:
+            with urllib.request.urlopen(server.url, timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    stop_app(server)
+    pytest.fail(f"the app did not answer within {SERVER_START_TIMEOUT} s:\n{server.log()}")
+
+
+def stop_app(server: AppServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(timeout=5)
+
+
+def enable_semantics(page: Page) -> None:
+    """Turn on Flutter's accessibility tree and wait until the app (not the loader) is in it.
+
+    Every screen has an app bar, whose title Flutter exposes as a heading; Flet's loading
+    screen ("Working...") has none.
+    """
+    page.locator("flt-semantics-placeholder").dispatch_event("click")
+    page.wait_for_selector("flt-semantics", state="attached", timeout=10_000)
+    page.locator("flt-semantics-host :is(h1, h2, h3)").first.wait_for(
+        state="attached", timeout=30_000
+    )
+
+
+def stable_screenshot(page: Page, name: str, *, settle: int = 4, attempts: int = 40) -> Path:
+    """Save a screenshot once `settle` in a row, 250 ms apart, are byte-identical and not blank.
+
+    Headless Chromium's screenshots lag Flutter's semantics by up to about a second: after a
+    click the tree already had the new screen while screenshots still showed a blank canvas,
+    then Flet's "Working..." loader for ~0.4 s (two identical frames in a row). Hence several
+    identical frames, not two.
+    """
+    previous = b""
+    same = 1
+    for _ in range(attempts):
+        shot = page.screenshot()
+        same = same + 1 if shot == previous else 1
+        if same >= settle and not is_blank(shot):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            path = SCREENSHOTS / f"{name}.png"
+            path.write_bytes(shot)
+            return path
+        previous = shot
+        page.wait_for_timeout(250)
+    pytest.fail(f"screenshot {name} never settled")
+
+
+def is_blank(png: bytes) -> bool:
+    from PIL import Image  # Pillow comes with flet-cli (test extra) via flet-platform-assets
+
+    low, high = Image.open(io.BytesIO(png)).convert("L").getextrema()
+    return bool(low == high)
+
+
+def mean_brightness(png: bytes) -> float:
+    from PIL import Image, ImageStat
+
+    return float(ImageStat.Stat(Image.open(io.BytesIO(png)).convert("L")).mean[0])

@@ -1,0 +1,126 @@
+"""My orders in a real browser: readable by role and text, in both languages, themes, sizes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.harness import DESKTOP, PHONE, OpenApp, mean_brightness, stable_screenshot
+
+pytestmark = pytest.mark.e2e
+
+WORDS = {
+    "de-DE": {
+        "title": "Meine Bestellungen",
+        "empty": "Noch keine Sendungen",
+        "buttons": ("Sendung hinzufügen", "Demo ansehen", "Einstellungen", "Aktualisieren"),
+        "chips": ("Aktiv", "Zugestellt", "Archiv"),
+        "search": "Suchen: Shop oder Nummer",
+        "detail": "Wähle eine Sendung",
+    },
+    "en-US": {
+        "title": "My orders",
+        "empty": "No parcels yet",
+        "buttons": ("Add parcel", "Try the demo", "Settings", "Refresh"),
+        "chips": ("Active", "Delivered", "Archive"),
+        "search": "Search shop or number",
+        "detail": "Select a parcel",
+    },
+}
+
+
+@pytest.mark.parametrize("locale", ["de-DE", "en-US"])
+def test_empty_home_in_each_language_size_and_theme(open_app: OpenApp, locale: str) -> None:
+    from playwright.sync_api import expect
+
+    words = WORDS[locale]
+    lang = locale[:2]
+    opened = open_app(locale=locale, color_scheme="light", viewport=PHONE)
+    page = opened.page
+
+    expect(page.get_by_text(str(words["title"]), exact=True)).to_be_visible()
+    expect(page.get_by_text(str(words["empty"]), exact=True)).to_be_visible()
+    for name in words["buttons"]:
+        expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
+    for name in words["chips"]:
+        expect(page.get_by_role("checkbox", name=name, exact=True)).to_be_visible()
+    expect(page.get_by_role("checkbox", name=words["chips"][0])).to_be_checked()
+    expect(page.get_by_role("textbox", name=str(words["search"]))).to_be_visible()
+    detail = page.get_by_text(str(words["detail"]), exact=True)
+    expect(detail).to_have_count(0)
+    light_phone = stable_screenshot(page, f"home_{lang}_phone_light")
+
+    # The same session reacts to a wider window and to the system switching to dark.
+    page.set_viewport_size(DESKTOP)
+    expect(detail).to_be_visible()
+    light_desktop = stable_screenshot(page, f"home_{lang}_desktop_light")
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_timeout(300)
+    dark_desktop = stable_screenshot(page, f"home_{lang}_desktop_dark")
+    page.set_viewport_size(PHONE)
+    expect(detail).to_have_count(0)
+    dark_phone = stable_screenshot(page, f"home_{lang}_phone_dark")
+
+    for light in (light_phone, light_desktop):
+        assert mean_brightness(light.read_bytes()) > 180, light
+    for dark in (dark_phone, dark_desktop):
+        assert mean_brightness(dark.read_bytes()) < 80, dark
+    # Offline: the one request that would leave the machine is Flet's optional rive script.
+    assert all("rive" in url for url in opened.blocked), opened.blocked
+
+
+def test_buttons_chips_and_routes_work(open_app: OpenApp) -> None:
+    from playwright.sync_api import expect
+
+    page = open_app(locale="en-US").page
+
+    page.get_by_role("button", name="Try the demo").click()
+    # The snackbar is drawn and also announced to screen readers through a live region.
+    expect(page.locator("flt-semantics-host").get_by_text("Coming soon.")).to_be_visible()
+    expect(page.locator("flt-announcement-polite")).to_have_text("Coming soon.")
+    stable_screenshot(page, "home_en_phone_light_snackbar")
+
+    # Flutter reads keystrokes, not a value set from outside: click and type, never fill().
+    page.get_by_role("textbox", name="Search shop or number").click()
+    page.keyboard.type("ikea")
+    expect(page.get_by_text("No matches for “ikea”.")).to_be_visible()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Backspace")
+    expect(page.get_by_text("No parcels yet", exact=True)).to_be_visible()
+
+    page.get_by_role("checkbox", name="Archive").click()
+    expect(page.get_by_text("Nothing here yet.")).to_be_visible()
+    expect(page.get_by_role("checkbox", name="Archive")).to_be_checked()
+    expect(page.get_by_role("checkbox", name="Active")).not_to_be_checked()
+
+    page.get_by_role("button", name="Settings").click()
+    expect(page).to_have_url(re.compile(r"/settings$"))
+    back = page.get_by_role("button", name="Back")
+    expect(back).to_be_visible()
+    back.click()
+    expect(back).to_have_count(0)
+    # Home kept its filter across the round trip.
+    expect(page.get_by_role("checkbox", name="Archive")).to_be_checked()
+
+    page.get_by_role("button", name="Settings").click()
+    expect(back).to_be_visible()
+    page.go_back()  # the browser's back button pops the view too
+    expect(back).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"/$"))
+
+    page.get_by_role("checkbox", name="Active").click()  # the empty state lives on Active
+    page.get_by_role("button", name="Add parcel").click()
+    expect(page.get_by_text("This screen is on its way.")).to_be_visible()
+
+
+def test_a_deep_link_opens_on_top_of_home(open_app: OpenApp) -> None:
+    from playwright.sync_api import expect
+
+    page = open_app("/parcels/p1", locale="de-DE").page
+
+    expect(page.get_by_text("Sendung p1", exact=True)).to_be_visible()
+    stable_screenshot(page, "parcel_placeholder_de_phone_light")
+    page.get_by_role("button", name="Zurück").click()
+    expect(page.get_by_text("Meine Bestellungen", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Zurück")).to_have_count(0)

@@ -1,0 +1,197 @@
+"""The screens' control trees, built in-process without any client."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import flet as ft
+import pytest
+
+from app.domain.status import Status
+from app.ui.i18n import Lang, t
+from app.ui.read_model import (
+    EmptyOrdersSource,
+    InMemoryOrdersSource,
+    OrderView,
+    ParcelView,
+    Section,
+)
+from app.ui.routing import resolve
+from app.ui.views.context import ViewContext, noop_context
+from app.ui.views.home import HomeScreen, build_home_view
+from app.ui.views.placeholder import build_placeholder_view
+
+_BUTTONS = (ft.Button, ft.OutlinedButton, ft.TextButton)
+
+
+def walk(control: ft.BaseControl) -> Iterator[ft.BaseControl]:
+    """Every control below and including `control`, through any field that holds controls."""
+    yield control
+    for field in dataclasses.fields(control):
+        value = getattr(control, field.name, None)
+        children = value if isinstance(value, list) else [value]
+        for child in children:
+            if isinstance(child, ft.BaseControl):
+                yield from walk(child)
+
+
+def texts(control: ft.BaseControl) -> list[str]:
+    found = []
+    for node in walk(control):
+        if isinstance(node, ft.Text) and isinstance(node.value, str):
+            found.append(node.value)
+        if isinstance(node, _BUTTONS) and isinstance(node.content, str):
+            found.append(node.content)
+    return found
+
+
+def buttons(control: ft.BaseControl) -> dict[str, ft.Button | ft.OutlinedButton | ft.TextButton]:
+    return {
+        node.content: node
+        for node in walk(control)
+        if isinstance(node, _BUTTONS) and isinstance(node.content, str)
+    }
+
+
+def icon_button_names(control: ft.BaseControl) -> list[str]:
+    names = []
+    for node in walk(control):
+        if isinstance(node, ft.IconButton):
+            tooltip = node.tooltip
+            message = tooltip.message if isinstance(tooltip, ft.Tooltip) else tooltip
+            assert message, f"IconButton without tooltip: {node}"
+            assert isinstance(node.icon, ft.Icon)
+            # Flutter web names the button from the icon's label, not from the tooltip.
+            assert node.icon.semantics_label == message
+            names.append(message)
+    return names
+
+
+def recording_context(lang: Lang) -> tuple[ViewContext, list[str], list[str]]:
+    routes: list[str] = []
+    notes: list[str] = []
+    ctx = ViewContext(lang=lang, navigate=routes.append, back=lambda: None, notify=notes.append)
+    return ctx, routes, notes
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "empty", "add", "demo"),
+    [
+        ("de", "Meine Bestellungen", "Noch keine Sendungen", "Sendung hinzufügen", "Demo ansehen"),
+        ("en", "My orders", "No parcels yet", "Add parcel", "Try the demo"),
+    ],
+)
+@pytest.mark.parametrize("wide", [False, True])
+def test_home_shows_the_empty_state_in_both_languages(
+    lang: Lang, title: str, empty: str, add: str, demo: str, wide: bool
+) -> None:
+    view = build_home_view(noop_context(lang), EmptyOrdersSource(), wide=wide)
+
+    assert view.route == "/"
+    assert isinstance(view.appbar, ft.AppBar)
+    assert isinstance(view.appbar.title, ft.Text)
+    assert view.appbar.title.value == title
+    shown = texts(view)
+    assert empty in shown
+    assert t(lang, "empty.body") in shown
+    assert t(lang, "sync.never") in shown
+    assert {add, demo} <= set(buttons(view))
+    chips = [node for node in walk(view) if isinstance(node, ft.Chip)]
+    assert [chip.label.value for chip in chips if isinstance(chip.label, ft.Text)] == [
+        t(lang, "section.active"),
+        t(lang, "section.delivered"),
+        t(lang, "section.archive"),
+    ]
+    assert [chip.selected for chip in chips] == [True, False, False]
+    assert any(isinstance(node, ft.TextField) and node.hint_text for node in walk(view))
+    # The detail pane exists only beside the list on a wide window.
+    assert (t(lang, "detail.none") in shown) is wide
+
+
+def test_every_icon_button_has_a_tooltip_and_a_name() -> None:
+    view = build_home_view(noop_context("de"), EmptyOrdersSource(), wide=True)
+    assert sorted(icon_button_names(view)) == ["Aktualisieren", "Einstellungen"]
+
+
+def test_empty_state_buttons_navigate_or_say_coming_soon() -> None:
+    ctx, routes, notes = recording_context("en")
+    view = build_home_view(ctx, EmptyOrdersSource(), wide=False)
+    found = buttons(view)
+
+    assert callable(found["Add parcel"].on_click)
+    found["Add parcel"].on_click()
+    found["Try the demo"].on_click()
+
+    assert routes == ["/add"]
+    assert notes == ["Coming soon."]
+
+
+def _orders() -> InMemoryOrdersSource:
+    parcel = ParcelView(
+        id="p1", name="00340434161234567890", carrier="DHL", status=Status.IN_TRANSIT
+    )
+    return InMemoryOrdersSource(
+        {
+            Section.ACTIVE: [OrderView(id="o1", shop="Bücherladen", parcels=(parcel,))],
+            Section.DELIVERED: [],
+        }
+    )
+
+
+def test_filters_and_search_redraw_only_the_list() -> None:
+    screen = HomeScreen(noop_context("de"), _orders(), wide=False)
+    view = screen.view()
+    assert "Bücherladen" in texts(view)
+    assert "Unterwegs" in texts(view)  # the status word, beside its icon
+
+    screen.query = "zzz"
+    screen._redraw()
+    assert "Keine Treffer für „zzz“." in texts(view)
+
+    screen.query = ""
+    screen._select(Section.DELIVERED)
+    assert "Hier ist noch nichts." in texts(view)
+    assert [chip.selected for chip in screen.chips.values()] == [False, True, False]
+    assert screen.view() is view
+
+
+def test_switching_layout_keeps_the_same_view_and_filters() -> None:
+    screen = HomeScreen(noop_context("en"), EmptyOrdersSource(), wide=False)
+    view = screen.view()
+    screen._select(Section.ARCHIVE)
+
+    screen.set_wide(True)
+
+    assert screen.view() is view
+    assert "Select a parcel" in texts(view)
+    assert "Nothing here yet." in texts(view)
+
+
+@pytest.mark.parametrize(
+    ("route", "title"),
+    [
+        ("/parcels/p1", "Sendung p1"),
+        ("/orders/o7", "Bestellung o7"),
+        ("/add", "Sendung hinzufügen"),
+        ("/settings", "Einstellungen"),
+    ],
+)
+def test_placeholder_screens_have_a_title_and_a_back_button(route: str, title: str) -> None:
+    backs: list[str] = []
+    ctx = ViewContext(
+        lang="de", navigate=lambda _r: None, back=lambda: backs.append("back"), notify=print
+    )
+    screen = resolve(route)[-1]
+
+    view = build_placeholder_view(ctx, screen)
+
+    assert view.route == route
+    assert isinstance(view.appbar, ft.AppBar)
+    assert isinstance(view.appbar.title, ft.Text)
+    assert view.appbar.title.value == title
+    assert icon_button_names(view) == ["Zurück"]
+    back = view.appbar.leading
+    assert isinstance(back, ft.IconButton)
+    back.on_click()
+    assert backs == ["back"]
