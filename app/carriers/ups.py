@@ -1,0 +1,537 @@
+"""UPS Tracking API (`/api/track/v1`): OAuth token, requests and a pure, lenient parser.
+
+Quirks handled: `expires_in` as a string, 200 answers that mean "not found" (warning TW0001),
+scan times local to the scan place (UTC from gmtDate/gmtTime, unpadded "74700" included, else
+the local time with gmtOffset, else a zone derived from the place), newest-first activity,
+base64 signature/photo images, and `response.errors` envelopes.
+The client adds `Authorization: Bearer …` and a unique `transId` header to every request.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
+from urllib.parse import quote
+
+from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec, TrackingError
+from app.carriers.codes_ups import (
+    UPS_STATUS_CODES,
+    UPS_TYPES,
+    returned_after_return,
+    zone_for,
+)
+from app.carriers.parsing import BadResponse, as_list, http_error, load_json, to_utc
+from app.domain.models import (
+    DeliveryEstimate,
+    Location,
+    ParcelUpdate,
+    ProblemKind,
+    ProofOfDelivery,
+    Source,
+    TrackingEvent,
+)
+from app.domain.status import TERMINAL, Status, SubStatus
+
+__all__ = [
+    "AUTH",
+    "BATCH_LIMIT",
+    "CARRIER_ID",
+    "CREDENTIAL_FIELDS",
+    "DEFAULT_BASE_URL",
+    "DISPLAY_NAME",
+    "RATE_LIMIT",
+    "TOKEN_PATH",
+    "TRACKING_PAGE_URL",
+    "build_requests",
+    "build_token_request",
+    "parse_response",
+    "parse_token_response",
+]
+
+log = logging.getLogger(__name__)
+
+CARRIER_ID = "ups"
+DISPLAY_NAME = "UPS"
+DEFAULT_BASE_URL = "https://onlinetools.ups.com"
+TRACKING_PAGE_URL = "https://www.ups.com/track?tracknum={number}"
+BATCH_LIMIT = 1
+AUTH = AuthKind.OAUTH_CLIENT_CREDENTIALS
+CREDENTIAL_FIELDS = (
+    CredentialField("client_id", "Client ID", "Client-ID", secret=False),
+    CredentialField("client_secret", "Client secret", "Client-Secret"),
+)
+# (requests per second, requests per day or None): UPS publishes no limit, so stay gentle.
+RATE_LIMIT: tuple[float, int | None] = (1.0, None)
+TOKEN_PATH = "/security/v1/oauth/token"  # noqa: S105  (a path, not a secret)
+TRANSACTION_SRC = "paketpilot"
+_FALLBACK_TOKEN_SECONDS = 300.0  # when the lifetime is missing: refresh soon rather than fail
+
+_LOCALES = {"en": "en_US", "de": "de_DE", "fr": "fr_FR", "it": "it_IT", "es": "es_ES"}
+_LOCALES |= {"nl": "nl_NL", "pl": "pl_PL", "cs": "cs_CZ", "da": "da_DK", "sv": "sv_SE"}
+_WINDOW_TYPES = ("EDW", "CDW", "IDW")
+
+
+def locale_for(language: str) -> str:
+    """'de' -> 'de_DE', 'de-AT' -> 'de_AT'; unknown languages fall back to US English."""
+    tag = (language or "").replace("-", "_")
+    if len(tag) == 5 and tag[2] == "_":
+        return f"{tag[:2].lower()}_{tag[3:].upper()}"
+    return _LOCALES.get(tag[:2].lower(), "en_US")
+
+
+def build_token_request(client_id: str, client_secret: str) -> RequestSpec:
+    basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode("ascii")
+    return RequestSpec(
+        method="POST",
+        path=TOKEN_PATH,
+        tracking_numbers=(),
+        headers=(("Authorization", f"Basic {basic}"), ("Accept", "application/json")),
+        form_body=(("grant_type", "client_credentials"),),
+    )
+
+
+def parse_token_response(
+    status: int, headers: Mapping[str, str], body: bytes
+) -> tuple[str, float] | TrackingError:
+    """(access token, lifetime in seconds), or the TrackingError that explains the failure.
+
+    Never raises. Wrong credentials (400/401/403) are AUTH_FAILED.
+    """
+    try:
+        data = load_json(headers, body)
+    except BadResponse as exc:
+        data = None
+        if status == 200:
+            return TrackingError(ProblemKind.BAD_RESPONSE, f"UPS token: {exc}")
+    code, message = _first_error(data)
+    if status in (400, 401, 403):
+        detail = message or "UPS rejected the client ID or secret"
+        return TrackingError(ProblemKind.AUTH_FAILED, detail, None, None, code)
+    whole = http_error(status, headers, detail=message, code=code)
+    if whole is not None:
+        return whole
+    token = _text(_obj(data).get("access_token"))
+    if status != 200 or token is None:
+        return TrackingError(ProblemKind.BAD_RESPONSE, f"UPS sent no token (HTTP {status})")
+    seconds = _number(_obj(data).get("expires_in"))  # a string such as "14399"
+    valid = seconds is not None and 0 < seconds < 10**7
+    return token, seconds if valid and seconds is not None else _FALLBACK_TOKEN_SECONDS
+
+
+def build_requests(numbers: Sequence[str], *, language: str) -> list[RequestSpec]:
+    params = (
+        ("locale", locale_for(language)),
+        ("returnSignature", "true"),
+        ("returnMilestones", "false"),
+        ("returnPOD", "true"),
+    )
+    headers = (("Accept", "application/json"), ("transactionSrc", TRANSACTION_SRC))
+    return [
+        RequestSpec(
+            method="GET",
+            path=f"/api/track/v1/details/{quote(number, safe='')}",
+            tracking_numbers=(number,),
+            params=params,
+            headers=headers,
+        )
+        for number in numbers
+    ]
+
+
+def parse_response(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    requested: Sequence[str] = (),
+    fetched_at: datetime | None = None,
+) -> ParseResult:
+    fetched = fetched_at or datetime.now(UTC)
+    try:
+        return _parse(status, headers, body, tuple(requested), fetched)
+    except Exception:  # a parser bug must not take a sync down; fuzz tests hunt for this
+        log.exception("UPS parser failed on HTTP %s", status)
+        error = TrackingError(
+            ProblemKind.BAD_RESPONSE, "the UPS answer could not be read", None, None, "parser_error"
+        )
+        return ParseResult(errors=(error,))
+
+
+def _parse(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    requested: tuple[str, ...],
+    fetched: datetime,
+) -> ParseResult:
+    try:
+        data = load_json(headers, body) if body.strip() or status == 200 else None
+    except BadResponse as exc:
+        data = None
+        if status == 200:
+            return ParseResult(errors=(TrackingError(ProblemKind.BAD_RESPONSE, str(exc)),))
+    code, message = _first_error(data)
+    if status != 200 or (code and "trackResponse" not in _obj(data)):
+        return ParseResult(errors=_status_errors(status, headers, code, message, requested))
+    shipments = _obj(_obj(data).get("trackResponse")).get("shipment")
+    if shipments is None:
+        return ParseResult(errors=(_bad("the UPS answer has no shipment list"),))
+    parcels: list[ParcelUpdate] = []
+    errors: list[TrackingError] = []
+    for raw in as_list(shipments):
+        _shipment(_obj(raw), requested, fetched, parcels, errors)
+    return _finish(parcels, errors, requested)
+
+
+def _status_errors(
+    status: int,
+    headers: Mapping[str, str],
+    code: str | None,
+    message: str | None,
+    requested: tuple[str, ...],
+) -> tuple[TrackingError, ...]:
+    whole = http_error(status, headers, detail=message, code=code)
+    if whole is not None:
+        return (whole,)
+    if status == 404 or code == "TW0001":
+        text = message or "UPS has no tracking information for this number"
+        return _each(ProblemKind.NOT_FOUND, text, requested, code)
+    if status == 400 or (code or "").startswith("TV"):
+        return _each(
+            ProblemKind.INVALID_NUMBER, message or "UPS rejected this number", requested, code
+        )
+    suffix = f": {message}" if message else ""
+    return (
+        TrackingError(
+            ProblemKind.BAD_RESPONSE, f"unexpected HTTP {status} from UPS{suffix}", None, None, code
+        ),
+    )
+
+
+def _shipment(
+    ship: dict[str, Any],
+    requested: tuple[str, ...],
+    fetched: datetime,
+    parcels: list[ParcelUpdate],
+    errors: list[TrackingError],
+) -> None:
+    inquiry = _text(ship.get("inquiryNumber"))
+    packages = [_obj(p) for p in as_list(ship.get("package"))]
+    if not packages:
+        warning = _obj(next(iter(as_list(ship.get("warnings"))), None))
+        number = _pick(requested, [inquiry])
+        text = _text(warning.get("message")) or "UPS has no tracking information for this number"
+        code = _text(warning.get("code"))
+        if number is not None:
+            errors.append(TrackingError(ProblemKind.NOT_FOUND, text, number, None, code))
+        return
+    numbers = [_text(p.get("trackingNumber")) for p in packages]
+    pieces = tuple(n for n in numbers if n) if len(packages) > 1 else ()
+    for package, own in zip(packages, numbers, strict=True):
+        alternates = as_list(package.get("alternateTrackingNumber"))
+        known = [own, *(_text(_obj(a).get("number")) for a in alternates)]
+        number = _number_for(known, inquiry, requested, only_package=len(packages) == 1)
+        if number is None:
+            continue
+        update = _package(package, number, pieces, fetched)
+        if update is not None:
+            parcels.append(update)
+        else:
+            message = "UPS knows this number but has no scan yet"
+            errors.append(TrackingError(ProblemKind.PRE_TRANSIT, message, number))
+
+
+def _number_for(
+    known: list[str | None], inquiry: str | None, requested: tuple[str, ...], *, only_package: bool
+) -> str | None:
+    """The requested spelling when the package answers to a requested number, else its own."""
+    found = _pick(requested, known)
+    if found is None and only_package:
+        # A lone package answers the inquiry, whatever number it carries itself.
+        found = _pick(requested, [inquiry]) or (requested[0] if len(requested) == 1 else None)
+    return found or known[0] or inquiry
+
+
+def _package(
+    package: dict[str, Any], number: str, pieces: tuple[str, ...], fetched: datetime
+) -> ParcelUpdate | None:
+    raw_events = [_obj(a) for a in as_list(package.get("activity"))]
+    parsed = [e for e in (_event(a, fetched) for a in raw_events) if e]
+    events = returned_after_return(sorted(parsed, key=lambda e: e.occurred_at))
+    head = _obj(package.get("currentStatus"))
+    if not events and not head:
+        return None
+    hint, sub_hint = _status(head)
+    if hint is Status.DELIVERED and events and events[-1].status is Status.RETURNED:
+        hint, sub_hint = Status.RETURNED, None  # the return reached the sender
+    pod = _pod(package, events)
+    if hint is Status.DELIVERED and sub_hint is None and pod and pod.signed_by:
+        sub_hint = SubStatus.SIGNED
+    return ParcelUpdate(
+        tracking_number=number,
+        carrier=CARRIER_ID,
+        fetched_at=fetched,
+        source=Source.CARRIER,
+        source_name=CARRIER_ID,
+        events=tuple(events),
+        estimate=None if hint in TERMINAL else _estimate(package, raw_events),
+        proof_of_delivery=pod,
+        pieces=pieces,
+        status_hint=hint if head else None,
+        sub_status_hint=sub_hint if head else None,
+        carrier_status_code=_code(head),
+    )
+
+
+def _status(raw: dict[str, Any]) -> tuple[Status, SubStatus | None]:
+    kind = (_text(raw.get("type")) or "").upper()
+    code = _text(raw.get("statusCode"))
+    if code in UPS_STATUS_CODES:
+        return UPS_STATUS_CODES[code]
+    if kind in UPS_TYPES:
+        return UPS_TYPES[kind]
+    if kind or code:
+        log.info("unknown UPS status type %r / statusCode %r", kind, code)
+    return Status.UNKNOWN, None
+
+
+def _code(raw: dict[str, Any]) -> str | None:
+    """type/statusCode/scan code, e.g. 'I/005/DP': every code UPS sent, kept for diagnosis."""
+    parts = [_text(raw.get(key)) or "" for key in ("type", "statusCode", "code")]
+    return "/".join(parts) if any(parts) else None
+
+
+def _event(act: dict[str, Any], fetched: datetime) -> TrackingEvent | None:
+    status_raw = _obj(act.get("status"))
+    address = _obj(_obj(act.get("location")).get("address"))
+    country = _country(address.get("countryCode")) or _country(address.get("country"))
+    state = _text(address.get("stateProvince"))
+    local_text = " ".join(t for t in (_text(act.get("date")), _text(act.get("time"))) if t)
+    when = _when(act, country, state)
+    if when is None:
+        log.info("UPS activity without a readable time skipped: %r", local_text)
+        return None
+    status, sub = _status(status_raw)
+    description = _text(status_raw.get("description")) or _text(
+        status_raw.get("simplifiedTextDescription")
+    )
+    return TrackingEvent(
+        occurred_at=when,
+        status=status,
+        description=description or status.value,
+        sub_status=sub,
+        carrier_code=_code(status_raw),
+        local_time_text=local_text or None,
+        location=Location(_text(address.get("city")), _text(address.get("postalCode")), country),
+        source=Source.CARRIER,
+        source_name=CARRIER_ID,
+        observed_at=fetched,
+    )
+
+
+def _when(act: dict[str, Any], country: str | None, state: str | None) -> datetime | None:
+    """UTC from gmtDate/gmtTime; else the local time with gmtOffset; else the place's zone."""
+    gmt = _combine(act.get("gmtDate"), act.get("gmtTime"))
+    if gmt is not None:
+        return gmt.replace(tzinfo=UTC)
+    local = _combine(act.get("date"), act.get("time"))
+    if local is None:
+        return None
+    offset = _offset(act.get("gmtOffset"))
+    if offset is not None:
+        return _safe_utc(local.replace(tzinfo=offset))
+    zone = zone_for(country, state)
+    if zone is None:
+        log.debug("UPS time %s at %s/%s has no known zone: read as UTC", local, country, state)
+    return _safe_utc(local, zone)
+
+
+def _estimate(package: dict[str, Any], raw_events: list[dict[str, Any]]) -> DeliveryEstimate | None:
+    dates = {
+        (_text(_obj(d).get("type")) or "").upper(): _day(_obj(d).get("date"))
+        for d in as_list(package.get("deliveryDate"))
+    }
+    day = dates.get("RDD") or dates.get("SDD")  # a rescheduled date replaces the scheduled one
+    if day is None:
+        return None
+    window = _obj(package.get("deliveryTime"))
+    kind = (_text(window.get("type")) or "").upper()
+    start = _clock(window.get("startTime")) if kind in _WINDOW_TYPES else None
+    end = _clock(window.get("endTime")) if kind in (*_WINDOW_TYPES, "CMT") else None
+    zone = _destination_zone(package)
+    # Without a destination zone, the newest scan's offset is the nearest local clock we know.
+    newest = next((a.get("gmtOffset") for a in raw_events if a.get("gmtOffset")), None)
+    offset = None if zone else _offset(newest)
+    return DeliveryEstimate(
+        day=day,
+        window_start=_at(day, start, zone, offset),
+        window_end=_at(day, end, zone, offset),
+        source=Source.CARRIER,
+    )
+
+
+def _destination_zone(package: dict[str, Any]) -> str | None:
+    for entry in as_list(package.get("packageAddress")):
+        if (_text(_obj(entry).get("type")) or "").upper() == "DESTINATION":
+            address = _obj(_obj(entry).get("address"))
+            country = _country(address.get("countryCode")) or _country(address.get("country"))
+            return zone_for(country, _text(address.get("stateProvince")))
+    return None
+
+
+def _at(
+    day: date, clock: time | None, zone: str | None, offset: timezone | None
+) -> datetime | None:
+    if clock is None or (zone is None and offset is None):
+        return None  # a clock time in an unknown zone would be a guess
+    local = datetime.combine(day, clock)
+    return _safe_utc(local.replace(tzinfo=offset)) if offset else _safe_utc(local, zone)
+
+
+def _pod(package: dict[str, Any], events: list[TrackingEvent]) -> ProofOfDelivery | None:
+    info = _obj(package.get("deliveryInformation"))
+    signature = _data_url(_text(_obj(info.get("signature")).get("image")))
+    photo = _data_url(_text(_obj(info.get("deliveryPhoto")).get("photo")))
+    signed_by = _text(info.get("receivedBy"))
+    place = _text(info.get("location"))
+    if not (signature or photo or signed_by or place):
+        return None
+    delivered = [e.occurred_at for e in events if e.status in (Status.DELIVERED, Status.RETURNED)]
+    return ProofOfDelivery(
+        delivered_at=delivered[-1] if delivered else None,
+        signed_by=signed_by,
+        place=place,
+        signature_url=signature,
+        photo_url=photo,
+    )
+
+
+def _data_url(image: str | None) -> str | None:
+    """UPS sends images as base64; a data URL lets the UI show them without another call."""
+    if not image:
+        return None
+    mime = "image/png" if image.startswith("iVBOR") else "image/gif"
+    if image.startswith("/9j/"):
+        mime = "image/jpeg"
+    return f"data:{mime};base64,{image}"
+
+
+# ------------------------------------------------------------------ small lenient helpers --
+
+
+def _first_error(data: Any) -> tuple[str | None, str | None]:
+    """(code, message) of the first `response.errors` entry, for tokens and tracking alike."""
+    root = _obj(data)
+    errors = as_list(_obj(root.get("response")).get("errors")) or as_list(root.get("errors"))
+    first = _obj(next(iter(errors), None))
+    message = _text(first.get("message")) or _text(root.get("error_description"))
+    return _text(first.get("code")) or _text(root.get("error")), message
+
+
+def _combine(day_raw: Any, clock_raw: Any) -> datetime | None:
+    day = _day(day_raw)
+    clock = _clock(clock_raw)
+    return datetime.combine(day, clock) if day and clock else None
+
+
+def _day(value: Any) -> date | None:
+    digits = (_text(value) or "").replace("-", "")
+    try:
+        return datetime.strptime(digits, "%Y%m%d").date() if len(digits) == 8 else None
+    except ValueError:
+        return None
+
+
+def _clock(value: Any) -> time | None:
+    """'074700', unpadded '74700' or '07:47:00' -> 07:47:00."""
+    digits = (_text(value) or "").replace(":", "")
+    if not digits.isdigit() or len(digits) > 6:
+        return None
+    digits = digits.zfill(6)
+    try:
+        return time(int(digits[:2]), int(digits[2:4]), int(digits[4:]))
+    except ValueError:
+        return None
+
+
+def _offset(value: Any) -> timezone | None:
+    """'-05:00', '-5:00' or '+0530' -> a fixed offset."""
+    text = (_text(value) or "").replace(":", "")
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-")
+    if not digits.isdigit() or not 1 <= len(digits) <= 4:
+        return None
+    hours, minutes = (int(digits), 0) if len(digits) <= 2 else (int(digits[:-2]), int(digits[-2:]))
+    if hours > 14 or minutes > 59:
+        return None
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def _safe_utc(moment: datetime, zone: str | None = None) -> datetime | None:
+    try:
+        return to_utc(moment, zone or "UTC")
+    except (OverflowError, ValueError):
+        return None
+
+
+def _finish(
+    parcels: list[ParcelUpdate], errors: list[TrackingError], requested: tuple[str, ...]
+) -> ParseResult:
+    seen = {_norm(p.tracking_number) for p in parcels}
+    seen |= {_norm(piece) for p in parcels for piece in p.pieces}  # multi-package shipments
+    seen |= {_norm(e.tracking_number) for e in errors if e.tracking_number}
+    for number in requested:
+        if _norm(number) not in seen:
+            message = "UPS has no tracking information for this number"
+            errors.append(TrackingError(ProblemKind.NOT_FOUND, message, number))
+            seen.add(_norm(number))
+    return ParseResult(parcels=tuple(parcels), errors=tuple(errors))
+
+
+def _each(
+    kind: ProblemKind, message: str, requested: tuple[str, ...], code: str | None
+) -> tuple[TrackingError, ...]:
+    if not requested:
+        return (TrackingError(kind, message, None, None, code),)
+    return tuple(TrackingError(kind, message, number, None, code) for number in requested)
+
+
+def _bad(message: str) -> TrackingError:
+    return TrackingError(ProblemKind.BAD_RESPONSE, message)
+
+
+def _pick(requested: tuple[str, ...], candidates: list[str | None]) -> str | None:
+    """The requested spelling of the first candidate that was asked for."""
+    known = {_norm(c) for c in candidates if c}
+    return next((number for number in requested if _norm(number) in known), None)
+
+
+def _norm(number: str) -> str:
+    return "".join(number.split()).upper()
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(_text(value) or "")
+    except ValueError:
+        return None
+
+
+def _country(value: Any) -> str | None:
+    code = _text(value)
+    return code.upper() if code and len(code) == 2 and code.isalpha() else None
