@@ -1,1 +1,120 @@
-"""store"""
+"""The local store: SQLite through SQLModel. The only package that knows SQL.
+
+Open the database with `open_store()` (migrates it), make short-lived sessions with
+`new_session()` (`write=True` for the sync engine's writes), and call the keyword-only
+repository functions below; they return domain objects, never rows.
+"""
+
+from app.store.accounts import (
+    CarrierAccount,
+    delete_account,
+    get_account,
+    list_accounts,
+    save_account,
+)
+from app.store.apply import ApplyResult, apply_update
+from app.store.backup import (
+    BACKUP_VERSION,
+    ImportResult,
+    export_data,
+    export_json,
+    import_data,
+    import_json,
+)
+from app.store.corrections import (
+    NumberCorrection,
+    all_corrections,
+    delete_correction,
+    get_correction,
+    set_correction,
+)
+from app.store.engine import new_session, open_store
+from app.store.errors import BackupError, DuplicateParcelError, NotFoundError, StoreError
+from app.store.events import list_events
+from app.store.listing import MyOrders, OrderGroup, Section, my_orders
+from app.store.migrations import CURRENT_VERSION
+from app.store.orders import add_order, delete_order, get_order
+from app.store.outbox import (
+    ChangeLike,
+    OutboxEntry,
+    OutboxItem,
+    enqueue,
+    mark_dispatched,
+    pending,
+    record_attempt,
+)
+from app.store.parcels import (
+    add_parcel,
+    delete_parcel,
+    find_parcel,
+    get_parcel,
+    list_parcels,
+    set_archived,
+    set_label,
+    set_order,
+    touch_checked,
+)
+from app.store.settings import (
+    all_settings,
+    delete_setting,
+    get_setting,
+    set_setting,
+    upsert_settings,
+)
+
+__all__ = [
+    "BACKUP_VERSION",
+    "CURRENT_VERSION",
+    "ApplyResult",
+    "BackupError",
+    "CarrierAccount",
+    "ChangeLike",
+    "DuplicateParcelError",
+    "ImportResult",
+    "MyOrders",
+    "NotFoundError",
+    "NumberCorrection",
+    "OrderGroup",
+    "OutboxEntry",
+    "OutboxItem",
+    "Section",
+    "StoreError",
+    "add_order",
+    "add_parcel",
+    "all_corrections",
+    "all_settings",
+    "apply_update",
+    "delete_account",
+    "delete_correction",
+    "delete_order",
+    "delete_parcel",
+    "delete_setting",
+    "enqueue",
+    "export_data",
+    "export_json",
+    "find_parcel",
+    "get_account",
+    "get_correction",
+    "get_order",
+    "get_parcel",
+    "get_setting",
+    "import_data",
+    "import_json",
+    "list_accounts",
+    "list_events",
+    "list_parcels",
+    "mark_dispatched",
+    "my_orders",
+    "new_session",
+    "open_store",
+    "pending",
+    "record_attempt",
+    "save_account",
+    "set_archived",
+    "set_correction",
+    "set_label",
+    "set_order",
+    "set_setting",
+    "touch_checked",
+    "upsert_settings",
+]

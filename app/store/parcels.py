@@ -1,0 +1,149 @@
+"""Parcels: adding, reading and the user's own edits (label, order, archive, delete).
+
+What a fetch changes (status, estimate, events ...) is written by `apply.apply_update` only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from app.domain.models import Parcel, Source
+from app.store.errors import DuplicateParcelError, NotFoundError
+from app.store.mapping import parcel_from_row, parcel_values
+from app.store.session import total_changes, transaction
+from app.store.tables import PARCELS
+
+__all__ = [
+    "add_parcel",
+    "delete_parcel",
+    "find_parcel",
+    "get_parcel",
+    "list_parcels",
+    "set_archived",
+    "set_label",
+    "set_order",
+    "touch_checked",
+]
+
+
+def add_parcel(
+    session: Session,
+    *,
+    tracking_number: str,
+    carrier: str,
+    order_id: str | None = None,
+    label: str | None = None,
+    source: Source = Source.USER,
+    parcel_id: str | None = None,
+    created_at: datetime | None = None,
+) -> Parcel:
+    parcel = Parcel(
+        id=parcel_id or uuid.uuid4().hex,
+        tracking_number=tracking_number,
+        carrier=carrier,
+        order_id=order_id,
+        label=label,
+        source=source,
+        created_at=created_at or datetime.now(UTC),
+    )
+    try:
+        with transaction(session) as connection:
+            connection.execute(insert(PARCELS).values(parcel_values(parcel)))
+    except IntegrityError as error:
+        if "UNIQUE" in str(error.orig) and "tracking_number" in str(error.orig):
+            raise DuplicateParcelError(
+                f"{carrier} {tracking_number} is already being tracked"
+            ) from None
+        raise
+    return parcel
+
+
+def get_parcel(session: Session, *, parcel_id: str) -> Parcel:
+    row = session.connection().execute(select(PARCELS).where(PARCELS.c.id == parcel_id)).first()
+    if row is None:
+        raise NotFoundError(f"no parcel {parcel_id}")
+    return parcel_from_row(row._mapping)
+
+
+def find_parcel(session: Session, *, tracking_number: str, carrier: str) -> Parcel | None:
+    row = (
+        session.connection()
+        .execute(
+            select(PARCELS).where(
+                and_(PARCELS.c.carrier == carrier, PARCELS.c.tracking_number == tracking_number)
+            )
+        )
+        .first()
+    )
+    return None if row is None else parcel_from_row(row._mapping)
+
+
+def list_parcels(
+    session: Session,
+    *,
+    include_archived: bool = False,
+    statuses: Sequence[str] = (),
+    carriers: Sequence[str] = (),
+) -> list[Parcel]:
+    """Plain parcel list (for the scheduler); 'My orders' is `listing.my_orders`."""
+    query = select(PARCELS).order_by(PARCELS.c.created_at, PARCELS.c.id)
+    if not include_archived:
+        query = query.where(PARCELS.c.archived.is_(False))
+    if statuses:
+        query = query.where(PARCELS.c.status.in_([str(s) for s in statuses]))
+    if carriers:
+        query = query.where(PARCELS.c.carrier.in_(list(carriers)))
+    return [parcel_from_row(row._mapping) for row in session.connection().execute(query)]
+
+
+def _set(session: Session, parcel_id: str, values: dict[str, Any]) -> int:
+    """Update columns that differ; returns the rows written (0 when nothing changed)."""
+    differs = [PARCELS.c[name].is_not(value) for name, value in values.items()]
+    with transaction(session) as connection:
+        before = total_changes(connection)
+        connection.execute(
+            update(PARCELS).where(PARCELS.c.id == parcel_id, or_(*differs)).values(values)
+        )
+        written = total_changes(connection) - before
+        if not written and _missing(connection, parcel_id):
+            raise NotFoundError(f"no parcel {parcel_id}")
+        return written
+
+
+def _missing(connection: Connection, parcel_id: str) -> bool:
+    return connection.execute(select(PARCELS.c.id).where(PARCELS.c.id == parcel_id)).first() is None
+
+
+def set_label(session: Session, *, parcel_id: str, label: str | None) -> int:
+    return _set(session, parcel_id, {"label": label or None})
+
+
+def set_archived(session: Session, *, parcel_id: str, archived: bool) -> int:
+    return _set(session, parcel_id, {"archived": archived})
+
+
+def set_order(session: Session, *, parcel_id: str, order_id: str | None) -> int:
+    return _set(session, parcel_id, {"order_id": order_id})
+
+
+def touch_checked(session: Session, *, parcel_id: str, at: datetime) -> int:
+    """Record when the parcel was last fetched, changed or not.
+
+    Kept apart from `apply_update` on purpose: every fetch moves this timestamp, so folding it
+    into the update would make an identical re-ingest write a row. Here it is one tiny UPDATE
+    the caller makes after the apply (or after a failed fetch, to show freshness).
+    """
+    return _set(session, parcel_id, {"last_checked_at": at})
+
+
+def delete_parcel(session: Session, *, parcel_id: str) -> None:
+    """Delete the parcel with its events and pending notifications (ON DELETE CASCADE)."""
+    with transaction(session) as connection:
+        connection.execute(delete(PARCELS).where(PARCELS.c.id == parcel_id))

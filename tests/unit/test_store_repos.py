@@ -1,0 +1,139 @@
+"""Orders, parcels, settings, accounts and corrections on a real file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from app.domain.models import Source
+from app.store import (
+    DuplicateParcelError,
+    NotFoundError,
+    OutboxEntry,
+    add_order,
+    add_parcel,
+    all_corrections,
+    all_settings,
+    apply_update,
+    delete_account,
+    delete_order,
+    delete_parcel,
+    enqueue,
+    find_parcel,
+    get_account,
+    get_correction,
+    get_order,
+    get_parcel,
+    get_setting,
+    list_accounts,
+    list_parcels,
+    save_account,
+    set_archived,
+    set_correction,
+    set_label,
+    set_order,
+    set_setting,
+    upsert_settings,
+)
+from tests.unit.test_store_support import T0, count, fetch, make_engine, new_session, scan
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    return make_engine(tmp_path)
+
+
+def test_orders_and_parcels_round_trip(engine: Engine) -> None:
+    with new_session(engine) as session:
+        order = add_order(session, shop="Zalando", order_number="Z-1", placed_at=T0)
+        parcel = add_parcel(
+            session, tracking_number="JJD01", carrier="dhl", order_id=order.id, label="Schuhe"
+        )
+    with new_session(engine) as session:
+        assert get_order(session, order_id=order.id) == order
+        assert get_parcel(session, parcel_id=parcel.id) == parcel
+        assert find_parcel(session, tracking_number="JJD01", carrier="dhl") == parcel
+        assert find_parcel(session, tracking_number="JJD01", carrier="ups") is None
+        assert parcel.source is Source.USER
+        with pytest.raises(NotFoundError):
+            get_order(session, order_id="nope")
+
+
+def test_a_number_is_tracked_once_per_carrier(engine: Engine) -> None:
+    with new_session(engine) as session:
+        add_parcel(session, tracking_number="JJD01", carrier="dhl")
+        with pytest.raises(DuplicateParcelError, match="already"):
+            add_parcel(session, tracking_number="JJD01", carrier="dhl")
+        add_parcel(session, tracking_number="JJD01", carrier="ups")  # another carrier is fine
+        assert count(session, "parcels") == 2
+
+
+def test_user_edits_write_only_real_changes(engine: Engine) -> None:
+    with new_session(engine) as session:
+        order = add_order(session, shop="Otto")
+        parcel = add_parcel(session, tracking_number="H1", carrier="hermes")
+        assert set_label(session, parcel_id=parcel.id, label="Lampe") == 1
+        assert set_label(session, parcel_id=parcel.id, label="Lampe") == 0
+        assert set_order(session, parcel_id=parcel.id, order_id=order.id) == 1
+        assert set_archived(session, parcel_id=parcel.id, archived=True) == 1
+        assert set_archived(session, parcel_id=parcel.id, archived=True) == 0
+        stored = get_parcel(session, parcel_id=parcel.id)
+        assert (stored.label, stored.order_id, stored.archived) == ("Lampe", order.id, True)
+        assert list_parcels(session) == []
+        assert list_parcels(session, include_archived=True) == [stored]
+
+
+def test_deleting_cascades_where_it_should(engine: Engine) -> None:
+    with new_session(engine) as session:
+        order = add_order(session, shop="Otto")
+        parcel = add_parcel(session, tracking_number="H1", carrier="hermes", order_id=order.id)
+        apply_update(session, parcel_id=parcel.id, update=fetch(scan(0)), status=scan(0).status)
+        enqueue(session, parcel_id=parcel.id, entries=[OutboxEntry("k", "status")])
+
+        delete_order(session, order_id=order.id)  # the parcel stays, without its order
+        assert get_parcel(session, parcel_id=parcel.id).order_id is None
+
+        delete_parcel(session, parcel_id=parcel.id)  # its events and notifications go with it
+        assert (count(session, "events"), count(session, "outbox")) == (0, 0)
+
+
+def test_settings_hold_no_secrets(engine: Engine) -> None:
+    with new_session(engine) as session:
+        assert set_setting(session, key="language", value="de") == 1
+        assert set_setting(session, key="language", value="de") == 0
+        assert upsert_settings(session, values={"language": "en", "theme": "dark"}) == 2
+        assert all_settings(session) == {"language": "en", "theme": "dark"}
+        assert get_setting(session, key="missing", default="x") == "x"
+        for key in ("dhl_api_key", "smtp_password", "oauth.token", "client_secret"):
+            with pytest.raises(ValueError, match="keychain"):
+                set_setting(session, key=key, value="s3cr3t")
+        assert count(session, "settings") == 2
+
+
+def test_accounts_keep_only_non_secret_fields(engine: Engine) -> None:
+    with new_session(engine) as session:
+        account = save_account(
+            session, carrier="ups", label="Privat", fields={"account_number": "A1B2C3"}
+        )
+        assert get_account(session, account_id=account.id).fields == {"account_number": "A1B2C3"}
+        renamed = save_account(
+            session, account_id=account.id, carrier="ups", label="Firma", fields={}
+        )
+        assert renamed.label == "Firma"
+        assert [a.id for a in list_accounts(session, carrier="ups")] == [account.id]
+        with pytest.raises(ValueError, match="keychain"):
+            save_account(session, carrier="dhl", label="x", fields={"api_key": "s3cr3t"})
+        delete_account(session, account_id=account.id)
+        assert list_accounts(session) == []
+
+
+def test_number_corrections(engine: Engine) -> None:
+    with new_session(engine) as session:
+        assert set_correction(session, tracking_number="123456789012", carrier="dpd", at=T0) == 1
+        assert set_correction(session, tracking_number="123456789012", carrier="dpd", at=T0) == 0
+        assert set_correction(session, tracking_number="123456789012", carrier="gls", at=T0) == 1
+        assert get_correction(session, tracking_number="123456789012") == "gls"
+        assert get_correction(session, tracking_number="0") is None
+        assert [c.carrier for c in all_corrections(session)] == ["gls"]
