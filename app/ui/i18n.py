@@ -7,6 +7,8 @@ from typing import Literal
 
 from app.domain.labels import status_label
 from app.domain.status import Status
+from app.ui.strings_parcels import STRINGS as parcel_strings
+from app.ui.strings_settings import STRINGS as settings_strings
 
 Lang = Literal["de", "en"]
 LANGUAGES: tuple[Lang, ...] = ("de", "en")
@@ -50,6 +52,14 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "screen.placeholder": ("Dieser Bereich entsteht gerade.", "This screen is on its way."),
     "soon": ("Kommt bald.", "Coming soon."),
 }
+
+
+# Each area keeps its strings in its own module so screens can grow without colliding.
+for _area in (parcel_strings, settings_strings):
+    _overlap = _STRINGS.keys() & _area.keys()
+    if _overlap:
+        raise RuntimeError(f"duplicate UI string keys: {sorted(_overlap)}")
+    _STRINGS.update(_area)
 
 
 def _pick(pair: tuple[str, str], lang: Lang) -> str:
