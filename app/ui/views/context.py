@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.ui.i18n import Lang, t
+from app.ui.services import AppServices
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,6 +15,7 @@ class ViewContext:
     navigate: Callable[[str], None]  # push a route; the route change builds the views
     back: Callable[[], None]  # pop the top view, as Android back does
     notify: Callable[[str], None]  # a short snackbar message
+    services: AppServices = field(default_factory=AppServices)
 
     def t(self, key: str, **values: object) -> str:
         return t(self.lang, key, **values)
