@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.conftest import require_executable
+from tests.integration.conftest import secret_service, session_bus  # noqa: F401
 from tests.e2e.harness import (
     CHROMIUM_ARGS,
     PHONE,
@@ -34,8 +35,10 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     stop_app(server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Module scope: Playwright's sync API keeps an event loop running in this thread while it
+    # is open, and pytest-asyncio cannot run the async tests of later modules beside it.
     chromium = require_executable("chromium")
     from playwright.sync_api import sync_playwright
 
