@@ -14,22 +14,42 @@ Checkpoints come oldest first. `checkpoint_time` is the courier's local time, us
 offset: the zone is derived from the checkpoint's country when that country has a single zone,
 otherwise it is read as UTC; the original text is always kept in `local_time_text`.
 
-The small public helpers below the constants (`text`, `clip`, `now_utc`, `clean_numbers`,
-`complete`, `read_time`, `span_estimate`, `carrier_for_slug`) are shared with the
-17TRACK adapter and the webhook parsers so the two aggregators map data the same way.
+The small helpers the two aggregators share (`text`, `clip`, `now_utc`, `clean_numbers`,
+`complete`, `read_time`, `span_estimate`, `carrier_for_slug`) live in `app.carriers.aggregated`;
+they are re-exported here under their old names.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from app.carriers.aggregated import (
+    carrier_for_slug,
+    clean_numbers,
+    clip,
+    complete,
+    now_utc,
+    read_time,
+    span_estimate,
+    text,
+    unreadable,
+)
 from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec, TrackingError
-from app.carriers.parsing import BadResponse, as_int, as_list, header, http_error, load_json, to_utc
+from app.carriers.geo import from_iso3
+from app.carriers.parsing import (
+    BadResponse,
+    as_int,
+    as_list,
+    header,
+    http_error,
+    load_json,
+    obj,
+    utc,
+)
 from app.domain.models import (
     DeliveryEstimate,
     Location,
@@ -84,18 +104,6 @@ CREDENTIAL_FIELDS = (
     ),
 )
 
-# Aggregator slugs and provider names (normalised to slug form) that are one of our carriers.
-_OUR_CARRIERS: dict[str, str] = {
-    **dict.fromkeys(
-        ("dhl", "dhl-germany", "dhl-paket", "dhl-express", "deutsch-post", "deutsche-post"), "dhl"
-    ),
-    **dict.fromkeys(("dpd", "dpd-de", "dpd-germany"), "dpd"),
-    **dict.fromkeys(("hermes", "hermes-de", "hermes-germany"), "hermes"),
-    **dict.fromkeys(("postnl", "postnl-international", "postnl-international-mail"), "postnl"),
-    **dict.fromkeys(("royal-mail", "royalmail"), "royalmail"),
-    **dict.fromkeys(("amazon", "amazon-logistics", "amazon-shipping"), "amazon"),
-    **{name: name for name in ("ups", "fedex", "usps", "gls")},
-}
 # Our carrier ids as a slug hint when registering; "" = let AfterShip detect (DHL and Amazon
 # each span several AfterShip couriers, a wrong guess would be rejected with 4012).
 _SLUG_HINTS = {
@@ -104,29 +112,6 @@ _SLUG_HINTS = {
     "dpd": "dpd-de",
     "hermes": "hermes-de",
     "royalmail": "royal-mail",
-}
-
-# ISO 3166 alpha-3 -> alpha-2 and the zone when the country has exactly one ("-": several).
-_COUNTRY_TABLE = """
-DEU DE Europe/Berlin; AUT AT Europe/Vienna; CHE CH Europe/Zurich; NLD NL Europe/Amsterdam
-BEL BE Europe/Brussels; LUX LU Europe/Luxembourg; FRA FR Europe/Paris; ITA IT Europe/Rome
-POL PL Europe/Warsaw; CZE CZ Europe/Prague; SVK SK Europe/Bratislava; HUN HU Europe/Budapest
-SVN SI Europe/Ljubljana; HRV HR Europe/Zagreb; ROU RO Europe/Bucharest; BGR BG Europe/Sofia
-GRC GR Europe/Athens; DNK DK Europe/Copenhagen; SWE SE Europe/Stockholm; NOR NO Europe/Oslo
-FIN FI Europe/Helsinki; EST EE Europe/Tallinn; LVA LV Europe/Riga; LTU LT Europe/Vilnius
-GBR GB Europe/London; IRL IE Europe/Dublin; ISL IS Atlantic/Reykjavik; TUR TR Europe/Istanbul
-ISR IL Asia/Jerusalem; ARE AE Asia/Dubai; SAU SA Asia/Riyadh; IND IN Asia/Kolkata
-CHN CN Asia/Shanghai; HKG HK Asia/Hong_Kong; TWN TW Asia/Taipei; JPN JP Asia/Tokyo
-KOR KR Asia/Seoul; SGP SG Asia/Singapore; THA TH Asia/Bangkok; VNM VN Asia/Ho_Chi_Minh
-PHL PH Asia/Manila; ZAF ZA Africa/Johannesburg; EGY EG Africa/Cairo; UKR UA Europe/Kyiv
-USA US -; CAN CA -; MEX MX -; BRA BR -; RUS RU -; AUS AU -; ESP ES -; PRT PT -; IDN ID -
-NZL NZ -; CHL CL -; KAZ KZ -
-"""
-_COUNTRIES: dict[str, tuple[str, str | None]] = {
-    iso3: (iso2, None if zone == "-" else zone)
-    for iso3, iso2, zone in (
-        item.split() for item in _COUNTRY_TABLE.replace("\n", ";").split(";") if item.strip()
-    )
 }
 
 _TAGS: dict[str, Status] = {
@@ -172,128 +157,7 @@ _NUMBER_ERRORS: dict[int, tuple[ProblemKind, str]] = {
     404: (ProblemKind.NOT_FOUND, "AfterShip has no such tracking"),
 }
 _OK_CODES = frozenset({200, 201})
-_WHOLE_DAY = timedelta(hours=23)
 _EXISTS = 4003
-
-
-# ---------------------------------------------------------------- shared small helpers -----
-def text(value: Any) -> str | None:
-    """A non-empty, stripped string from a JSON scalar (numbers arrive as ints too)."""
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def clip(value: Any, limit: int = 200) -> str | None:
-    """An API's own message, single-line and short enough to show."""
-    found = text(value)
-    if found is None:
-        return None
-    flat = " ".join(found.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def now_utc(fetched_at: datetime | None) -> datetime:
-    if fetched_at is None:
-        return datetime.now(UTC)
-    if fetched_at.tzinfo is None or fetched_at.utcoffset() is None:
-        return fetched_at.replace(tzinfo=UTC)
-    return fetched_at.astimezone(UTC)
-
-
-def carrier_for_slug(slug: str | None) -> str | None:
-    """Our carrier id for an aggregator's slug or provider name, else the slug lower-cased."""
-    if not slug:
-        return None
-    key = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-")
-    return _OUR_CARRIERS.get(key, key) or None
-
-
-def _number_key(number: str) -> str:
-    return "".join(number.split()).upper()
-
-
-def clean_numbers(numbers: Sequence[str]) -> list[str]:
-    """Stripped, non-empty, each number once, in the caller's order."""
-    seen: set[str] = set()
-    out: list[str] = []
-    for raw in numbers:
-        number = raw.strip() if isinstance(raw, str) else ""
-        if number and _number_key(number) not in seen:
-            seen.add(_number_key(number))
-            out.append(number)
-    return out
-
-
-def complete(result: ParseResult, requested: Sequence[str], who: str) -> ParseResult:
-    """Add an error for every requested number the answer did not mention at all."""
-    if any(error.tracking_number is None for error in result.errors):
-        return result  # a whole-request error already covers every number
-    covered = {_number_key(p.tracking_number) for p in result.parcels}
-    covered |= {_number_key(e.tracking_number) for e in result.errors if e.tracking_number}
-    missing = tuple(
-        TrackingError(ProblemKind.BAD_RESPONSE, f"{who}'s answer does not mention this number", n)
-        for n in clean_numbers(requested)
-        if _number_key(n) not in covered
-    )
-    return dataclasses.replace(result, errors=result.errors + missing) if missing else result
-
-
-def read_time(raw: Any) -> datetime | None:
-    """ISO 8601 text as written (aware or naive); None when unusable."""
-    value = text(raw) if isinstance(raw, str) else None
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _to_utc(moment: datetime | None, zone: str | None) -> datetime | None:
-    if moment is None:
-        return None
-    try:
-        return to_utc(moment, zone or "UTC")
-    except (OverflowError, ValueError, KeyError):  # KeyError: ZoneInfoNotFoundError
-        return None
-
-
-def _has_clock(raw: Any) -> bool:
-    return isinstance(raw, str) and len(raw.strip()) > 10
-
-
-def span_estimate(first: Any, last: Any, zone: str | None = None) -> DeliveryEstimate | None:
-    """An aggregator ETA from one or two ISO texts: the days as the carrier wrote them, and a
-    UTC window when both ends carry a time on the same day and a zone is known."""
-    start, end = read_time(first), read_time(last)
-    start, end = start or end, end or start
-    if start is None or end is None:
-        return None
-    if end.date() < start.date():
-        start, end = end, start
-    window: tuple[datetime | None, datetime | None] = (None, None)
-    same_day = start.date() == end.date()
-    aware = start.tzinfo is not None and end.tzinfo is not None
-    if same_day and _has_clock(first) and _has_clock(last) and (aware or zone is not None):
-        lo, hi = _to_utc(start, zone), _to_utc(end, zone)
-        # A window is hours; "00:00 to 23:59" only restates the day.
-        if lo is not None and hi is not None and timedelta(0) < hi - lo < _WHOLE_DAY:
-            window = (lo, hi)
-    day: date = start.date()
-    return DeliveryEstimate(
-        day=day,
-        latest_day=None if same_day else end.date(),
-        window_start=window[0],
-        window_end=window[1],
-        source=Source.AGGREGATOR,
-    )
 
 
 # ---------------------------------------------------------------- requests -----------------
@@ -350,22 +214,11 @@ def map_status(tag: Any, subtag: Any) -> tuple[Status, SubStatus | None]:
     return status, None
 
 
-def _country(iso3: Any) -> tuple[str | None, str | None]:
-    """(country code for Location, zone) from an alpha-3 code."""
-    code = (text(iso3) or "").upper()
-    if not code:
-        return None, None
-    iso2, zone = _COUNTRIES.get(code, (code, None))
-    return iso2, zone
-
-
 def _checkpoint(raw: Any, fetched_at: datetime) -> TrackingEvent | None:
-    point = _obj(raw)
-    country, zone = _country(point.get("country_iso3"))
+    point = obj(raw)
+    country, zone = from_iso3(point.get("country_iso3"))
     original = text(point.get("checkpoint_time"))
-    occurred = _to_utc(read_time(original), zone) or _to_utc(
-        read_time(point.get("created_at")), None
-    )
+    occurred = utc(read_time(original), zone) or utc(read_time(point.get("created_at")), None)
     if occurred is None:
         return None  # no usable time at all: an event cannot be placed on the timeline
     status, sub_status = map_status(point.get("tag"), point.get("subtag"))
@@ -395,8 +248,8 @@ def _checkpoint(raw: Any, fetched_at: datetime) -> TrackingEvent | None:
 
 
 def _estimate(tracking: dict[str, Any], zone: str | None) -> DeliveryEstimate | None:
-    latest = _obj(tracking.get("latest_estimated_delivery"))
-    own = _obj(tracking.get("aftership_estimated_delivery_date"))
+    latest = obj(tracking.get("latest_estimated_delivery"))
+    own = obj(tracking.get("aftership_estimated_delivery_date"))
     spans = (
         (latest.get("datetime_min") or latest.get("datetime"), latest.get("datetime_max")),
         (tracking.get("expected_delivery"), None),
@@ -415,11 +268,11 @@ def parse_tracking(
     raw: Any, fetched_at: datetime, *, fallback_number: str | None = None
 ) -> ParcelUpdate | None:
     """One AfterShip tracking object (polling answer or webhook `msg`) to a ParcelUpdate."""
-    tracking = _obj(raw)
+    tracking = obj(raw)
     number = text(tracking.get("tracking_number")) or fallback_number
     if not number:
         return None
-    _, dest_zone = _country(tracking.get("destination_country_iso3"))
+    _, dest_zone = from_iso3(tracking.get("destination_country_iso3"))
     events = tuple(
         event
         for point in as_list(tracking.get("checkpoints"))
@@ -428,7 +281,7 @@ def parse_tracking(
     tag, subtag = text(tracking.get("tag")), text(tracking.get("subtag"))
     status, sub_status = map_status(tag, subtag) if tag or subtag else (None, None)
     signed_by = text(tracking.get("signed_by"))
-    delivered_at = _to_utc(read_time(tracking.get("shipment_delivery_date")), dest_zone)
+    delivered_at = utc(read_time(tracking.get("shipment_delivery_date")), dest_zone)
     proof = None
     if signed_by or (status is Status.DELIVERED and delivered_at is not None):
         proof = ProofOfDelivery(delivered_at=delivered_at, signed_by=signed_by)
@@ -494,12 +347,9 @@ def _load(
     try:
         doc = load_json(headers, body)
     except BadResponse as exc:
-        whole = http_error(status, headers) if status >= 400 else None
-        if whole is not None:
-            return _rate_reset(whole, headers, now)
-        return TrackingError(ProblemKind.BAD_RESPONSE, f"AfterShip: {exc}")
-    root = _obj(doc)
-    return _obj(root.get("meta")), _obj(_obj(root.get("data")).get("tracking"))
+        return _rate_reset(unreadable(status, headers, exc, DISPLAY_NAME), headers, now)
+    root = obj(doc)
+    return obj(root.get("meta")), obj(obj(root.get("data")).get("tracking"))
 
 
 def _only(requested: Sequence[str]) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from app.domain.status import Status, SubStatus
 
-__all__ = ["CODES", "ISO3_TO_ISO2", "lookup"]
+__all__ = ["CODES", "lookup"]
 
 S = Status
 Sub = SubStatus
@@ -112,15 +112,6 @@ CODES: dict[str, _Entry] = {
     "9341": (S.EXCEPTION, Sub.CANCELLED),
     **_span(9381, 9399, (S.INFO_RECEIVED, None)),
 }
-
-# Hermes sends ISO 3166-1 alpha-3; the domain stores alpha-2.
-ISO3_TO_ISO2: dict[str, str] = {
-    "DEU": "DE", "AUT": "AT", "CHE": "CH", "NLD": "NL", "BEL": "BE", "LUX": "LU", "FRA": "FR",
-    "DNK": "DK", "POL": "PL", "CZE": "CZ", "ITA": "IT", "ESP": "ES", "PRT": "PT", "GBR": "GB",
-    "IRL": "IE", "SWE": "SE", "NOR": "NO", "FIN": "FI", "HUN": "HU", "SVK": "SK", "SVN": "SI",
-    "HRV": "HR", "ROU": "RO", "BGR": "BG", "GRC": "GR", "EST": "EE", "LVA": "LV", "LTU": "LT",
-    "USA": "US", "CHN": "CN", "TUR": "TR",
-}  # fmt: skip
 
 
 def lookup(code: str | None) -> tuple[Status, SubStatus | None]:

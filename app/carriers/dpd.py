@@ -11,13 +11,25 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec, TrackingError
 from app.carriers.codes_dpd import SCAN_CODES, STATUS_INFO, sub_status_from_text
-from app.carriers.parsing import BadResponse, as_list, http_error, load_json, to_utc
+from app.carriers.geo import iso2
+from app.carriers.parsing import (
+    as_list,
+    carrier_parser,
+    each,
+    http_error,
+    iso,
+    load_json,
+    obj,
+    text,
+    utc,
+    whole,
+)
 from app.domain.models import Location, ParcelUpdate, ProblemKind, ProofOfDelivery, TrackingEvent
 from app.domain.status import Status, SubStatus
 
@@ -47,6 +59,7 @@ CREDENTIAL_FIELDS: tuple[CredentialField, ...] = ()
 RATE_LIMIT: tuple[float, int | None] = (0.2, 500)
 
 _ZONE = "Europe/Berlin"
+_UNKNOWN = "DPD does not know this parcel number"
 _LOCALES = {"de": "de_DE", "en": "en_US"}
 _PLACE = re.compile(r"^(?P<city>.*?)\s*\((?P<country>[A-Za-z]{2})\)\s*$")
 
@@ -64,30 +77,6 @@ def build_requests(numbers: Sequence[str], *, language: str) -> list[RequestSpec
     ]
 
 
-def parse_response(
-    status: int,
-    headers: Mapping[str, str],
-    body: bytes,
-    *,
-    requested: Sequence[str] = (),
-    fetched_at: datetime | None = None,
-) -> ParseResult:
-    fetched = fetched_at or datetime.now(UTC)
-    if fetched.tzinfo is None:
-        fetched = fetched.replace(tzinfo=UTC)
-    wanted = tuple(dict.fromkeys(requested))
-    try:
-        return _parse(status, headers, body, wanted, fetched)
-    except BadResponse as exc:
-        return ParseResult(errors=(TrackingError(ProblemKind.BAD_RESPONSE, str(exc)),))
-    except Exception:  # a parser bug must not take a sync down; the fuzz tests hunt for this
-        log.exception("DPD parser failed on HTTP %s", status)
-        error = TrackingError(
-            ProblemKind.BAD_RESPONSE, "the DPD answer could not be read", None, None, "parser_error"
-        )
-        return ParseResult(errors=(error,))
-
-
 def _parse(
     status: int,
     headers: Mapping[str, str],
@@ -96,25 +85,26 @@ def _parse(
     fetched: datetime,
 ) -> ParseResult:
     if status in (401, 403):  # no auth exists: this is Akamai refusing a "bot"
-        return _whole(ProblemKind.UNAVAILABLE, "DPD's bot protection refused the request")
+        return whole(ProblemKind.UNAVAILABLE, "DPD's bot protection refused the request")
     failure = http_error(status, headers)
     if failure is not None:
         return ParseResult(errors=(failure,))
     if status == 404:
-        return _each(ProblemKind.NOT_FOUND, "DPD does not know this parcel number", wanted)
+        return ParseResult(errors=each(ProblemKind.NOT_FOUND, _UNKNOWN, wanted))
     if status == 400:
-        return _each(ProblemKind.INVALID_NUMBER, "DPD rejected this parcel number", wanted)
+        rejected = "DPD rejected this parcel number"
+        return ParseResult(errors=each(ProblemKind.INVALID_NUMBER, rejected, wanted))
     if status != 200:
-        return _whole(ProblemKind.BAD_RESPONSE, f"DPD answered with HTTP {status}")
-    envelope = _obj(load_json(headers, body)).get("parcellifecycleResponse")
+        return whole(ProblemKind.BAD_RESPONSE, f"DPD answered with HTTP {status}")
+    envelope = obj(load_json(headers, body)).get("parcellifecycleResponse")
     if not isinstance(envelope, dict):
-        return _whole(ProblemKind.BAD_RESPONSE, "the DPD answer has no parcel life cycle")
-    data = _obj(envelope.get("parcelLifeCycleData"))
+        return whole(ProblemKind.BAD_RESPONSE, "the DPD answer has no parcel life cycle")
+    data = obj(envelope.get("parcelLifeCycleData"))
     if not data:  # DPD answers unknown numbers with an empty life cycle
-        return _each(ProblemKind.NOT_FOUND, "DPD does not know this parcel number", wanted)
-    number = _number(wanted, _text(_obj(data.get("shipmentInfo")).get("parcelLabelNumber")))
+        return ParseResult(errors=each(ProblemKind.NOT_FOUND, _UNKNOWN, wanted))
+    number = _number(wanted, text(obj(data.get("shipmentInfo")).get("parcelLabelNumber")))
     if number is None:
-        return _whole(ProblemKind.BAD_RESPONSE, "the DPD answer names no parcel")
+        return whole(ProblemKind.BAD_RESPONSE, "the DPD answer names no parcel")
     update = _update(number, data, fetched)
     rest = wanted[1:]  # more than one number per request is a caller bug; do not lose them
     errors = tuple(
@@ -124,15 +114,18 @@ def _parse(
     return ParseResult(parcels=(update,), errors=errors)
 
 
+parse_response = carrier_parser(DISPLAY_NAME, log, _parse, unique=True, aware=True)
+
+
 def _number(wanted: tuple[str, ...], returned: str | None) -> str | None:
     """One request asks for one parcel, so the answer is for the first requested number."""
     return wanted[0] if wanted else returned
 
 
 def _update(number: str, data: dict[str, Any], fetched: datetime) -> ParcelUpdate:
-    scans = [_scan(_obj(raw)) for raw in as_list(_obj(data.get("scanInfo")).get("scan"))]
+    scans = [_scan(obj(raw)) for raw in as_list(obj(data.get("scanInfo")).get("scan"))]
     events = sorted((e for e in scans if e is not None), key=lambda e: e.occurred_at)
-    infos = [_obj(raw) for raw in as_list(data.get("statusInfo"))]
+    infos = [obj(raw) for raw in as_list(data.get("statusInfo"))]
     if not events:  # no scans: the reached statusInfo steps are the only history
         events = [e for e in (_info_event(info) for info in infos) if e is not None]
     hint, sub_hint, code = _headline(infos)
@@ -157,17 +150,17 @@ def _update(number: str, data: dict[str, Any], fetched: datetime) -> ParcelUpdat
 
 
 def _scan(scan: dict[str, Any]) -> TrackingEvent | None:
-    local_text = _text(scan.get("date"))
-    when = _scan_time(local_text)
+    local_text = text(scan.get("date"))
+    when = utc(iso(local_text), _ZONE)
     if when is None:
         return None
-    data = _obj(scan.get("scanData"))
-    kind = _obj(data.get("scanType"))
-    code = _text(kind.get("code"))
+    data = obj(scan.get("scanData"))
+    kind = obj(data.get("scanType"))
+    code = text(kind.get("code"))
     if code and code.isdigit():
         code = code.zfill(2)  # 3 sent as a number means "03"
-    lines = [_text(line) for line in as_list(_obj(scan.get("scanDescription")).get("content"))]
-    description = " ".join(line for line in lines if line) or _text(kind.get("name")) or ""
+    lines = [text(line) for line in as_list(obj(scan.get("scanDescription")).get("content"))]
+    description = " ".join(line for line in lines if line) or text(kind.get("name")) or ""
     status, sub = SCAN_CODES.get(code or "", (Status.UNKNOWN, None))
     if status is Status.UNKNOWN:
         log.info("DPD scan code %r is not in the table", code)
@@ -179,7 +172,7 @@ def _scan(scan: dict[str, Any]) -> TrackingEvent | None:
         sub_status=sub,
         carrier_code=code,
         local_time_text=local_text,
-        location=_location(_text(data.get("location")), _text(data.get("country"))),
+        location=_location(text(data.get("location")), text(data.get("country"))),
         source_name=CARRIER_ID,
     )
 
@@ -187,13 +180,13 @@ def _scan(scan: dict[str, Any]) -> TrackingEvent | None:
 def _info_event(info: dict[str, Any]) -> TrackingEvent | None:
     if not _flag(info.get("statusHasBeenReached")):
         return None
-    local_text = _text(info.get("date"))
+    local_text = text(info.get("date"))
     when = _info_time(local_text)
-    name = _text(info.get("status"))
+    name = text(info.get("status"))
     if when is None or name is None:
         return None
     status, sub = STATUS_INFO.get(_key(name), (Status.UNKNOWN, None))
-    label = _text(info.get("label")) or name
+    label = text(info.get("label")) or name
     return TrackingEvent(
         occurred_at=when,
         status=status,
@@ -210,35 +203,26 @@ def _headline(infos: list[dict[str, Any]]) -> tuple[Status | None, SubStatus | N
     current = [i for i in infos if _flag(i.get("isCurrentStatus"))]
     reached = [i for i in infos if _flag(i.get("statusHasBeenReached"))]
     chosen = (current or reached or [{}])[-1]
-    name = _text(chosen.get("status"))
+    name = text(chosen.get("status"))
     if name is None:
         return None, None, None
     status, sub = STATUS_INFO.get(_key(name), (Status.UNKNOWN, None))
     return status, sub, name
 
 
-def _scan_time(text: str | None) -> datetime | None:
-    if text is None:
+def _info_time(stamp: str | None) -> datetime | None:
+    if stamp is None:
         return None
     try:
-        return to_utc(datetime.fromisoformat(text), _ZONE)
-    except (ValueError, OverflowError):
-        return None
-
-
-def _info_time(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return to_utc(datetime.strptime(text, "%d.%m.%Y, %H:%M"), _ZONE)
-    except (ValueError, OverflowError):
+        return utc(datetime.strptime(stamp, "%d.%m.%Y, %H:%M"), _ZONE)
+    except ValueError:
         return None
 
 
 def _location(place: str | None, country: str | None) -> Location:
     """ "Aschaffenburg (DE)" -> city and country; a bare country field fills the gap."""
     city = place
-    code = country.upper() if country and len(country) == 2 and country.isalpha() else None
+    code = iso2(country)
     match = _PLACE.match(place or "")
     if match:
         city = match.group("city") or None
@@ -256,28 +240,6 @@ def _key(name: str) -> str:
     return name.replace("_", "").replace(" ", "").upper()
 
 
-def _whole(kind: ProblemKind, message: str) -> ParseResult:
-    return ParseResult(errors=(TrackingError(kind, message),))
-
-
-def _each(kind: ProblemKind, message: str, numbers: Sequence[str]) -> ParseResult:
-    if not numbers:
-        return _whole(kind, message)
-    return ParseResult(errors=tuple(TrackingError(kind, message, n) for n in numbers))
-
-
 def _flag(value: Any) -> bool:
     """Booleans sometimes arrive as strings."""
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None

@@ -14,8 +14,25 @@ from typing import Any
 
 from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec, TrackingError
 from app.carriers.codes_fedex import FEDEX_CODES, RECIPIENT_ABSENT_REASONS
-from app.carriers.codes_ups import returned_after_return, zone_for
-from app.carriers.parsing import BadResponse, as_list, http_error, load_json, to_utc
+from app.carriers.geo import iso2, locale_for, zone_for
+from app.carriers.parsing import (
+    as_list,
+    carrier_parser,
+    client_credentials_request,
+    each,
+    finish,
+    http_error,
+    iso,
+    load_json_lenient,
+    obj,
+    pick,
+    returned_after_return,
+    settle,
+    text,
+    token_or_error,
+    utc,
+    whole,
+)
 from app.domain.models import (
     DeliveryEstimate,
     Location,
@@ -58,32 +75,11 @@ CREDENTIAL_FIELDS = (
 # (requests per second, requests per day or None): 1400 per 10 s, 100k per day per project.
 RATE_LIMIT: tuple[float, int | None] = (140.0, 100_000)
 TOKEN_PATH = "/oauth/token"  # noqa: S105  (a path, not a secret)
-_FALLBACK_TOKEN_SECONDS = 300.0  # when the lifetime is missing: refresh soon rather than fail
-
-_LOCALES = {"en": "en_US", "de": "de_DE", "fr": "fr_FR", "it": "it_IT", "es": "es_ES"}
-_LOCALES |= {"nl": "nl_NL", "pl": "pl_PL", "cs": "cs_CZ", "da": "da_DK", "sv": "sv_SE"}
-
-
-def locale_for(language: str) -> str:
-    """'de' -> 'de_DE', 'de-AT' -> 'de_AT'; unknown languages fall back to US English."""
-    tag = (language or "").replace("-", "_")
-    if len(tag) == 5 and tag[2] == "_":
-        return f"{tag[:2].lower()}_{tag[3:].upper()}"
-    return _LOCALES.get(tag[:2].lower(), "en_US")
+_NOT_FOUND = "FedEx has no shipment with this number"
 
 
 def build_token_request(client_id: str, client_secret: str) -> RequestSpec:
-    return RequestSpec(
-        method="POST",
-        path=TOKEN_PATH,
-        tracking_numbers=(),
-        headers=(("Accept", "application/json"),),
-        form_body=(
-            ("grant_type", "client_credentials"),
-            ("client_id", client_id),
-            ("client_secret", client_secret),
-        ),
-    )
+    return client_credentials_request(TOKEN_PATH, client_id, client_secret)
 
 
 def parse_token_response(
@@ -93,25 +89,10 @@ def parse_token_response(
 
     Never raises. Wrong credentials (400/401/403) are AUTH_FAILED.
     """
-    try:
-        data = load_json(headers, body)
-    except BadResponse as exc:
-        data = None
-        if status == 200:
-            return TrackingError(ProblemKind.BAD_RESPONSE, f"FedEx token: {exc}")
-    code, message = _first_error(data)
-    if status in (400, 401, 403):
-        detail = message or "FedEx rejected the API key or secret"
-        return TrackingError(ProblemKind.AUTH_FAILED, detail, None, None, code)
-    whole = http_error(status, headers, detail=message, code=code)
-    if whole is not None:
-        return whole
-    token = _text(_obj(data).get("access_token"))
-    if status != 200 or token is None:
-        return TrackingError(ProblemKind.BAD_RESPONSE, f"FedEx sent no token (HTTP {status})")
-    seconds = _number(_obj(data).get("expires_in"))
-    valid = seconds is not None and 0 < seconds < 10**7
-    return token, seconds if valid and seconds is not None else _FALLBACK_TOKEN_SECONDS
+    rejected = "FedEx rejected the API key or secret"
+    return token_or_error(
+        status, headers, body, name=DISPLAY_NAME, rejected=rejected, first_error=_first_error
+    )
 
 
 def build_requests(numbers: Sequence[str], *, language: str) -> list[RequestSpec]:
@@ -136,24 +117,6 @@ def build_requests(numbers: Sequence[str], *, language: str) -> list[RequestSpec
     ]
 
 
-def parse_response(
-    status: int,
-    headers: Mapping[str, str],
-    body: bytes,
-    *,
-    requested: Sequence[str] = (),
-    fetched_at: datetime | None = None,
-) -> ParseResult:
-    fetched = fetched_at or datetime.now(UTC)
-    try:
-        return _parse(status, headers, body, tuple(requested), fetched)
-    except Exception:  # a parser bug must not take a sync down; fuzz tests hunt for this
-        log.exception("FedEx parser failed on HTTP %s", status)
-        message = "the FedEx answer could not be read"
-        error = TrackingError(ProblemKind.BAD_RESPONSE, message, None, None, "parser_error")
-        return ParseResult(errors=(error,))
-
-
 def _parse(
     status: int,
     headers: Mapping[str, str],
@@ -161,29 +124,27 @@ def _parse(
     requested: tuple[str, ...],
     fetched: datetime,
 ) -> ParseResult:
-    try:
-        data = load_json(headers, body) if body.strip() or status == 200 else None
-    except BadResponse as exc:
-        data = None
-        if status == 200:
-            return ParseResult(errors=(TrackingError(ProblemKind.BAD_RESPONSE, str(exc)),))
+    data = load_json_lenient(status, headers, body)
     code, message = _first_error(data)
-    output = _obj(data).get("output")
+    output = obj(data).get("output")
     if status != 200 or (code and output is None):
         return ParseResult(errors=_status_errors(status, headers, code, message, requested))
-    results = _obj(output).get("completeTrackResults")
+    results = obj(output).get("completeTrackResults")
     if results is None:
-        return ParseResult(errors=(_bad("the FedEx answer has no track results"),))
+        return whole(ProblemKind.BAD_RESPONSE, "the FedEx answer has no track results")
     parcels: list[ParcelUpdate] = []
     errors: list[TrackingError] = []
-    for complete in (_obj(c) for c in as_list(results)):
-        outer = _text(complete.get("trackingNumber"))
-        for result in (_obj(r) for r in as_list(complete.get("trackResults"))):
-            own = _text(_obj(result.get("trackingNumberInfo")).get("trackingNumber"))
-            number = _pick(requested, [own, outer]) or own or outer
+    for complete in (obj(c) for c in as_list(results)):
+        outer = text(complete.get("trackingNumber"))
+        for result in (obj(r) for r in as_list(complete.get("trackResults"))):
+            own = text(obj(result.get("trackingNumberInfo")).get("trackingNumber"))
+            number = pick(requested, [own, outer]) or own or outer
             if number is not None:
                 _result(result, number, fetched, parcels, errors)
-    return _finish(parcels, errors, requested)
+    return finish(parcels, errors, requested, _NOT_FOUND)
+
+
+parse_response = carrier_parser(DISPLAY_NAME, log, _parse)
 
 
 def _status_errors(
@@ -193,19 +154,19 @@ def _status_errors(
     message: str | None,
     requested: tuple[str, ...],
 ) -> tuple[TrackingError, ...]:
-    whole = http_error(status, headers, detail=message, code=code)
-    if whole is not None:
-        return (whole,)
+    failure = http_error(status, headers, detail=message, code=code)
+    if failure is not None:
+        return (failure,)
     if status == 404 or "NOTFOUND" in (code or ""):
-        text = message or "FedEx has no shipment with this number"
-        return _each(ProblemKind.NOT_FOUND, text, requested, code)
+        return each(ProblemKind.NOT_FOUND, message or _NOT_FOUND, requested, code)
     if (status == 400 or "TRACKINGNUMBER" in (code or "")) and len(requested) <= 1:
-        text = message or "FedEx rejected this number"
-        return _each(ProblemKind.INVALID_NUMBER, text, requested, code)
+        return each(
+            ProblemKind.INVALID_NUMBER, message or "FedEx rejected this number", requested, code
+        )
     # A batch rejected as a whole cannot blame one number.
     suffix = f": {message}" if message else ""
-    text = f"FedEx refused the request (HTTP {status}){suffix}"
-    return (TrackingError(ProblemKind.BAD_RESPONSE, text, None, None, code),)
+    refused = f"FedEx refused the request (HTTP {status}){suffix}"
+    return (TrackingError(ProblemKind.BAD_RESPONSE, refused, None, None, code),)
 
 
 def _result(
@@ -215,24 +176,20 @@ def _result(
     parcels: list[ParcelUpdate],
     errors: list[TrackingError],
 ) -> None:
-    error = _obj(result.get("error"))
+    error = obj(result.get("error"))
     if error:
         errors.append(_result_error(error, number))
         return
     scans = as_list(result.get("scanEvents"))
-    parsed = [e for e in (_event(_obj(s), fetched) for s in scans) if e]
+    parsed = [e for e in (_event(obj(s), fetched) for s in scans) if e]
     events = returned_after_return(sorted(parsed, key=lambda e: e.occurred_at))
-    head = _obj(result.get("latestStatusDetail"))
+    head = obj(result.get("latestStatusDetail"))
     if not events and not head:
         message = "FedEx knows this number but has no scan yet"
         errors.append(TrackingError(ProblemKind.PRE_TRANSIT, message, number))
         return
-    hint, sub_hint = _head_status(head)
-    if hint is Status.DELIVERED and events and events[-1].status is Status.RETURNED:
-        hint, sub_hint = Status.RETURNED, None  # the return reached the sender
     pod = _pod(result, events)
-    if hint is Status.DELIVERED and sub_hint is None and pod and pod.signed_by:
-        sub_hint = SubStatus.SIGNED
+    hint, sub_hint = settle(*_head_status(head), events, pod)
     parcels.append(
         ParcelUpdate(
             tracking_number=number,
@@ -245,14 +202,14 @@ def _result(
             proof_of_delivery=pod,
             status_hint=hint if head else None,
             sub_status_hint=sub_hint if head else None,
-            carrier_status_code=_text(head.get("code")) or _text(head.get("derivedCode")),
+            carrier_status_code=text(head.get("code")) or text(head.get("derivedCode")),
         )
     )
 
 
 def _result_error(error: dict[str, Any], number: str) -> TrackingError:
-    code = _text(error.get("code")) or ""
-    message = _text(error.get("message"))
+    code = text(error.get("code")) or ""
+    message = text(error.get("message"))
     if "NOTFOUND" in code or "NOT.FOUND" in code:
         kind, default = ProblemKind.NOT_FOUND, "FedEx has no shipment with this number"
     elif "INVALID" in code or "EMPTY" in code:
@@ -272,37 +229,37 @@ def _lookup(*codes: str | None) -> tuple[Status, SubStatus | None]:
 
 
 def _head_status(head: dict[str, Any]) -> tuple[Status, SubStatus | None]:
-    status, sub = _lookup(_text(head.get("code")), _text(head.get("derivedCode")))
-    reasons = {_text(_obj(a).get("reason")) for a in as_list(head.get("ancillaryDetails"))}
+    status, sub = _lookup(text(head.get("code")), text(head.get("derivedCode")))
+    reasons = {text(obj(a).get("reason")) for a in as_list(head.get("ancillaryDetails"))}
     if status is Status.FAILED_ATTEMPT and reasons & RECIPIENT_ABSENT_REASONS:
         sub = SubStatus.RECIPIENT_ABSENT
-    delay = (_text(_obj(head.get("delayDetail")).get("status")) or "").upper()
+    delay = (text(obj(head.get("delayDetail")).get("status")) or "").upper()
     if status is Status.IN_TRANSIT and sub is None and delay == "DELAYED":
         sub = SubStatus.DELAYED
     return status, sub
 
 
 def _event(scan: dict[str, Any], fetched: datetime) -> TrackingEvent | None:
-    place = _obj(scan.get("scanLocation"))
-    country = _country(place.get("countryCode"))
-    stamp = _text(scan.get("date"))
-    when = _moment(stamp, zone_for(country, _text(place.get("stateOrProvinceCode"))))
+    place = obj(scan.get("scanLocation"))
+    country = iso2(place.get("countryCode"))
+    stamp = text(scan.get("date"))
+    when = _moment(stamp, zone_for(country, text(place.get("stateOrProvinceCode"))))
     if when is None:
         log.info("FedEx scan without a readable date skipped: %r", stamp)
         return None
-    event_type = _text(scan.get("eventType"))
-    status, sub = _lookup(event_type, _text(scan.get("derivedStatusCode")))
-    text = _text(scan.get("eventDescription")) or _text(scan.get("derivedStatus"))
-    exception = _text(scan.get("exceptionDescription"))
-    description = f"{text}: {exception}" if text and exception else text or exception
+    event_type = text(scan.get("eventType"))
+    status, sub = _lookup(event_type, text(scan.get("derivedStatusCode")))
+    said = text(scan.get("eventDescription")) or text(scan.get("derivedStatus"))
+    exception = text(scan.get("exceptionDescription"))
+    description = f"{said}: {exception}" if said and exception else said or exception
     return TrackingEvent(
         occurred_at=when,
         status=status,
         description=description or status.value,
         sub_status=sub,
-        carrier_code=event_type or _text(scan.get("derivedStatusCode")),
+        carrier_code=event_type or text(scan.get("derivedStatusCode")),
         local_time_text=stamp,
-        location=Location(_text(place.get("city")), _text(place.get("postalCode")), country),
+        location=Location(text(place.get("city")), text(place.get("postalCode")), country),
         source=Source.CARRIER,
         source_name=CARRIER_ID,
         observed_at=fetched,
@@ -311,20 +268,18 @@ def _event(scan: dict[str, Any], fetched: datetime) -> TrackingEvent | None:
 
 def _dates(result: dict[str, Any]) -> dict[str, str]:
     found: dict[str, str] = {}
-    for entry in (_obj(d) for d in as_list(result.get("dateAndTimes"))):
-        kind, value = _text(entry.get("type")), _text(entry.get("dateTime"))
+    for entry in (obj(d) for d in as_list(result.get("dateAndTimes"))):
+        kind, value = text(entry.get("type")), text(entry.get("dateTime"))
         if kind and value:
             found.setdefault(kind.upper(), value)
     return found
 
 
 def _estimate(result: dict[str, Any]) -> DeliveryEstimate | None:
-    window = _obj(_obj(result.get("estimatedDeliveryTimeWindow")).get("window"))
-    begins, ends = _iso(window.get("begins")), _iso(window.get("ends"))
+    window = obj(obj(result.get("estimatedDeliveryTimeWindow")).get("window"))
+    begins, ends = iso(window.get("begins")), iso(window.get("ends"))
     dates = _dates(result)
-    anchor = (
-        begins or ends or _iso(dates.get("ESTIMATED_DELIVERY")) or _iso(dates.get("COMMITMENT"))
-    )
+    anchor = begins or ends or iso(dates.get("ESTIMATED_DELIVERY")) or iso(dates.get("COMMITMENT"))
     if anchor is None:
         return None
     # A window start without offset shares the end's offset (the spec's own example).
@@ -342,16 +297,16 @@ def _estimate(result: dict[str, Any]) -> DeliveryEstimate | None:
 
 
 def _pod(result: dict[str, Any], events: list[TrackingEvent]) -> ProofOfDelivery | None:
-    details = _obj(result.get("deliveryDetails"))
+    details = obj(result.get("deliveryDetails"))
     delivered = [e.occurred_at for e in events if e.status in (Status.DELIVERED, Status.RETURNED)]
-    signed_by = _text(details.get("signedByName")) or _text(details.get("receivedByName"))
+    signed_by = text(details.get("signedByName")) or text(details.get("receivedByName"))
     if not delivered and not signed_by:
         return None
     actual = _moment(_dates(result).get("ACTUAL_DELIVERY"), None)
     return ProofOfDelivery(
         delivered_at=actual or (delivered[-1] if delivered else None),
         signed_by=signed_by,
-        place=_text(details.get("locationDescription")),
+        place=text(details.get("locationDescription")),
     )
 
 
@@ -360,20 +315,10 @@ def _pod(result: dict[str, Any], events: list[TrackingEvent]) -> ProofOfDelivery
 
 def _first_error(data: Any) -> tuple[str | None, str | None]:
     """(code, message) of the first `errors[]` entry (or an RFC 6749 token error)."""
-    root = _obj(data)
-    first = _obj(next(iter(as_list(root.get("errors"))), None))
-    message = _text(first.get("message")) or _text(root.get("error_description"))
-    return _text(first.get("code")) or _text(root.get("error")), message
-
-
-def _iso(value: Any) -> datetime | None:
-    text = _text(value)
-    if text is None:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
+    root = obj(data)
+    first = obj(next(iter(as_list(root.get("errors"))), None))
+    message = text(first.get("message")) or text(root.get("error_description"))
+    return text(first.get("code")) or text(root.get("error")), message
 
 
 def _aware_utc(moment: datetime | None) -> datetime | None:
@@ -386,71 +331,8 @@ def _aware_utc(moment: datetime | None) -> datetime | None:
         return None
 
 
-def _moment(text: str | None, zone: str | None) -> datetime | None:
-    moment = _iso(text)
-    if moment is None:
-        return None
-    if moment.tzinfo is None and zone is None:
-        log.debug("FedEx time %r has no offset and no known zone: read as UTC", text)
-    try:
-        return to_utc(moment, zone or "UTC")
-    except (OverflowError, ValueError):
-        return None
-
-
-def _finish(
-    parcels: list[ParcelUpdate], errors: list[TrackingError], requested: tuple[str, ...]
-) -> ParseResult:
-    seen = {_norm(p.tracking_number) for p in parcels}
-    seen |= {_norm(e.tracking_number) for e in errors if e.tracking_number}
-    for number in requested:
-        if _norm(number) not in seen:
-            message = "FedEx has no shipment with this number"
-            errors.append(TrackingError(ProblemKind.NOT_FOUND, message, number))
-            seen.add(_norm(number))
-    return ParseResult(parcels=tuple(parcels), errors=tuple(errors))
-
-
-def _each(
-    kind: ProblemKind, message: str, requested: tuple[str, ...], code: str | None
-) -> tuple[TrackingError, ...]:
-    if not requested:
-        return (TrackingError(kind, message, None, None, code),)
-    return tuple(TrackingError(kind, message, number, None, code) for number in requested)
-
-
-def _bad(message: str) -> TrackingError:
-    return TrackingError(ProblemKind.BAD_RESPONSE, message)
-
-
-def _pick(requested: tuple[str, ...], candidates: list[str | None]) -> str | None:
-    known = {_norm(c) for c in candidates if c}
-    return next((number for number in requested if _norm(number) in known), None)
-
-
-def _norm(number: str) -> str:
-    return "".join(number.split()).upper()
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _number(value: Any) -> float | None:
-    try:
-        return float(_text(value) or "")
-    except ValueError:
-        return None
-
-
-def _country(value: Any) -> str | None:
-    code = _text(value)
-    return code.upper() if code and len(code) == 2 and code.isalpha() else None
+def _moment(stamp: str | None, zone: str | None) -> datetime | None:
+    moment = iso(stamp)
+    if moment is not None and moment.tzinfo is None and zone is None:
+        log.debug("FedEx time %r has no offset and no known zone: read as UTC", stamp)
+    return utc(moment, zone)

@@ -10,13 +10,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from app.carriers.auth import default_parse_token_response
 from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec, TrackingError
-from app.carriers.parsing import BadResponse, as_list, http_error, load_json, to_utc
+from app.carriers.geo import iso2
+from app.carriers.parsing import (
+    as_list,
+    carrier_parser,
+    client_credentials_request,
+    finish,
+    http_error,
+    iso,
+    load_json,
+    load_json_lenient,
+    obj,
+    pick,
+    text,
+    utc,
+    whole,
+)
 from app.domain.models import Location, ParcelUpdate, ProblemKind, ProofOfDelivery, TrackingEvent
 from app.domain.status import Status, SubStatus
 
@@ -121,44 +136,13 @@ def build_requests(numbers: Sequence[str], *, language: str) -> list[RequestSpec
 
 def build_token_request(client_id: str, client_secret: str) -> RequestSpec:
     """The client-credentials grant; `path` is the absolute TOKEN_URL."""
-    form = (
-        ("grant_type", "client_credentials"),
-        ("client_id", client_id),
-        ("client_secret", client_secret),
-    )
-    return RequestSpec(
-        "POST", TOKEN_URL, (), headers=(("Accept", "application/json"),), form_body=form
-    )
+    return client_credentials_request(TOKEN_URL, client_id, client_secret)
 
 
 def parse_token_response(status: int, headers: Mapping[str, str], body: bytes) -> tuple[str, float]:
     """(access token, lifetime in seconds). Raises BadResponse for any unusable answer; the
     client turns HTTP 400/401/403 into AUTH_FAILED and 429/5xx into their kinds first."""
     return default_parse_token_response(status, headers, body)
-
-
-def parse_response(
-    status: int,
-    headers: Mapping[str, str],
-    body: bytes,
-    *,
-    requested: Sequence[str] = (),
-    fetched_at: datetime | None = None,
-) -> ParseResult:
-    fetched = fetched_at or datetime.now(UTC)
-    if fetched.tzinfo is None:
-        fetched = fetched.replace(tzinfo=UTC)
-    wanted = tuple(dict.fromkeys(requested))
-    try:
-        return _parse(status, headers, body, wanted, fetched)
-    except BadResponse as exc:
-        return ParseResult(errors=(TrackingError(ProblemKind.BAD_RESPONSE, str(exc)),))
-    except Exception:  # a parser bug must not take a sync down; the fuzz tests hunt for this
-        log.exception("GLS parser failed on HTTP %s", status)
-        error = TrackingError(
-            ProblemKind.BAD_RESPONSE, "the GLS answer could not be read", None, None, "parser_error"
-        )
-        return ParseResult(errors=(error,))
 
 
 def _parse(
@@ -170,60 +154,53 @@ def _parse(
 ) -> ParseResult:
     if status != 200:
         return _status_errors(status, headers, body)
-    data = _obj(load_json(headers, body))
+    data = obj(load_json(headers, body))
     if "parcels" not in data:
-        return _whole(ProblemKind.BAD_RESPONSE, "the GLS answer has no parcel list")
+        return whole(ProblemKind.BAD_RESPONSE, "the GLS answer has no parcel list")
     parcels: list[ParcelUpdate] = []
     errors: list[TrackingError] = []
     for raw in as_list(data.get("parcels")):
-        parcel = _obj(raw)
-        unitno = _text(parcel.get("unitno"))
-        asked = _text(parcel.get("requested")) or unitno
-        number = _match(wanted, asked) or _match(wanted, unitno) or asked
+        parcel = obj(raw)
+        unitno = text(parcel.get("unitno"))
+        asked = text(parcel.get("requested")) or unitno
+        number = pick(wanted, [asked]) or pick(wanted, [unitno]) or asked
         if number is None:
             continue
-        code = _text(parcel.get("errorCode"))
+        code = text(parcel.get("errorCode"))
         if code is not None:
             kind = _PARCEL_ERRORS.get(code.upper(), ProblemKind.NOT_FOUND)
-            message = _text(parcel.get("errorMessage")) or "GLS could not find it"
+            message = text(parcel.get("errorMessage")) or "GLS could not find it"
             errors.append(TrackingError(kind, message, number, None, code))
             continue
         parcels.append(_update(number, unitno, parcel, fetched))
-    seen = {_key(p.tracking_number) for p in parcels} | {
-        _key(e.tracking_number or "") for e in errors
-    }
-    missing = [n for n in wanted if _key(n) not in seen]
-    errors += [
-        TrackingError(ProblemKind.NOT_FOUND, "the GLS answer did not include this number", n)
-        for n in missing
-    ]
-    return ParseResult(parcels=tuple(parcels), errors=tuple(errors))
+    missing = "the GLS answer did not include this number"
+    return finish(parcels, errors, wanted, missing, once_per=str)
+
+
+parse_response = carrier_parser(DISPLAY_NAME, log, _parse, unique=True, aware=True)
 
 
 def _status_errors(status: int, headers: Mapping[str, str], body: bytes) -> ParseResult:
     """Apigee faults (401, 429) and ProblemDetails (400, 404) concern the whole request."""
-    try:
-        data = _obj(load_json(headers, body))
-    except BadResponse:
-        data = {}
-    fault = _obj(data.get("fault"))
-    code = _text(_obj(fault.get("detail")).get("errorcode"))
-    detail = _text(fault.get("faultstring")) or _text(data.get("detail"))
+    data = obj(load_json_lenient(status, headers, body))
+    fault = obj(data.get("fault"))
+    code = text(obj(fault.get("detail")).get("errorcode"))
+    detail = text(fault.get("faultstring")) or text(data.get("detail"))
     if code == "policies.ratelimit.QuotaViolation":
         status = 429  # Apigee has been seen to send quota faults with other statuses
     failure = http_error(status, headers, detail=detail, code=code)
     if failure is not None:
         return ParseResult(errors=(failure,))
     suffix = f": {detail}" if detail else ""
-    return _whole(ProblemKind.BAD_RESPONSE, f"GLS refused the request (HTTP {status}){suffix}")
+    return whole(ProblemKind.BAD_RESPONSE, f"GLS refused the request (HTTP {status}){suffix}")
 
 
 def _update(
     number: str, unitno: str | None, parcel: dict[str, Any], fetched: datetime
 ) -> ParcelUpdate:
-    raw_events = [_event(_obj(raw)) for raw in as_list(parcel.get("events"))]
+    raw_events = [_event(obj(raw)) for raw in as_list(parcel.get("events"))]
     events = sorted((e for e in raw_events if e is not None), key=lambda e: e.occurred_at)
-    code = _text(parcel.get("status"))
+    code = text(parcel.get("status"))
     hint, sub_hint = _PARCEL_STATUS.get((code or "").upper(), (Status.UNKNOWN, None))
     if code and hint is Status.UNKNOWN:
         log.info("GLS parcel status %r is not in the table", code)
@@ -233,7 +210,7 @@ def _update(
         fetched_at=fetched,
         source_name=CARRIER_ID,
         events=tuple(events),
-        proof_of_delivery=_proof(code, _instant(_text(parcel.get("statusDateTime"))), events),
+        proof_of_delivery=_proof(code, utc(iso(parcel.get("statusDateTime")), _ZONE), events),
         pieces=(unitno,) if unitno and unitno != number else (),
         status_hint=hint,
         sub_status_hint=sub_hint,
@@ -259,63 +236,27 @@ def _proof(
 
 
 def _event(raw: dict[str, Any]) -> TrackingEvent | None:
-    local_text = _text(raw.get("eventDateTime"))
-    when = _instant(local_text)
+    local_text = text(raw.get("eventDateTime"))
+    when = utc(iso(local_text), _ZONE)
     if when is None:
         return None
-    code = _text(raw.get("code"))
+    code = text(raw.get("code"))
     key = (code or "").upper()
     found = _EVENT_CODES.get(key) or _EVENT_GROUPS.get(key.split(".", 1)[0])
     status, sub = found or (Status.UNKNOWN, None)
     if found is None:
         log.info("GLS event code %r is not in the table", code)
-    country = (_text(raw.get("country")) or "").upper()
     return TrackingEvent(
         occurred_at=when,
         status=status,
-        description=_text(raw.get("description")) or "",
+        description=text(raw.get("description")) or "",
         sub_status=sub,
         carrier_code=code,
         local_time_text=local_text,
         location=Location(
-            city=_text(raw.get("city")),
-            postal_code=_text(raw.get("postalCode")),
-            country=country if len(country) == 2 and country.isalpha() else None,
+            city=text(raw.get("city")),
+            postal_code=text(raw.get("postalCode")),
+            country=iso2(raw.get("country")),
         ),
         source_name=CARRIER_ID,
     )
-
-
-def _instant(text: str | None) -> datetime | None:
-    """ISO 8601; Python 3.11 reads GLS's "+0200" offsets without a colon."""
-    if text is None:
-        return None
-    try:
-        return to_utc(datetime.fromisoformat(text), _ZONE)
-    except (ValueError, OverflowError):
-        return None
-
-
-def _match(wanted: tuple[str, ...], returned: str | None) -> str | None:
-    key = _key(returned or "")
-    return next((n for n in wanted if key and _key(n) == key), None)
-
-
-def _key(number: str) -> str:
-    return "".join(number.split()).upper()
-
-
-def _whole(kind: ProblemKind, message: str, code: str | None = None) -> ParseResult:
-    return ParseResult(errors=(TrackingError(kind, message, None, None, code),))
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None

@@ -16,8 +16,23 @@ from zoneinfo import ZoneInfo
 
 from app.carriers.auth import default_parse_token_response
 from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec, TrackingError
-from app.carriers.codes_hermes import ISO3_TO_ISO2, lookup
-from app.carriers.parsing import BadResponse, as_list, http_error, load_json, to_utc
+from app.carriers.codes_hermes import lookup
+from app.carriers.geo import ISO3_TO_ISO2
+from app.carriers.parsing import (
+    as_list,
+    carrier_parser,
+    each,
+    finish,
+    http_error,
+    iso,
+    load_json,
+    load_json_lenient,
+    obj,
+    pick,
+    text,
+    utc,
+    whole,
+)
 from app.domain.models import (
     DeliveryEstimate,
     Location,
@@ -108,34 +123,6 @@ def parse_token_response(status: int, headers: Mapping[str, str], body: bytes) -
     return default_parse_token_response(status, headers, body)
 
 
-def parse_response(
-    status: int,
-    headers: Mapping[str, str],
-    body: bytes,
-    *,
-    requested: Sequence[str] = (),
-    fetched_at: datetime | None = None,
-) -> ParseResult:
-    fetched = fetched_at or datetime.now(UTC)
-    if fetched.tzinfo is None:
-        fetched = fetched.replace(tzinfo=UTC)
-    wanted = tuple(dict.fromkeys(requested))
-    try:
-        return _parse(status, headers, body, wanted, fetched)
-    except BadResponse as exc:
-        return ParseResult(errors=(TrackingError(ProblemKind.BAD_RESPONSE, str(exc)),))
-    except Exception:  # a parser bug must not take a sync down; the fuzz tests hunt for this
-        log.exception("Hermes parser failed on HTTP %s", status)
-        error = TrackingError(
-            ProblemKind.BAD_RESPONSE,
-            "the Hermes answer could not be read",
-            None,
-            None,
-            "parser_error",
-        )
-        return ParseResult(errors=(error,))
-
-
 def _parse(
     status: int,
     headers: Mapping[str, str],
@@ -145,97 +132,92 @@ def _parse(
 ) -> ParseResult:
     if status != 200:
         return _status_errors(status, headers, body, wanted)
-    data = _obj(load_json(headers, body))
+    data = obj(load_json(headers, body))
     if "shipmentinfo" not in data:
         code, message = _result_code(data)
         detail = f": {message}" if message else ""
-        return _whole(ProblemKind.BAD_RESPONSE, f"the Hermes answer has no shipments{detail}", code)
+        return whole(ProblemKind.BAD_RESPONSE, f"the Hermes answer has no shipments{detail}", code)
     parcels: list[ParcelUpdate] = []
     errors: list[TrackingError] = []
-    infos = [_obj(raw) for raw in as_list(data.get("shipmentinfo"))]
+    infos = [obj(raw) for raw in as_list(data.get("shipmentinfo"))]
     for info in infos:
-        returned = _text(info.get("shipmentID"))
-        number = _match(wanted, returned) or returned
+        returned = text(info.get("shipmentID"))
+        number = pick(wanted, [returned]) or returned
         if number is None and len(wanted) == 1 and len(infos) == 1:
             number = wanted[0]
         if number is None:
             continue
         events = _events(info)
-        code, message = _result_code(_obj(info.get("result")))
+        code, message = _result_code(obj(info.get("result")))
         if code and code[:1].lower() == "e" and not events:
             errors.append(_shipment_error(number, code, message))
             continue
         parcels.append(_update(number, info, events, fetched))
-    seen = {_key(p.tracking_number) for p in parcels} | {
-        _key(e.tracking_number or "") for e in errors
-    }
-    missing = [n for n in wanted if _key(n) not in seen]
-    errors += [
-        TrackingError(ProblemKind.NOT_FOUND, "the Hermes answer did not include this number", n)
-        for n in missing
-    ]
-    return ParseResult(parcels=tuple(parcels), errors=tuple(errors))
+    missing = "the Hermes answer did not include this number"
+    return finish(parcels, errors, wanted, missing, once_per=str)
+
+
+parse_response = carrier_parser(DISPLAY_NAME, log, _parse, unique=True, aware=True)
 
 
 def _status_errors(
     status: int, headers: Mapping[str, str], body: bytes, wanted: tuple[str, ...]
 ) -> ParseResult:
-    try:
-        data = _obj(load_json(headers, body))
-    except BadResponse:
-        data = {}
+    data = obj(load_json_lenient(status, headers, body))
     code, message = _result_code(data)
     failure = http_error(status, headers, detail=message, code=code)
     if failure is not None:
         return ParseResult(errors=(failure,))
     if status == 404:
-        return _each(ProblemKind.NOT_FOUND, message or "Hermes does not know it", wanted, code)
+        unknown = message or "Hermes does not know it"
+        return ParseResult(errors=each(ProblemKind.NOT_FOUND, unknown, wanted, code))
     if status == 400 and len(wanted) == 1:
-        return _each(ProblemKind.INVALID_NUMBER, message or "Hermes rejected it", wanted, code)
+        rejected = message or "Hermes rejected it"
+        return ParseResult(errors=each(ProblemKind.INVALID_NUMBER, rejected, wanted, code))
     detail = f": {message}" if message else ""
-    return _whole(ProblemKind.BAD_RESPONSE, f"Hermes answered with HTTP {status}{detail}", code)
+    return whole(ProblemKind.BAD_RESPONSE, f"Hermes answered with HTTP {status}{detail}", code)
 
 
 def _result_code(data: dict[str, Any]) -> tuple[str | None, str | None]:
     """The code and text of a `result`, a `listOfResultCodes` envelope or an OAuth error."""
-    listed = [_obj(item) for item in as_list(data.get("listOfResultCodes"))]
+    listed = [obj(item) for item in as_list(data.get("listOfResultCodes"))]
     source = listed[0] if listed else data
     error = source.get("error")
     if isinstance(error, dict):  # {"error": {"code", "message"}}
-        return _text(error.get("code")), _text(error.get("message"))
+        return text(error.get("code")), text(error.get("message"))
     if error is not None:  # OAuth: {"error": "invalid_token", "error_description": …}
-        return _text(error), _text(source.get("error_description"))
-    return _text(source.get("code")), _text(source.get("message"))
+        return text(error), text(source.get("error_description"))
+    return text(source.get("code")), text(source.get("message"))
 
 
 def _shipment_error(number: str, code: str, message: str | None) -> TrackingError:
-    text = (message or "").lower()
-    invalid = any(word in text for word in ("invalid", "ungültig", "specification", "not valid"))
+    lowered = (message or "").lower()
+    invalid = any(word in lowered for word in ("invalid", "ungültig", "specification", "not valid"))
     kind = ProblemKind.INVALID_NUMBER if invalid else ProblemKind.NOT_FOUND
     return TrackingError(kind, message or "Hermes has no information for it", number, None, code)
 
 
 def _events(info: dict[str, Any]) -> list[TrackingEvent]:
-    events = [_event(_obj(raw)) for raw in as_list(info.get("status"))]
+    events = [_event(obj(raw)) for raw in as_list(info.get("status"))]
     return sorted((e for e in events if e is not None), key=lambda e: e.occurred_at)
 
 
 def _event(raw: dict[str, Any]) -> TrackingEvent | None:
-    local_text = _text(raw.get("timestamp"))
-    when = _instant(local_text)
+    local_text = text(raw.get("timestamp"))
+    when = utc(iso(local_text), _ZONE)
     if when is None:
         return None
-    code = _text(raw.get("code"))
+    code = text(raw.get("code"))
     if code and code.isdigit():
         code = code.zfill(4)  # "0" or 0 for 0000 when numbers arrive as numbers
     status, sub = lookup(code)
     if status is Status.UNKNOWN:
         log.info("Hermes code %r is not in the table", code)
-    description = _text(raw.get("description")) or ""
+    description = text(raw.get("description")) or ""
     if status is Status.DELIVERED and sub is None and _mentions_neighbour(description):
         sub = SubStatus.NEIGHBOUR
-    unit = _obj(raw.get("scanningUnit"))
-    country = (_text(unit.get("countryCode")) or "").upper()
+    unit = obj(raw.get("scanningUnit"))
+    country = (text(unit.get("countryCode")) or "").upper()
     return TrackingEvent(
         occurred_at=when,
         status=status,
@@ -244,7 +226,7 @@ def _event(raw: dict[str, Any]) -> TrackingEvent | None:
         carrier_code=code,
         local_time_text=local_text,
         location=Location(
-            city=_text(unit.get("city")),
+            city=text(unit.get("city")),
             country=ISO3_TO_ISO2.get(country, country if len(country) == 2 else None),
         ),
         source_name=CARRIER_ID,
@@ -267,7 +249,7 @@ def _update(
         fetched_at=fetched,
         source_name=CARRIER_ID,
         events=tuple(events),
-        estimate=_estimate(_obj(info.get("deliveryForecast"))),
+        estimate=_estimate(obj(info.get("deliveryForecast"))),
         proof_of_delivery=proof,
         status_hint=Status.INFO_RECEIVED if pre_transit else None,
         sub_status_hint=SubStatus.NOT_HANDED_OVER if pre_transit else None,
@@ -277,10 +259,10 @@ def _update(
 
 def _estimate(forecast: dict[str, Any]) -> DeliveryEstimate | None:
     try:
-        day = date.fromisoformat((_text(forecast.get("date")) or "")[:10])
+        day = date.fromisoformat((text(forecast.get("date")) or "")[:10])
     except ValueError:
         return None
-    slot = _obj(forecast.get("timeSlot"))
+    slot = obj(forecast.get("timeSlot"))
     start, end = _clock(day, slot.get("from")), _clock(day, slot.get("to"))
     if start is None or end is None or end < start:
         return DeliveryEstimate(day=day)
@@ -289,54 +271,12 @@ def _estimate(forecast: dict[str, Any]) -> DeliveryEstimate | None:
 
 def _clock(day: date, value: Any) -> datetime | None:
     try:
-        moment = datetime.combine(day, time.fromisoformat(_text(value) or ""))
+        moment = datetime.combine(day, time.fromisoformat(text(value) or ""))
         return moment.replace(tzinfo=ZoneInfo(_ZONE)).astimezone(UTC)
     except (ValueError, OverflowError):
         return None
 
 
-def _instant(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return to_utc(datetime.fromisoformat(text), _ZONE)
-    except (ValueError, OverflowError):
-        return None
-
-
-def _mentions_neighbour(text: str) -> bool:
-    lowered = text.lower()
+def _mentions_neighbour(description: str) -> bool:
+    lowered = description.lower()
     return "nachbar" in lowered or "neighbour" in lowered or "neighbor" in lowered
-
-
-def _match(wanted: tuple[str, ...], returned: str | None) -> str | None:
-    key = _key(returned or "")
-    return next((n for n in wanted if key and _key(n) == key), None)
-
-
-def _key(number: str) -> str:
-    return "".join(number.split()).upper()
-
-
-def _whole(kind: ProblemKind, message: str, code: str | None = None) -> ParseResult:
-    return ParseResult(errors=(TrackingError(kind, message, None, None, code),))
-
-
-def _each(
-    kind: ProblemKind, message: str, numbers: Sequence[str], code: str | None = None
-) -> ParseResult:
-    if not numbers:
-        return _whole(kind, message, code)
-    return ParseResult(errors=tuple(TrackingError(kind, message, n, None, code) for n in numbers))
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None

@@ -10,14 +10,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec, TrackingError
+from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec
 from app.carriers.codes_postnl import EVENT_CODES, PHASES, STATUS_CODES
-from app.carriers.parsing import BadResponse, as_list, http_error, load_json, to_utc
+from app.carriers.parsing import (
+    as_list,
+    carrier_parser,
+    each,
+    finish,
+    http_error,
+    load_json,
+    load_json_lenient,
+    norm,
+    obj,
+    pick,
+    text,
+    to_utc,
+    whole,
+)
 from app.domain.models import (
     DeliveryEstimate,
     ParcelUpdate,
@@ -73,34 +87,6 @@ def build_requests(numbers: Sequence[str], *, language: str) -> list[RequestSpec
     ]
 
 
-def parse_response(
-    status: int,
-    headers: Mapping[str, str],
-    body: bytes,
-    *,
-    requested: Sequence[str] = (),
-    fetched_at: datetime | None = None,
-) -> ParseResult:
-    fetched = fetched_at or datetime.now(UTC)
-    if fetched.tzinfo is None:
-        fetched = fetched.replace(tzinfo=UTC)
-    wanted = tuple(dict.fromkeys(requested))
-    try:
-        return _parse(status, headers, body, wanted, fetched)
-    except BadResponse as exc:
-        return ParseResult(errors=(TrackingError(ProblemKind.BAD_RESPONSE, str(exc)),))
-    except Exception:  # a parser bug must not take a sync down; the fuzz tests hunt for this
-        log.exception("PostNL parser failed on HTTP %s", status)
-        error = TrackingError(
-            ProblemKind.BAD_RESPONSE,
-            "the PostNL answer could not be read",
-            None,
-            None,
-            "parser_error",
-        )
-        return ParseResult(errors=(error,))
-
-
 def _parse(
     status: int,
     headers: Mapping[str, str],
@@ -110,93 +96,91 @@ def _parse(
 ) -> ParseResult:
     if status != 200:
         return _status_errors(status, headers, body, wanted)
-    data = _obj(load_json(headers, body))
-    root = _obj(data.get("CompleteStatus")) or _obj(data.get("CurrentStatus")) or data
-    shipments = [_obj(raw) for raw in as_list(root.get("Shipment"))]
+    data = obj(load_json(headers, body))
+    root = obj(data.get("CompleteStatus")) or obj(data.get("CurrentStatus")) or data
+    shipments = [obj(raw) for raw in as_list(root.get("Shipment"))]
     code, message = _problem(data, root)
     if not shipments:
         if code is None and message is None:
-            return _whole(ProblemKind.BAD_RESPONSE, "the PostNL answer has no shipment")
-        return _each(_kind(message), message or "PostNL does not know it", wanted, code)
+            return whole(ProblemKind.BAD_RESPONSE, "the PostNL answer has no shipment")
+        unknown = message or "PostNL does not know it"
+        return ParseResult(errors=each(_kind(message), unknown, wanted, code))
     parcels: list[ParcelUpdate] = []
     for shipment in shipments:
-        barcode = _text(shipment.get("Barcode"))
-        main = _text(shipment.get("MainBarcode"))
-        number = _match(wanted, barcode) or _match(wanted, main) or barcode or main
+        barcode = text(shipment.get("Barcode"))
+        main = text(shipment.get("MainBarcode"))
+        number = pick(wanted, [barcode]) or pick(wanted, [main]) or barcode or main
         if number is None and len(wanted) == 1 and len(shipments) == 1:
             number = wanted[0]
         if number is not None:
             parcels.append(_update(number, barcode, shipment, fetched))
-    seen = {_key(p.tracking_number) for p in parcels}
-    missing = [n for n in wanted if _key(n) not in seen]
-    errors = [
-        TrackingError(ProblemKind.NOT_FOUND, "the PostNL answer did not include this number", n)
-        for n in missing
-    ]
-    return ParseResult(parcels=tuple(parcels), errors=tuple(errors))
+    missing = "the PostNL answer did not include this number"
+    return finish(parcels, [], wanted, missing, once_per=str)
+
+
+parse_response = carrier_parser(DISPLAY_NAME, log, _parse, unique=True, aware=True)
 
 
 def _status_errors(
     status: int, headers: Mapping[str, str], body: bytes, wanted: tuple[str, ...]
 ) -> ParseResult:
-    try:
-        data = _obj(load_json(headers, body))
-    except BadResponse:
-        data = {}
+    data = obj(load_json_lenient(status, headers, body))
     code, message = _problem(data, data)
     failure = http_error(status, headers, detail=message, code=code)
     if failure is not None:
         return ParseResult(errors=(failure,))
     if status == 404:
-        return _each(ProblemKind.NOT_FOUND, message or "PostNL does not know it", wanted, code)
+        unknown = message or "PostNL does not know it"
+        return ParseResult(errors=each(ProblemKind.NOT_FOUND, unknown, wanted, code))
     if status == 400:
-        return _each(ProblemKind.INVALID_NUMBER, message or "PostNL rejected it", wanted, code)
+        rejected = message or "PostNL rejected it"
+        return ParseResult(errors=each(ProblemKind.INVALID_NUMBER, rejected, wanted, code))
     suffix = f": {message}" if message else ""
-    return _whole(ProblemKind.BAD_RESPONSE, f"PostNL answered with HTTP {status}{suffix}", code)
+    return whole(ProblemKind.BAD_RESPONSE, f"PostNL answered with HTTP {status}{suffix}", code)
 
 
 def _problem(data: dict[str, Any], root: dict[str, Any]) -> tuple[str | None, str | None]:
     """The first warning, error or Apigee fault, as (code, text)."""
-    fault = _obj(data.get("fault"))
+    fault = obj(data.get("fault"))
     if fault:
-        return _text(_obj(fault.get("detail")).get("errorcode")), _text(fault.get("faultstring"))
+        return text(obj(fault.get("detail")).get("errorcode")), text(fault.get("faultstring"))
     for holder in (root, data):
         for key in ("Warnings", "Errors", "Error"):
             for raw in as_list(holder.get(key)):
-                item = _obj(raw)
-                code = _text(item.get("Code")) or _text(item.get("ErrorNumber"))
-                text = next(
+                item = obj(raw)
+                code = text(item.get("Code")) or text(item.get("ErrorNumber"))
+                said = next(
                     (
-                        _text(item.get(name))
+                        text(item.get(name))
                         for name in ("Description", "Message", "ErrorMsg", "Error")
-                        if _text(item.get(name))
+                        if text(item.get(name))
                     ),
                     None,
                 )
-                if code or text:
-                    return code, text
+                if code or said:
+                    return code, said
     return None, None
 
 
 def _kind(message: str | None) -> ProblemKind:
-    text = (message or "").lower()
-    invalid = any(word in text for word in _INVALID_WORDS)
+    lowered = (message or "").lower()
+    invalid = any(word in lowered for word in _INVALID_WORDS)
     return ProblemKind.INVALID_NUMBER if invalid else ProblemKind.NOT_FOUND
 
 
 def _update(
     number: str, barcode: str | None, shipment: dict[str, Any], fetched: datetime
 ) -> ParcelUpdate:
-    current = _obj(shipment.get("Status"))
-    statuses = [current, *(_obj(raw) for raw in as_list(shipment.get("OldStatus")))]
+    current = obj(shipment.get("Status"))
+    statuses = [current, *(obj(raw) for raw in as_list(shipment.get("OldStatus")))]
     by_moment: dict[str, tuple[Status, SubStatus | None]] = {}
     for entry in reversed(statuses):  # the current status wins a tie
-        moment = _text(entry.get("TimeStamp")) or _text(entry.get("Timestamp"))
+        moment = text(entry.get("TimeStamp")) or text(entry.get("Timestamp"))
         if moment:
             by_moment[moment] = _status_of(entry)
     raw_events = as_list(shipment.get("Event"))
     if raw_events:
-        found = [_event(_obj(raw), by_moment) for raw in raw_events]
+        found = [_event(obj(raw), by_moment) for raw in raw_events]
     else:  # detail=false: the status history is all there is
         found = [_status_event(entry) for entry in statuses]
     events = sorted((e for e in found if e is not None), key=lambda e: e.occurred_at)
@@ -209,16 +193,16 @@ def _update(
         events=tuple(events),
         estimate=_estimate(shipment),
         proof_of_delivery=_proof(events),
-        pieces=(barcode,) if barcode and _key(barcode) != _key(number) else (),
+        pieces=(barcode,) if barcode and norm(barcode) != norm(number) else (),
         status_hint=hint,
         sub_status_hint=sub_hint,
-        carrier_status_code=_text(current.get("StatusCode")) or _text(current.get("Code")),
+        carrier_status_code=text(current.get("StatusCode")) or text(current.get("Code")),
     )
 
 
 def _status_of(entry: dict[str, Any]) -> tuple[Status, SubStatus | None]:
-    code = _text(entry.get("StatusCode")) or _text(entry.get("Code"))
-    phase = _text(entry.get("PhaseCode"))
+    code = text(entry.get("StatusCode")) or text(entry.get("Code"))
+    phase = text(entry.get("PhaseCode"))
     found = STATUS_CODES.get(code or "") or PHASES.get(phase or "")
     if found is None:
         log.info("PostNL status %r (phase %r) is not in the table", code, phase)
@@ -229,11 +213,11 @@ def _status_of(entry: dict[str, Any]) -> tuple[Status, SubStatus | None]:
 def _event(
     raw: dict[str, Any], by_moment: dict[str, tuple[Status, SubStatus | None]]
 ) -> TrackingEvent | None:
-    local_text = _text(raw.get("TimeStamp")) or _text(raw.get("Timestamp"))
+    local_text = text(raw.get("TimeStamp")) or text(raw.get("Timestamp"))
     when = _local(local_text)
     if when is None or local_text is None:
         return None
-    code = _text(raw.get("Code"))
+    code = text(raw.get("Code"))
     found = EVENT_CODES.get((code or "").upper()) or by_moment.get(local_text)
     if found is None:
         log.info("PostNL event code %r is not in the table", code)
@@ -241,7 +225,7 @@ def _event(
     return TrackingEvent(
         occurred_at=when,
         status=status,
-        description=_text(raw.get("Description")) or "",
+        description=text(raw.get("Description")) or "",
         sub_status=sub,
         carrier_code=code,
         local_time_text=local_text,
@@ -250,7 +234,7 @@ def _event(
 
 
 def _status_event(entry: dict[str, Any]) -> TrackingEvent | None:
-    local_text = _text(entry.get("TimeStamp")) or _text(entry.get("Timestamp"))
+    local_text = text(entry.get("TimeStamp")) or text(entry.get("Timestamp"))
     when = _local(local_text)
     if when is None:
         return None
@@ -258,22 +242,22 @@ def _status_event(entry: dict[str, Any]) -> TrackingEvent | None:
     return TrackingEvent(
         occurred_at=when,
         status=status,
-        description=_text(entry.get("StatusDescription")) or _text(entry.get("Description")) or "",
+        description=text(entry.get("StatusDescription")) or text(entry.get("Description")) or "",
         sub_status=sub,
-        carrier_code=_text(entry.get("StatusCode")) or _text(entry.get("Code")),
+        carrier_code=text(entry.get("StatusCode")) or text(entry.get("Code")),
         local_time_text=local_text,
         source_name=CARRIER_ID,
     )
 
 
 def _estimate(shipment: dict[str, Any]) -> DeliveryEstimate | None:
-    expectation = _obj(shipment.get("Expectation"))
-    start = _local(_text(expectation.get("ETAFrom")))
-    end = _local(_text(expectation.get("ETATo")))
+    expectation = obj(shipment.get("Expectation"))
+    start = _local(text(expectation.get("ETAFrom")))
+    end = _local(text(expectation.get("ETATo")))
     if start is not None and end is not None and start <= end:
         day = start.astimezone(_TZ).date()
         return DeliveryEstimate(day=day, window_start=start, window_end=end)
-    planned = _local(_text(shipment.get("DeliveryDate")))
+    planned = _local(text(shipment.get("DeliveryDate")))
     return DeliveryEstimate(day=planned.astimezone(_TZ).date()) if planned else None
 
 
@@ -286,51 +270,18 @@ def _proof(events: list[TrackingEvent]) -> ProofOfDelivery | None:
     return ProofOfDelivery(delivered_at=last.occurred_at, place=place)
 
 
-def _local(text: str | None) -> datetime | None:
+def _local(stamp: str | None) -> datetime | None:
     """PostNL's Dutch local time, "dd-MM-yyyy HH:mm:ss" (ISO is accepted too)."""
-    if text is None:
+    if stamp is None:
         return None
     for pattern in _FORMATS:
         try:
-            return to_utc(datetime.strptime(text, pattern), _ZONE)
+            return to_utc(datetime.strptime(stamp, pattern), _ZONE)
         except ValueError:
             continue
         except OverflowError:
             return None
     try:
-        return to_utc(datetime.fromisoformat(text), _ZONE)
+        return to_utc(datetime.fromisoformat(stamp), _ZONE)
     except (ValueError, OverflowError):
         return None
-
-
-def _match(wanted: tuple[str, ...], returned: str | None) -> str | None:
-    key = _key(returned or "")
-    return next((n for n in wanted if key and _key(n) == key), None)
-
-
-def _key(number: str) -> str:
-    return "".join(number.split()).upper()
-
-
-def _whole(kind: ProblemKind, message: str, code: str | None = None) -> ParseResult:
-    return ParseResult(errors=(TrackingError(kind, message, None, None, code),))
-
-
-def _each(
-    kind: ProblemKind, message: str, numbers: Sequence[str], code: str | None = None
-) -> ParseResult:
-    if not numbers:
-        return _whole(kind, message, code)
-    return ParseResult(errors=tuple(TrackingError(kind, message, n, None, code) for n in numbers))
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None

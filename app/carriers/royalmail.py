@@ -11,12 +11,27 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import quote
 
 from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec, TrackingError
-from app.carriers.parsing import BadResponse, as_int, as_list, http_error, load_json, to_utc
+from app.carriers.parsing import (
+    as_int,
+    as_list,
+    carrier_parser,
+    finish,
+    http_error,
+    iso,
+    load_json,
+    load_json_lenient,
+    obj,
+    pick,
+    text,
+    to_utc,
+    utc,
+    whole,
+)
 from app.domain.models import (
     DeliveryEstimate,
     Location,
@@ -95,34 +110,6 @@ def build_requests(numbers: Sequence[str], *, language: str) -> list[RequestSpec
     ]
 
 
-def parse_response(
-    status: int,
-    headers: Mapping[str, str],
-    body: bytes,
-    *,
-    requested: Sequence[str] = (),
-    fetched_at: datetime | None = None,
-) -> ParseResult:
-    fetched = fetched_at or datetime.now(UTC)
-    if fetched.tzinfo is None:
-        fetched = fetched.replace(tzinfo=UTC)
-    wanted = tuple(dict.fromkeys(requested))
-    try:
-        return _parse(status, headers, body, wanted, fetched)
-    except BadResponse as exc:
-        return ParseResult(errors=(TrackingError(ProblemKind.BAD_RESPONSE, str(exc)),))
-    except Exception:  # a parser bug must not take a sync down; the fuzz tests hunt for this
-        log.exception("Royal Mail parser failed on HTTP %s", status)
-        error = TrackingError(
-            ProblemKind.BAD_RESPONSE,
-            "the Royal Mail answer could not be read",
-            None,
-            None,
-            "parser_error",
-        )
-        return ParseResult(errors=(error,))
-
-
 def _parse(
     status: int,
     headers: Mapping[str, str],
@@ -132,57 +119,50 @@ def _parse(
 ) -> ParseResult:
     if status != 200:
         return _status_errors(status, headers, body, wanted)
-    data = _obj(load_json(headers, body))
+    data = obj(load_json(headers, body))
     if "mailPieces" not in data:
         embedded = as_int(data.get("httpCode"))  # an error envelope delivered with 200
         if embedded is not None and embedded != 200:
             return _envelope_errors(embedded, headers, data, wanted)
-        return _whole(ProblemKind.BAD_RESPONSE, "the Royal Mail answer has no mail pieces")
-    pieces = [_obj(raw) for raw in as_list(data.get("mailPieces"))]
+        return whole(ProblemKind.BAD_RESPONSE, "the Royal Mail answer has no mail pieces")
+    pieces = [obj(raw) for raw in as_list(data.get("mailPieces"))]
     parcels: list[ParcelUpdate] = []
     errors: list[TrackingError] = []
     for piece in pieces:
-        returned = _text(piece.get("mailPieceId"))
-        number = _match(wanted, returned) or returned
+        returned = text(piece.get("mailPieceId"))
+        number = pick(wanted, [returned]) or returned
         if number is None and len(wanted) == 1 and len(pieces) == 1:
             number = wanted[0]
         if number is None:
             continue
-        problem = _obj(piece.get("error"))
+        problem = obj(piece.get("error"))
         if problem:
             errors.append(_item_error(404, problem, number))
             continue
         parcels.append(_update(number, piece, fetched))
-    seen = {_key(p.tracking_number) for p in parcels} | {
-        _key(e.tracking_number or "") for e in errors
-    }
-    missing = [n for n in wanted if _key(n) not in seen]
-    errors += [
-        TrackingError(ProblemKind.NOT_FOUND, "the Royal Mail answer did not include this number", n)
-        for n in missing
-    ]
-    return ParseResult(parcels=tuple(parcels), errors=tuple(errors))
+    missing = "the Royal Mail answer did not include this number"
+    return finish(parcels, errors, wanted, missing, once_per=str)
+
+
+parse_response = carrier_parser(DISPLAY_NAME, log, _parse, unique=True, aware=True)
 
 
 def _status_errors(
     status: int, headers: Mapping[str, str], body: bytes, wanted: tuple[str, ...]
 ) -> ParseResult:
-    try:
-        data = _obj(load_json(headers, body))
-    except BadResponse:
-        data = {}
+    data = obj(load_json_lenient(status, headers, body))
     return _envelope_errors(status, headers, data, wanted)
 
 
 def _envelope_errors(
     status: int, headers: Mapping[str, str], data: dict[str, Any], wanted: tuple[str, ...]
 ) -> ParseResult:
-    first = _obj((as_list(data.get("errors")) or [None])[0])
-    code = _text(first.get("errorCode"))
+    first = obj((as_list(data.get("errors")) or [None])[0])
+    code = text(first.get("errorCode"))
     detail = (
-        _text(first.get("errorDescription"))
-        or _text(data.get("moreInformation"))
-        or _text(data.get("httpMessage"))
+        text(first.get("errorDescription"))
+        or text(data.get("moreInformation"))
+        or text(data.get("httpMessage"))
     )
     failure = http_error(status, headers, detail=detail, code=code)
     if failure is not None:
@@ -197,8 +177,8 @@ def _envelope_errors(
 def _item_error(
     status: int, error: dict[str, Any], number: str, detail: str | None = None
 ) -> TrackingError:
-    code = _text(error.get("errorCode"))
-    message = _text(error.get("errorDescription")) or detail or "Royal Mail does not know it"
+    code = text(error.get("errorCode"))
+    message = text(error.get("errorDescription")) or detail or "Royal Mail does not know it"
     if code in _NOT_FOUND_CODES or status == 404:
         kind = ProblemKind.NOT_FOUND
     else:
@@ -207,12 +187,12 @@ def _item_error(
 
 
 def _update(number: str, piece: dict[str, Any], fetched: datetime) -> ParcelUpdate:
-    summary = _obj(piece.get("summary"))
-    category = _category(_text(summary.get("statusCategory")))
-    last_code = _text(summary.get("lastEventCode"))
+    summary = obj(piece.get("summary"))
+    category = _category(text(summary.get("statusCategory")))
+    last_code = text(summary.get("lastEventCode"))
     raw_events = as_list(piece.get("events"))
     if raw_events:
-        found = [_event(_obj(raw), last_code, category) for raw in raw_events]
+        found = [_event(obj(raw), last_code, category) for raw in raw_events]
     else:  # a summary answer: only the latest event
         found = [_summary_event(summary, category)]
     events = sorted((e for e in found if e is not None), key=lambda e: e.occurred_at)
@@ -223,16 +203,16 @@ def _update(number: str, piece: dict[str, Any], fetched: datetime) -> ParcelUpda
         fetched_at=fetched,
         source_name=CARRIER_ID,
         events=tuple(events),
-        estimate=_estimate(_obj(piece.get("estimatedDelivery"))),
-        proof_of_delivery=_proof(_obj(piece.get("signature")), events),
+        estimate=_estimate(obj(piece.get("estimatedDelivery"))),
+        proof_of_delivery=_proof(obj(piece.get("signature")), events),
         status_hint=hint,
         sub_status_hint=sub_hint,
         carrier_status_code=last_code or (events[-1].carrier_code if events else None),
     )
 
 
-def _category(text: str | None) -> tuple[Status, SubStatus | None] | None:
-    upper = (text or "").upper()
+def _category(name: str | None) -> tuple[Status, SubStatus | None] | None:
+    upper = (name or "").upper()
     for word, status, sub in _CATEGORIES:
         if word in upper:
             return status, sub
@@ -243,10 +223,10 @@ def _event(
     raw: dict[str, Any], last_code: str | None, category: tuple[Status, SubStatus | None] | None
 ) -> TrackingEvent | None:
     return _make(
-        _text(raw.get("eventCode")),
-        _text(raw.get("eventName")),
-        _text(raw.get("eventDateTime")),
-        _text(raw.get("locationName")),
+        text(raw.get("eventCode")),
+        text(raw.get("eventName")),
+        text(raw.get("eventDateTime")),
+        text(raw.get("locationName")),
         last_code,
         category,
     )
@@ -255,12 +235,12 @@ def _event(
 def _summary_event(
     summary: dict[str, Any], category: tuple[Status, SubStatus | None] | None
 ) -> TrackingEvent | None:
-    code = _text(summary.get("lastEventCode"))
+    code = text(summary.get("lastEventCode"))
     return _make(
         code,
-        _text(summary.get("lastEventName")),
-        _text(summary.get("lastEventDateTime")),
-        _text(summary.get("lastEventLocationName")),
+        text(summary.get("lastEventName")),
+        text(summary.get("lastEventDateTime")),
+        text(summary.get("lastEventLocationName")),
         code,
         category,
     )
@@ -274,7 +254,7 @@ def _make(
     last_code: str | None,
     category: tuple[Status, SubStatus | None] | None,
 ) -> TrackingEvent | None:
-    when = _instant(local_text)
+    when = utc(iso(local_text), _ZONE)
     if when is None:
         return None
     found = _EVENT_CODES.get((code or "").upper())
@@ -297,20 +277,20 @@ def _make(
 
 def _estimate(raw: dict[str, Any]) -> DeliveryEstimate | None:
     try:
-        day = date.fromisoformat((_text(raw.get("date")) or "")[:10])
+        day = date.fromisoformat((text(raw.get("date")) or "")[:10])
     except ValueError:
         return None
-    start = _clock(day, _text(raw.get("startOfEstimatedWindow")))
-    end = _clock(day, _text(raw.get("endOfEstimatedWindow")))
+    start = _clock(day, text(raw.get("startOfEstimatedWindow")))
+    end = _clock(day, text(raw.get("endOfEstimatedWindow")))
     if start is None or end is None or end < start:
         return DeliveryEstimate(day=day)
     return DeliveryEstimate(day=day, window_start=start, window_end=end)
 
 
-def _clock(day: date, text: str | None) -> datetime | None:
+def _clock(day: date, clock: str | None) -> datetime | None:
     """ "08:00:00+01:00" on the estimate's day, as UTC."""
     try:
-        moment = datetime.combine(day, time.fromisoformat(text or ""))
+        moment = datetime.combine(day, time.fromisoformat(clock or ""))
         return to_utc(moment, _ZONE)
     except (ValueError, OverflowError):
         return None
@@ -318,8 +298,8 @@ def _clock(day: date, text: str | None) -> datetime | None:
 
 def _proof(signature: dict[str, Any], events: list[TrackingEvent]) -> ProofOfDelivery | None:
     delivered = [e for e in events if e.status is Status.DELIVERED]
-    signed_by = _text(signature.get("recipientName"))
-    signed_at = _instant(_text(signature.get("signatureDateTime")))
+    signed_by = text(signature.get("recipientName"))
+    signed_at = utc(iso(signature.get("signatureDateTime")), _ZONE)
     if not delivered and signed_by is None and signed_at is None:
         return None
     last = delivered[-1] if delivered else None
@@ -329,37 +309,3 @@ def _proof(signature: dict[str, Any], events: list[TrackingEvent]) -> ProofOfDel
         signed_by=signed_by,
         place=place,
     )
-
-
-def _instant(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return to_utc(datetime.fromisoformat(text), _ZONE)
-    except (ValueError, OverflowError):
-        return None
-
-
-def _match(wanted: tuple[str, ...], returned: str | None) -> str | None:
-    key = _key(returned or "")
-    return next((n for n in wanted if key and _key(n) == key), None)
-
-
-def _key(number: str) -> str:
-    return "".join(number.split()).upper()
-
-
-def _whole(kind: ProblemKind, message: str) -> ParseResult:
-    return ParseResult(errors=(TrackingError(kind, message),))
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None

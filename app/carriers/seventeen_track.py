@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from app.carriers.aftership import (
+from app.carriers.aggregated import (
     carrier_for_slug,
     clean_numbers,
     clip,
@@ -31,9 +31,10 @@ from app.carriers.aftership import (
     read_time,
     span_estimate,
     text,
+    unreadable,
 )
 from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec, TrackingError
-from app.carriers.parsing import BadResponse, as_int, as_list, http_error, load_json, to_utc
+from app.carriers.parsing import BadResponse, as_int, as_list, http_error, load_json, obj, utc
 from app.domain.models import (
     DeliveryEstimate,
     Location,
@@ -151,10 +152,6 @@ _NUMBER_ERRORS: dict[int, tuple[ProblemKind, str]] = {
 }
 
 
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 # ---------------------------------------------------------------- requests -----------------
 def _batches(
     numbers: Sequence[str], slugs: Mapping[str, str] | None, path: str
@@ -209,15 +206,13 @@ def _moment(event: dict[str, Any]) -> datetime | None:
         moment = read_time(event.get(field))
         if moment is None or (moment.tzinfo is None and not naive_is_utc):
             continue  # a zone-less time_iso is local time in an unknown zone
-        try:
-            return to_utc(moment, "UTC")
-        except (OverflowError, ValueError):
-            continue
+        if (found := utc(moment)) is not None:
+            return found
     return None
 
 
 def _event(raw: Any, fetched_at: datetime) -> TrackingEvent | None:
-    event = _obj(raw)
+    event = obj(raw)
     occurred = _moment(event)
     if occurred is None:
         return None
@@ -227,9 +222,9 @@ def _event(raw: Any, fetched_at: datetime) -> TrackingEvent | None:
         status, sub_status = map_status(None, sub)
     else:
         status, sub_status = _STAGES.get((stage or "").lower(), Status.UNKNOWN), None
-    address = _obj(event.get("address"))
+    address = obj(event.get("address"))
     country = (text(address.get("country")) or "").upper()
-    translated = _obj(event.get("description_translation")).get("description")
+    translated = obj(event.get("description_translation")).get("description")
     try:
         return TrackingEvent(
             occurred_at=occurred,
@@ -256,20 +251,20 @@ def _carrier(key: int | None, providers: list[dict[str, Any]]) -> str:
     if key in _CARRIER_KEYS:
         return _CARRIER_KEYS[key]
     chosen = next(
-        (p for p in providers if as_int(_obj(p.get("provider")).get("key")) == key), None
+        (p for p in providers if as_int(obj(p.get("provider")).get("key")) == key), None
     ) or (providers[0] if providers else {})
-    name = text(_obj(chosen.get("provider")).get("name"))
+    name = text(obj(chosen.get("provider")).get("name"))
     return carrier_for_slug(name) or (str(key) if key and key > 0 else CARRIER_ID)
 
 
 def _estimate(info: dict[str, Any]) -> DeliveryEstimate | None:
-    eta = _obj(_obj(info.get("time_metrics")).get("estimated_delivery_date"))
+    eta = obj(obj(info.get("time_metrics")).get("estimated_delivery_date"))
     return span_estimate(eta.get("from"), eta.get("to") or eta.get("from"))
 
 
 def _proof(info: dict[str, Any], events: tuple[TrackingEvent, ...]) -> ProofOfDelivery | None:
     for stone in as_list(info.get("milestone")):
-        stage = _obj(stone)
+        stage = obj(stone)
         if (text(stage.get("key_stage")) or "").lower() == "delivered":
             when = _moment(stage)
             if when is not None:
@@ -291,13 +286,13 @@ def _not_found(number: str, carrier_known: bool, sub: str | None) -> TrackingErr
 
 def parse_item(raw: Any, fetched_at: datetime) -> ParcelUpdate | TrackingError | None:
     """One `accepted[]` entry (or a push's `data`): a ParcelUpdate, or NotFound as an error."""
-    item = _obj(raw)
+    item = obj(raw)
     number = text(item.get("number"))
     if not number:
         return None
-    info = _obj(item.get("track_info"))
+    info = obj(item.get("track_info"))
     providers = [
-        p for p in as_list(_obj(info.get("tracking")).get("providers")) if isinstance(p, dict)
+        p for p in as_list(obj(info.get("tracking")).get("providers")) if isinstance(p, dict)
     ]
     events = tuple(
         event
@@ -305,7 +300,7 @@ def parse_item(raw: Any, fetched_at: datetime) -> ParcelUpdate | TrackingError |
         for raw_event in as_list(provider.get("events"))
         if (event := _event(raw_event, fetched_at)) is not None
     )
-    latest = _obj(info.get("latest_status"))
+    latest = obj(info.get("latest_status"))
     status_text, sub = text(latest.get("status")), text(latest.get("sub_status"))
     key = as_int(item.get("carrier"))
     if not events and (status_text is None or status_text.lower() == "notfound"):
@@ -328,9 +323,9 @@ def parse_item(raw: Any, fetched_at: datetime) -> ParcelUpdate | TrackingError |
 
 # ---------------------------------------------------------------- responses ----------------
 def _rejection(raw: Any, *, registering: bool) -> TrackingError | None:
-    entry = _obj(raw)
+    entry = obj(raw)
     number = text(entry.get("number"))
-    error = _obj(entry.get("error"))
+    error = obj(entry.get("error"))
     code = as_int(error.get("code"))
     if number is None or (registering and code == _ALREADY_REGISTERED):
         return None
@@ -347,15 +342,14 @@ def _envelope(
 ) -> tuple[dict[str, Any], None] | tuple[None, TrackingError]:
     """(`data`, None) for a code-0 answer, or (None, the error for the whole request)."""
     try:
-        root = _obj(load_json(headers, body))
+        root = obj(load_json(headers, body))
     except BadResponse as exc:
-        whole = http_error(status, headers) if status >= 400 else None
-        return None, whole or TrackingError(ProblemKind.BAD_RESPONSE, f"17TRACK: {exc}")
+        return None, unreadable(status, headers, exc, DISPLAY_NAME)
     code = as_int(root.get("code"))
     if code == 0 and status < 400:
-        return _obj(root.get("data")), None
+        return obj(root.get("data")), None
     # Some errors nest the real code and text in data.errors[0].
-    nested = _obj(next(iter(as_list(_obj(root.get("data")).get("errors"))), None))
+    nested = obj(next(iter(as_list(obj(root.get("data")).get("errors"))), None))
     if code not in _REQUEST_ERRORS and as_int(nested.get("code")) in _REQUEST_ERRORS:
         code = as_int(nested.get("code"))
     said = clip(root.get("message")) or clip(nested.get("message"))

@@ -17,13 +17,24 @@ from typing import Any
 from urllib.parse import quote
 
 from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec, TrackingError
-from app.carriers.codes_ups import (
-    UPS_STATUS_CODES,
-    UPS_TYPES,
+from app.carriers.codes_ups import UPS_STATUS_CODES, UPS_TYPES
+from app.carriers.geo import iso2, locale_for, zone_for
+from app.carriers.parsing import (
+    as_list,
+    carrier_parser,
+    each,
+    finish,
+    http_error,
+    load_json_lenient,
+    obj,
+    pick,
     returned_after_return,
-    zone_for,
+    settle,
+    text,
+    token_or_error,
+    utc,
+    whole,
 )
-from app.carriers.parsing import BadResponse, as_list, http_error, load_json, to_utc
 from app.domain.models import (
     DeliveryEstimate,
     Location,
@@ -67,19 +78,8 @@ CREDENTIAL_FIELDS = (
 RATE_LIMIT: tuple[float, int | None] = (1.0, None)
 TOKEN_PATH = "/security/v1/oauth/token"  # noqa: S105  (a path, not a secret)
 TRANSACTION_SRC = "paketpilot"
-_FALLBACK_TOKEN_SECONDS = 300.0  # when the lifetime is missing: refresh soon rather than fail
-
-_LOCALES = {"en": "en_US", "de": "de_DE", "fr": "fr_FR", "it": "it_IT", "es": "es_ES"}
-_LOCALES |= {"nl": "nl_NL", "pl": "pl_PL", "cs": "cs_CZ", "da": "da_DK", "sv": "sv_SE"}
+_NOT_FOUND = "UPS has no tracking information for this number"
 _WINDOW_TYPES = ("EDW", "CDW", "IDW")
-
-
-def locale_for(language: str) -> str:
-    """'de' -> 'de_DE', 'de-AT' -> 'de_AT'; unknown languages fall back to US English."""
-    tag = (language or "").replace("-", "_")
-    if len(tag) == 5 and tag[2] == "_":
-        return f"{tag[:2].lower()}_{tag[3:].upper()}"
-    return _LOCALES.get(tag[:2].lower(), "en_US")
 
 
 def build_token_request(client_id: str, client_secret: str) -> RequestSpec:
@@ -100,25 +100,10 @@ def parse_token_response(
 
     Never raises. Wrong credentials (400/401/403) are AUTH_FAILED.
     """
-    try:
-        data = load_json(headers, body)
-    except BadResponse as exc:
-        data = None
-        if status == 200:
-            return TrackingError(ProblemKind.BAD_RESPONSE, f"UPS token: {exc}")
-    code, message = _first_error(data)
-    if status in (400, 401, 403):
-        detail = message or "UPS rejected the client ID or secret"
-        return TrackingError(ProblemKind.AUTH_FAILED, detail, None, None, code)
-    whole = http_error(status, headers, detail=message, code=code)
-    if whole is not None:
-        return whole
-    token = _text(_obj(data).get("access_token"))
-    if status != 200 or token is None:
-        return TrackingError(ProblemKind.BAD_RESPONSE, f"UPS sent no token (HTTP {status})")
-    seconds = _number(_obj(data).get("expires_in"))  # a string such as "14399"
-    valid = seconds is not None and 0 < seconds < 10**7
-    return token, seconds if valid and seconds is not None else _FALLBACK_TOKEN_SECONDS
+    rejected = "UPS rejected the client ID or secret"
+    return token_or_error(
+        status, headers, body, name=DISPLAY_NAME, rejected=rejected, first_error=_first_error
+    )
 
 
 def build_requests(numbers: Sequence[str], *, language: str) -> list[RequestSpec]:
@@ -141,25 +126,6 @@ def build_requests(numbers: Sequence[str], *, language: str) -> list[RequestSpec
     ]
 
 
-def parse_response(
-    status: int,
-    headers: Mapping[str, str],
-    body: bytes,
-    *,
-    requested: Sequence[str] = (),
-    fetched_at: datetime | None = None,
-) -> ParseResult:
-    fetched = fetched_at or datetime.now(UTC)
-    try:
-        return _parse(status, headers, body, tuple(requested), fetched)
-    except Exception:  # a parser bug must not take a sync down; fuzz tests hunt for this
-        log.exception("UPS parser failed on HTTP %s", status)
-        error = TrackingError(
-            ProblemKind.BAD_RESPONSE, "the UPS answer could not be read", None, None, "parser_error"
-        )
-        return ParseResult(errors=(error,))
-
-
 def _parse(
     status: int,
     headers: Mapping[str, str],
@@ -167,23 +133,21 @@ def _parse(
     requested: tuple[str, ...],
     fetched: datetime,
 ) -> ParseResult:
-    try:
-        data = load_json(headers, body) if body.strip() or status == 200 else None
-    except BadResponse as exc:
-        data = None
-        if status == 200:
-            return ParseResult(errors=(TrackingError(ProblemKind.BAD_RESPONSE, str(exc)),))
+    data = load_json_lenient(status, headers, body)
     code, message = _first_error(data)
-    if status != 200 or (code and "trackResponse" not in _obj(data)):
+    if status != 200 or (code and "trackResponse" not in obj(data)):
         return ParseResult(errors=_status_errors(status, headers, code, message, requested))
-    shipments = _obj(_obj(data).get("trackResponse")).get("shipment")
+    shipments = obj(obj(data).get("trackResponse")).get("shipment")
     if shipments is None:
-        return ParseResult(errors=(_bad("the UPS answer has no shipment list"),))
+        return whole(ProblemKind.BAD_RESPONSE, "the UPS answer has no shipment list")
     parcels: list[ParcelUpdate] = []
     errors: list[TrackingError] = []
     for raw in as_list(shipments):
-        _shipment(_obj(raw), requested, fetched, parcels, errors)
-    return _finish(parcels, errors, requested)
+        _shipment(obj(raw), requested, fetched, parcels, errors)
+    return finish(parcels, errors, requested, _NOT_FOUND, pieces=True)
+
+
+parse_response = carrier_parser(DISPLAY_NAME, log, _parse)
 
 
 def _status_errors(
@@ -193,14 +157,13 @@ def _status_errors(
     message: str | None,
     requested: tuple[str, ...],
 ) -> tuple[TrackingError, ...]:
-    whole = http_error(status, headers, detail=message, code=code)
-    if whole is not None:
-        return (whole,)
+    failure = http_error(status, headers, detail=message, code=code)
+    if failure is not None:
+        return (failure,)
     if status == 404 or code == "TW0001":
-        text = message or "UPS has no tracking information for this number"
-        return _each(ProblemKind.NOT_FOUND, text, requested, code)
+        return each(ProblemKind.NOT_FOUND, message or _NOT_FOUND, requested, code)
     if status == 400 or (code or "").startswith("TV"):
-        return _each(
+        return each(
             ProblemKind.INVALID_NUMBER, message or "UPS rejected this number", requested, code
         )
     suffix = f": {message}" if message else ""
@@ -218,21 +181,21 @@ def _shipment(
     parcels: list[ParcelUpdate],
     errors: list[TrackingError],
 ) -> None:
-    inquiry = _text(ship.get("inquiryNumber"))
-    packages = [_obj(p) for p in as_list(ship.get("package"))]
+    inquiry = text(ship.get("inquiryNumber"))
+    packages = [obj(p) for p in as_list(ship.get("package"))]
     if not packages:
-        warning = _obj(next(iter(as_list(ship.get("warnings"))), None))
-        number = _pick(requested, [inquiry])
-        text = _text(warning.get("message")) or "UPS has no tracking information for this number"
-        code = _text(warning.get("code"))
+        warning = obj(next(iter(as_list(ship.get("warnings"))), None))
+        number = pick(requested, [inquiry])
+        message = text(warning.get("message")) or _NOT_FOUND
+        code = text(warning.get("code"))
         if number is not None:
-            errors.append(TrackingError(ProblemKind.NOT_FOUND, text, number, None, code))
+            errors.append(TrackingError(ProblemKind.NOT_FOUND, message, number, None, code))
         return
-    numbers = [_text(p.get("trackingNumber")) for p in packages]
+    numbers = [text(p.get("trackingNumber")) for p in packages]
     pieces = tuple(n for n in numbers if n) if len(packages) > 1 else ()
     for package, own in zip(packages, numbers, strict=True):
         alternates = as_list(package.get("alternateTrackingNumber"))
-        known = [own, *(_text(_obj(a).get("number")) for a in alternates)]
+        known = [own, *(text(obj(a).get("number")) for a in alternates)]
         number = _number_for(known, inquiry, requested, only_package=len(packages) == 1)
         if number is None:
             continue
@@ -248,28 +211,24 @@ def _number_for(
     known: list[str | None], inquiry: str | None, requested: tuple[str, ...], *, only_package: bool
 ) -> str | None:
     """The requested spelling when the package answers to a requested number, else its own."""
-    found = _pick(requested, known)
+    found = pick(requested, known)
     if found is None and only_package:
         # A lone package answers the inquiry, whatever number it carries itself.
-        found = _pick(requested, [inquiry]) or (requested[0] if len(requested) == 1 else None)
+        found = pick(requested, [inquiry]) or (requested[0] if len(requested) == 1 else None)
     return found or known[0] or inquiry
 
 
 def _package(
     package: dict[str, Any], number: str, pieces: tuple[str, ...], fetched: datetime
 ) -> ParcelUpdate | None:
-    raw_events = [_obj(a) for a in as_list(package.get("activity"))]
+    raw_events = [obj(a) for a in as_list(package.get("activity"))]
     parsed = [e for e in (_event(a, fetched) for a in raw_events) if e]
     events = returned_after_return(sorted(parsed, key=lambda e: e.occurred_at))
-    head = _obj(package.get("currentStatus"))
+    head = obj(package.get("currentStatus"))
     if not events and not head:
         return None
-    hint, sub_hint = _status(head)
-    if hint is Status.DELIVERED and events and events[-1].status is Status.RETURNED:
-        hint, sub_hint = Status.RETURNED, None  # the return reached the sender
     pod = _pod(package, events)
-    if hint is Status.DELIVERED and sub_hint is None and pod and pod.signed_by:
-        sub_hint = SubStatus.SIGNED
+    hint, sub_hint = settle(*_status(head), events, pod)
     return ParcelUpdate(
         tracking_number=number,
         carrier=CARRIER_ID,
@@ -287,8 +246,8 @@ def _package(
 
 
 def _status(raw: dict[str, Any]) -> tuple[Status, SubStatus | None]:
-    kind = (_text(raw.get("type")) or "").upper()
-    code = _text(raw.get("statusCode"))
+    kind = (text(raw.get("type")) or "").upper()
+    code = text(raw.get("statusCode"))
     if code in UPS_STATUS_CODES:
         return UPS_STATUS_CODES[code]
     if kind in UPS_TYPES:
@@ -300,22 +259,22 @@ def _status(raw: dict[str, Any]) -> tuple[Status, SubStatus | None]:
 
 def _code(raw: dict[str, Any]) -> str | None:
     """type/statusCode/scan code, e.g. 'I/005/DP': every code UPS sent, kept for diagnosis."""
-    parts = [_text(raw.get(key)) or "" for key in ("type", "statusCode", "code")]
+    parts = [text(raw.get(key)) or "" for key in ("type", "statusCode", "code")]
     return "/".join(parts) if any(parts) else None
 
 
 def _event(act: dict[str, Any], fetched: datetime) -> TrackingEvent | None:
-    status_raw = _obj(act.get("status"))
-    address = _obj(_obj(act.get("location")).get("address"))
-    country = _country(address.get("countryCode")) or _country(address.get("country"))
-    state = _text(address.get("stateProvince"))
-    local_text = " ".join(t for t in (_text(act.get("date")), _text(act.get("time"))) if t)
+    status_raw = obj(act.get("status"))
+    address = obj(obj(act.get("location")).get("address"))
+    country = iso2(address.get("countryCode")) or iso2(address.get("country"))
+    state = text(address.get("stateProvince"))
+    local_text = " ".join(t for t in (text(act.get("date")), text(act.get("time"))) if t)
     when = _when(act, country, state)
     if when is None:
         log.info("UPS activity without a readable time skipped: %r", local_text)
         return None
     status, sub = _status(status_raw)
-    description = _text(status_raw.get("description")) or _text(
+    description = text(status_raw.get("description")) or text(
         status_raw.get("simplifiedTextDescription")
     )
     return TrackingEvent(
@@ -325,7 +284,7 @@ def _event(act: dict[str, Any], fetched: datetime) -> TrackingEvent | None:
         sub_status=sub,
         carrier_code=_code(status_raw),
         local_time_text=local_text or None,
-        location=Location(_text(address.get("city")), _text(address.get("postalCode")), country),
+        location=Location(text(address.get("city")), text(address.get("postalCode")), country),
         source=Source.CARRIER,
         source_name=CARRIER_ID,
         observed_at=fetched,
@@ -342,23 +301,23 @@ def _when(act: dict[str, Any], country: str | None, state: str | None) -> dateti
         return None
     offset = _offset(act.get("gmtOffset"))
     if offset is not None:
-        return _safe_utc(local.replace(tzinfo=offset))
+        return utc(local.replace(tzinfo=offset))
     zone = zone_for(country, state)
     if zone is None:
         log.debug("UPS time %s at %s/%s has no known zone: read as UTC", local, country, state)
-    return _safe_utc(local, zone)
+    return utc(local, zone)
 
 
 def _estimate(package: dict[str, Any], raw_events: list[dict[str, Any]]) -> DeliveryEstimate | None:
     dates = {
-        (_text(_obj(d).get("type")) or "").upper(): _day(_obj(d).get("date"))
+        (text(obj(d).get("type")) or "").upper(): _day(obj(d).get("date"))
         for d in as_list(package.get("deliveryDate"))
     }
     day = dates.get("RDD") or dates.get("SDD")  # a rescheduled date replaces the scheduled one
     if day is None:
         return None
-    window = _obj(package.get("deliveryTime"))
-    kind = (_text(window.get("type")) or "").upper()
+    window = obj(package.get("deliveryTime"))
+    kind = (text(window.get("type")) or "").upper()
     start = _clock(window.get("startTime")) if kind in _WINDOW_TYPES else None
     end = _clock(window.get("endTime")) if kind in (*_WINDOW_TYPES, "CMT") else None
     zone = _destination_zone(package)
@@ -375,10 +334,10 @@ def _estimate(package: dict[str, Any], raw_events: list[dict[str, Any]]) -> Deli
 
 def _destination_zone(package: dict[str, Any]) -> str | None:
     for entry in as_list(package.get("packageAddress")):
-        if (_text(_obj(entry).get("type")) or "").upper() == "DESTINATION":
-            address = _obj(_obj(entry).get("address"))
-            country = _country(address.get("countryCode")) or _country(address.get("country"))
-            return zone_for(country, _text(address.get("stateProvince")))
+        if (text(obj(entry).get("type")) or "").upper() == "DESTINATION":
+            address = obj(obj(entry).get("address"))
+            country = iso2(address.get("countryCode")) or iso2(address.get("country"))
+            return zone_for(country, text(address.get("stateProvince")))
     return None
 
 
@@ -388,15 +347,15 @@ def _at(
     if clock is None or (zone is None and offset is None):
         return None  # a clock time in an unknown zone would be a guess
     local = datetime.combine(day, clock)
-    return _safe_utc(local.replace(tzinfo=offset)) if offset else _safe_utc(local, zone)
+    return utc(local.replace(tzinfo=offset)) if offset else utc(local, zone)
 
 
 def _pod(package: dict[str, Any], events: list[TrackingEvent]) -> ProofOfDelivery | None:
-    info = _obj(package.get("deliveryInformation"))
-    signature = _data_url(_text(_obj(info.get("signature")).get("image")))
-    photo = _data_url(_text(_obj(info.get("deliveryPhoto")).get("photo")))
-    signed_by = _text(info.get("receivedBy"))
-    place = _text(info.get("location"))
+    info = obj(package.get("deliveryInformation"))
+    signature = _data_url(text(obj(info.get("signature")).get("image")))
+    photo = _data_url(text(obj(info.get("deliveryPhoto")).get("photo")))
+    signed_by = text(info.get("receivedBy"))
+    place = text(info.get("location"))
     if not (signature or photo or signed_by or place):
         return None
     delivered = [e.occurred_at for e in events if e.status in (Status.DELIVERED, Status.RETURNED)]
@@ -424,11 +383,11 @@ def _data_url(image: str | None) -> str | None:
 
 def _first_error(data: Any) -> tuple[str | None, str | None]:
     """(code, message) of the first `response.errors` entry, for tokens and tracking alike."""
-    root = _obj(data)
-    errors = as_list(_obj(root.get("response")).get("errors")) or as_list(root.get("errors"))
-    first = _obj(next(iter(errors), None))
-    message = _text(first.get("message")) or _text(root.get("error_description"))
-    return _text(first.get("code")) or _text(root.get("error")), message
+    root = obj(data)
+    errors = as_list(obj(root.get("response")).get("errors")) or as_list(root.get("errors"))
+    first = obj(next(iter(errors), None))
+    message = text(first.get("message")) or text(root.get("error_description"))
+    return text(first.get("code")) or text(root.get("error")), message
 
 
 def _combine(day_raw: Any, clock_raw: Any) -> datetime | None:
@@ -438,7 +397,7 @@ def _combine(day_raw: Any, clock_raw: Any) -> datetime | None:
 
 
 def _day(value: Any) -> date | None:
-    digits = (_text(value) or "").replace("-", "")
+    digits = (text(value) or "").replace("-", "")
     try:
         return datetime.strptime(digits, "%Y%m%d").date() if len(digits) == 8 else None
     except ValueError:
@@ -447,7 +406,7 @@ def _day(value: Any) -> date | None:
 
 def _clock(value: Any) -> time | None:
     """'074700', unpadded '74700' or '07:47:00' -> 07:47:00."""
-    digits = (_text(value) or "").replace(":", "")
+    digits = (text(value) or "").replace(":", "")
     if not digits.isdigit() or len(digits) > 6:
         return None
     digits = digits.zfill(6)
@@ -459,79 +418,12 @@ def _clock(value: Any) -> time | None:
 
 def _offset(value: Any) -> timezone | None:
     """'-05:00', '-5:00' or '+0530' -> a fixed offset."""
-    text = (_text(value) or "").replace(":", "")
-    sign = -1 if text.startswith("-") else 1
-    digits = text.lstrip("+-")
+    raw = (text(value) or "").replace(":", "")
+    sign = -1 if raw.startswith("-") else 1
+    digits = raw.lstrip("+-")
     if not digits.isdigit() or not 1 <= len(digits) <= 4:
         return None
     hours, minutes = (int(digits), 0) if len(digits) <= 2 else (int(digits[:-2]), int(digits[-2:]))
     if hours > 14 or minutes > 59:
         return None
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
-
-
-def _safe_utc(moment: datetime, zone: str | None = None) -> datetime | None:
-    try:
-        return to_utc(moment, zone or "UTC")
-    except (OverflowError, ValueError):
-        return None
-
-
-def _finish(
-    parcels: list[ParcelUpdate], errors: list[TrackingError], requested: tuple[str, ...]
-) -> ParseResult:
-    seen = {_norm(p.tracking_number) for p in parcels}
-    seen |= {_norm(piece) for p in parcels for piece in p.pieces}  # multi-package shipments
-    seen |= {_norm(e.tracking_number) for e in errors if e.tracking_number}
-    for number in requested:
-        if _norm(number) not in seen:
-            message = "UPS has no tracking information for this number"
-            errors.append(TrackingError(ProblemKind.NOT_FOUND, message, number))
-            seen.add(_norm(number))
-    return ParseResult(parcels=tuple(parcels), errors=tuple(errors))
-
-
-def _each(
-    kind: ProblemKind, message: str, requested: tuple[str, ...], code: str | None
-) -> tuple[TrackingError, ...]:
-    if not requested:
-        return (TrackingError(kind, message, None, None, code),)
-    return tuple(TrackingError(kind, message, number, None, code) for number in requested)
-
-
-def _bad(message: str) -> TrackingError:
-    return TrackingError(ProblemKind.BAD_RESPONSE, message)
-
-
-def _pick(requested: tuple[str, ...], candidates: list[str | None]) -> str | None:
-    """The requested spelling of the first candidate that was asked for."""
-    known = {_norm(c) for c in candidates if c}
-    return next((number for number in requested if _norm(number) in known), None)
-
-
-def _norm(number: str) -> str:
-    return "".join(number.split()).upper()
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _number(value: Any) -> float | None:
-    try:
-        return float(_text(value) or "")
-    except ValueError:
-        return None
-
-
-def _country(value: Any) -> str | None:
-    code = _text(value)
-    return code.upper() if code and len(code) == 2 and code.isalpha() else None

@@ -15,9 +15,27 @@ from typing import Any
 from urllib.parse import quote
 
 from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec, TrackingError
-from app.carriers.codes_ups import US_STATE_ZONES, returned_after_return, zone_for
 from app.carriers.codes_usps import USPS_CATEGORIES, USPS_EVENT_CODES
-from app.carriers.parsing import BadResponse, as_list, http_error, load_json, to_utc
+from app.carriers.geo import US_STATE_ZONES, zone_for
+from app.carriers.parsing import (
+    as_float,
+    as_list,
+    carrier_parser,
+    client_credentials_request,
+    each,
+    finish,
+    http_error,
+    iso,
+    load_json_lenient,
+    obj,
+    pick,
+    returned_after_return,
+    settle,
+    text,
+    token_or_error,
+    utc,
+    whole,
+)
 from app.domain.models import (
     DeliveryEstimate,
     Location,
@@ -27,7 +45,7 @@ from app.domain.models import (
     Source,
     TrackingEvent,
 )
-from app.domain.status import TERMINAL, Status, SubStatus
+from app.domain.status import TERMINAL, Status
 
 __all__ = [
     "AUTH",
@@ -60,24 +78,14 @@ CREDENTIAL_FIELDS = (
 # (requests per second, requests per day or None): the default quota is 60 per hour.
 RATE_LIMIT: tuple[float, int | None] = (60 / 3600, None)
 TOKEN_PATH = "/oauth2/v3/token"  # noqa: S105  (a path, not a secret)
-_FALLBACK_TOKEN_SECONDS = 300.0  # when the lifetime is missing: refresh soon rather than fail
+_NOT_FOUND = "USPS has no record of this number"
 
 _COUNTRY_NAMES = {"UNITED STATES": "US", "USA": "US", "CANADA": "CA", "MEXICO": "MX"}
 _COUNTRY_NAMES |= {"GERMANY": "DE", "UNITED KINGDOM": "GB", "CHINA": "CN", "FRANCE": "FR"}
 
 
 def build_token_request(client_id: str, client_secret: str) -> RequestSpec:
-    return RequestSpec(
-        method="POST",
-        path=TOKEN_PATH,
-        tracking_numbers=(),
-        headers=(("Accept", "application/json"),),
-        form_body=(
-            ("grant_type", "client_credentials"),
-            ("client_id", client_id),
-            ("client_secret", client_secret),
-        ),
-    )
+    return client_credentials_request(TOKEN_PATH, client_id, client_secret)
 
 
 def parse_token_response(
@@ -87,25 +95,10 @@ def parse_token_response(
 
     Never raises. Wrong credentials (400/401/403, RFC 6749 `invalid_client`) are AUTH_FAILED.
     """
-    try:
-        data = load_json(headers, body)
-    except BadResponse as exc:
-        data = None
-        if status == 200:
-            return TrackingError(ProblemKind.BAD_RESPONSE, f"USPS token: {exc}")
-    code, message = _first_error(data)
-    if status in (400, 401, 403):
-        detail = message or "USPS rejected the consumer key or secret"
-        return TrackingError(ProblemKind.AUTH_FAILED, detail, None, None, code)
-    whole = http_error(status, headers, detail=message, code=code)
-    if whole is not None:
-        return whole
-    token = _text(_obj(data).get("access_token"))
-    if status != 200 or token is None:
-        return TrackingError(ProblemKind.BAD_RESPONSE, f"USPS sent no token (HTTP {status})")
-    seconds = _number(_obj(data).get("expires_in"))
-    valid = seconds is not None and 0 < seconds < 10**7
-    return token, seconds if valid and seconds is not None else _FALLBACK_TOKEN_SECONDS
+    rejected = "USPS rejected the consumer key or secret"
+    return token_or_error(
+        status, headers, body, name=DISPLAY_NAME, rejected=rejected, first_error=_first_error
+    )
 
 
 def build_requests(numbers: Sequence[str], *, language: str) -> list[RequestSpec]:
@@ -122,24 +115,6 @@ def build_requests(numbers: Sequence[str], *, language: str) -> list[RequestSpec
     ]
 
 
-def parse_response(
-    status: int,
-    headers: Mapping[str, str],
-    body: bytes,
-    *,
-    requested: Sequence[str] = (),
-    fetched_at: datetime | None = None,
-) -> ParseResult:
-    fetched = fetched_at or datetime.now(UTC)
-    try:
-        return _parse(status, headers, body, tuple(requested), fetched)
-    except Exception:  # a parser bug must not take a sync down; fuzz tests hunt for this
-        log.exception("USPS parser failed on HTTP %s", status)
-        message = "the USPS answer could not be read"
-        error = TrackingError(ProblemKind.BAD_RESPONSE, message, None, None, "parser_error")
-        return ParseResult(errors=(error,))
-
-
 def _parse(
     status: int,
     headers: Mapping[str, str],
@@ -147,34 +122,33 @@ def _parse(
     requested: tuple[str, ...],
     fetched: datetime,
 ) -> ParseResult:
-    try:
-        data = load_json(headers, body) if body.strip() or status == 200 else None
-    except BadResponse as exc:
-        data = None
-        if status == 200:
-            return ParseResult(errors=(TrackingError(ProblemKind.BAD_RESPONSE, str(exc)),))
-    root = _obj(data)
+    data = load_json_lenient(status, headers, body)
+    root = obj(data)
     code, message = _first_error(data)
     if status == 200 and "error" in root and "trackingEvents" not in root:
         status = _status_from(code)  # an error envelope delivered with 200
     if status != 200:
         return ParseResult(errors=_status_errors(status, headers, code, message, requested))
     if not root or not ("trackingNumber" in root or "trackingEvents" in root):
-        return ParseResult(errors=(_bad("the USPS answer has no tracking data"),))
-    own = _text(root.get("trackingNumber"))
-    number = _pick(requested, [own]) or (requested[0] if len(requested) == 1 else own)
-    if number is None:
-        return ParseResult(errors=(_bad("the USPS answer names no tracking number"),))
-    update = _update(root, number, fetched)
+        return whole(ProblemKind.BAD_RESPONSE, "the USPS answer has no tracking data")
+    own = text(root.get("trackingNumber"))
+    found = pick(requested, [own]) or (requested[0] if len(requested) == 1 else own)
+    if found is None:
+        return whole(ProblemKind.BAD_RESPONSE, "the USPS answer names no tracking number")
+    update = _update(root, found, fetched)
     if update is None:
         message = "USPS knows this number but has no scan yet"
-        return _finish([], [TrackingError(ProblemKind.PRE_TRANSIT, message, number)], requested)
-    return _finish([update], [], requested)
+        pre_transit = TrackingError(ProblemKind.PRE_TRANSIT, message, found)
+        return finish([], [pre_transit], requested, _NOT_FOUND)
+    return finish([update], [], requested, _NOT_FOUND)
+
+
+parse_response = carrier_parser(DISPLAY_NAME, log, _parse)
 
 
 def _status_from(code: str | None) -> int:
-    number = _number(code)
-    return int(number) if number is not None and 400 <= number < 600 else 404
+    value = as_float(code)
+    return int(value) if value is not None and 400 <= value < 600 else 404
 
 
 def _status_errors(
@@ -184,27 +158,26 @@ def _status_errors(
     message: str | None,
     requested: tuple[str, ...],
 ) -> tuple[TrackingError, ...]:
-    whole = http_error(status, headers, detail=message, code=code)
-    if whole is not None:
-        return (whole,)
+    failure = http_error(status, headers, detail=message, code=code)
+    if failure is not None:
+        return (failure,)
     if status == 404:
-        text = message or "USPS has no record of this number"
-        return _each(ProblemKind.NOT_FOUND, text, requested, code)
+        return each(ProblemKind.NOT_FOUND, message or _NOT_FOUND, requested, code)
     if status == 400:
-        return _each(
+        return each(
             ProblemKind.INVALID_NUMBER, message or "USPS rejected this number", requested, code
         )
     suffix = f": {message}" if message else ""
-    text = f"unexpected HTTP {status} from USPS{suffix}"
-    return (TrackingError(ProblemKind.BAD_RESPONSE, text, None, None, code),)
+    unexpected = f"unexpected HTTP {status} from USPS{suffix}"
+    return (TrackingError(ProblemKind.BAD_RESPONSE, unexpected, None, None, code),)
 
 
 def _update(root: dict[str, Any], number: str, fetched: datetime) -> ParcelUpdate | None:
-    raw_events = [_obj(e) for e in as_list(root.get("trackingEvents"))]
+    raw_events = [obj(e) for e in as_list(root.get("trackingEvents"))]
     parsed = [e for e in (_event(raw, fetched) for raw in raw_events) if e]
     events = returned_after_return(sorted(parsed, key=lambda e: e.occurred_at))
-    category = _text(root.get("statusCategory"))
-    if not events and not category and not _text(root.get("status")):
+    category = text(root.get("statusCategory"))
+    if not events and not category and not text(root.get("status")):
         return None
     hint, sub_hint = USPS_CATEGORIES.get((category or "").lower(), (Status.UNKNOWN, None))
     newest = events[-1] if events else None
@@ -212,11 +185,8 @@ def _update(root: dict[str, Any], number: str, fetched: datetime) -> ParcelUpdat
     vague = hint is Status.UNKNOWN or (category or "").lower() == "alert"
     if newest and newest.status is not Status.UNKNOWN and (vague or hint is newest.status):
         hint, sub_hint = newest.status, newest.sub_status or sub_hint
-    if hint is Status.DELIVERED and events and events[-1].status is Status.RETURNED:
-        hint, sub_hint = Status.RETURNED, None  # the return reached the sender
     pod = _pod(raw_events, events)
-    if hint is Status.DELIVERED and sub_hint is None and pod and pod.signed_by:
-        sub_hint = SubStatus.SIGNED
+    hint, sub_hint = settle(hint, sub_hint, events, pod)
     return ParcelUpdate(
         tracking_number=number,
         carrier=CARRIER_ID,
@@ -233,28 +203,28 @@ def _update(root: dict[str, Any], number: str, fetched: datetime) -> ParcelUpdat
 
 
 def _event(raw: dict[str, Any], fetched: datetime) -> TrackingEvent | None:
-    state = _text(raw.get("eventState"))
-    country_text = (_text(raw.get("eventCountry")) or "").upper()
+    state = text(raw.get("eventState"))
+    country_text = (text(raw.get("eventCountry")) or "").upper()
     country = _COUNTRY_NAMES.get(country_text) or (country_text if len(country_text) == 2 else None)
     if country is None and not country_text and (state or "").upper() in US_STATE_ZONES:
         country = "US"  # domestic scans leave the country blank
-    local_text = _text(raw.get("eventTimestamp"))
+    local_text = text(raw.get("eventTimestamp"))
     when = _when(raw, local_text, country, state)
     if when is None:
         log.info("USPS event without a readable time skipped: %r", local_text)
         return None
-    code = _text(raw.get("eventCode"))
+    code = text(raw.get("eventCode"))
     status, sub = USPS_EVENT_CODES.get((code or "").upper(), (Status.UNKNOWN, None))
     if code and code.upper() not in USPS_EVENT_CODES:
         log.info("unknown USPS eventCode %r", code)
     return TrackingEvent(
         occurred_at=when,
         status=status,
-        description=_text(raw.get("eventType")) or status.value,
+        description=text(raw.get("eventType")) or status.value,
         sub_status=sub,
         carrier_code=code,
         local_time_text=local_text,
-        location=Location(_text(raw.get("eventCity")), _text(raw.get("eventZIP")), country),
+        location=Location(text(raw.get("eventCity")), text(raw.get("eventZIP")), country),
         source=Source.CARRIER,
         source_name=CARRIER_ID,
         observed_at=fetched,
@@ -265,23 +235,23 @@ def _when(
     raw: dict[str, Any], local_text: str | None, country: str | None, state: str | None
 ) -> datetime | None:
     """UTC from GMTTimestamp; else local time with GMTOffset; else the place's zone."""
-    gmt = _iso(raw.get("GMTTimestamp"))
+    gmt = iso(raw.get("GMTTimestamp"))
     if gmt is not None:
-        return _safe_utc(gmt if gmt.tzinfo else gmt.replace(tzinfo=UTC))
-    local = _iso(local_text)
+        return utc(gmt if gmt.tzinfo else gmt.replace(tzinfo=UTC))
+    local = iso(local_text)
     if local is None:
         return None
     if local.tzinfo is not None:
-        return _safe_utc(local)
+        return utc(local)
     offset = _offset(raw.get("GMTOffset"))
     if offset is not None:
-        return _safe_utc(local.replace(tzinfo=offset))
+        return utc(local.replace(tzinfo=offset))
     zone = zone_for(country or "US", state)
     if zone is None:
         log.debug(
             "USPS time %r at %s/%s has no known zone: read as UTC", local_text, country, state
         )
-    return _safe_utc(local, zone)
+    return utc(local, zone)
 
 
 def _offset(value: Any) -> timezone | None:
@@ -289,9 +259,9 @@ def _offset(value: Any) -> timezone | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         minutes = float(value) * 60 if abs(value) <= 14 else float(value)
     else:
-        text = _text(value) or ""
-        sign = -1 if text.startswith("-") else 1
-        body = text.lstrip("+-")
+        raw = text(value) or ""
+        sign = -1 if raw.startswith("-") else 1
+        body = raw.lstrip("+-")
         if ":" in body:
             hours, _, mins = body.partition(":")
             if not (hours.isdigit() and mins.isdigit()):
@@ -300,8 +270,8 @@ def _offset(value: Any) -> timezone | None:
         elif body.isdigit() and len(body) == 4:
             minutes = sign * (int(body[:2]) * 60 + int(body[2:]))
         elif body.isdigit():
-            number = int(body)
-            minutes = sign * (number * 60 if number <= 14 else number)
+            amount = int(body)
+            minutes = sign * (amount * 60 if amount <= 14 else amount)
         else:
             return None
     if not -14 * 60 <= minutes <= 14 * 60:
@@ -310,9 +280,9 @@ def _offset(value: Any) -> timezone | None:
 
 
 def _estimate(root: dict[str, Any], raw_events: list[dict[str, Any]]) -> DeliveryEstimate | None:
-    predicted = _iso(root.get("predictedDeliveryDate"))
-    expected = _iso(root.get("expectedDeliveryTimeStamp"))
-    guaranteed = _iso(root.get("guaranteedDeliveryTimeStamp"))
+    predicted = iso(root.get("predictedDeliveryDate"))
+    expected = iso(root.get("expectedDeliveryTimeStamp"))
+    guaranteed = iso(root.get("guaranteedDeliveryTimeStamp"))
     anchor = predicted or expected or guaranteed
     if anchor is None:
         return None
@@ -321,7 +291,7 @@ def _estimate(root: dict[str, Any], raw_events: list[dict[str, Any]]) -> Deliver
     if predicted is not None:
         start = _clock(root.get("predictedDeliveryWindowStartTime"))
         end = _clock(root.get("predictedDeliveryWindowEndTime"))
-    zone = zone_for("US", _text(root.get("destinationState")))
+    zone = zone_for("US", text(root.get("destinationState")))
     # Without a destination state, the newest scan's offset is the nearest local clock we know.
     offset = (
         None if zone else next((o for e in raw_events if (o := _offset(e.get("GMTOffset")))), None)
@@ -331,7 +301,7 @@ def _estimate(root: dict[str, Any], raw_events: list[dict[str, Any]]) -> Deliver
         if clock is None or (zone is None and offset is None):
             return None  # a clock time in an unknown zone would be a guess
         local = datetime.combine(day, clock)
-        return _safe_utc(local.replace(tzinfo=offset)) if offset else _safe_utc(local, zone)
+        return utc(local.replace(tzinfo=offset)) if offset else utc(local, zone)
 
     return DeliveryEstimate(
         day=day, window_start=at(start), window_end=at(end), source=Source.CARRIER
@@ -340,17 +310,17 @@ def _estimate(root: dict[str, Any], raw_events: list[dict[str, Any]]) -> Deliver
 
 def _pod(raw_events: list[dict[str, Any]], events: list[TrackingEvent]) -> ProofOfDelivery | None:
     delivered = next(
-        (e for e in raw_events if (_text(e.get("eventCode")) or "") in ("01", "17", "43")), None
+        (e for e in raw_events if (text(e.get("eventCode")) or "") in ("01", "17", "43")), None
     )
     if delivered is None:
         return None
-    text = _text(delivered.get("eventType")) or ""
+    said = text(delivered.get("eventType")) or ""
     # "Delivered, Front Door/Porch": the part after the comma says where.
-    place = text.partition(",")[2].strip() or None
+    place = said.partition(",")[2].strip() or None
     times = [e.occurred_at for e in events if e.status in (Status.DELIVERED, Status.RETURNED)]
     return ProofOfDelivery(
         delivered_at=times[-1] if times else None,
-        signed_by=_text(delivered.get("name")) or _text(delivered.get("firm")),
+        signed_by=text(delivered.get("name")) or text(delivered.get("firm")),
         place=place,
     )
 
@@ -360,92 +330,22 @@ def _pod(raw_events: list[dict[str, Any]], events: list[TrackingEvent]) -> Proof
 
 def _first_error(data: Any) -> tuple[str | None, str | None]:
     """(code, message) of the USPS error envelope, or of an RFC 6749 token error."""
-    root = _obj(data)
+    root = obj(data)
     error = root.get("error")
     if isinstance(error, str):  # OAuth: {"error": "invalid_client", "error_description": …}
-        return error, _text(root.get("error_description"))
-    envelope = _obj(error)
-    first = _obj(next(iter(as_list(envelope.get("errors"))), None))
-    message = _text(envelope.get("message")) or _text(first.get("detail"))
-    return _text(envelope.get("code")) or _text(first.get("code")), message
+        return error, text(root.get("error_description"))
+    envelope = obj(error)
+    first = obj(next(iter(as_list(envelope.get("errors"))), None))
+    message = text(envelope.get("message")) or text(first.get("detail"))
+    return text(envelope.get("code")) or text(first.get("code")), message
 
 
 def _clock(value: Any) -> time | None:
     """'09:00', '09:00:00' or '9:00 AM'."""
-    text = (_text(value) or "").upper()
+    clock = (text(value) or "").upper()
     for pattern in ("%H:%M:%S", "%H:%M", "%I:%M %p", "%I:%M%p"):
         try:
-            return datetime.strptime(text, pattern).time()
+            return datetime.strptime(clock, pattern).time()
         except ValueError:
             continue
     return None
-
-
-def _iso(value: Any) -> datetime | None:
-    text = _text(value)
-    if text is None:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _safe_utc(moment: datetime, zone: str | None = None) -> datetime | None:
-    try:
-        return to_utc(moment, zone or "UTC")
-    except (OverflowError, ValueError):
-        return None
-
-
-def _finish(
-    parcels: list[ParcelUpdate], errors: list[TrackingError], requested: tuple[str, ...]
-) -> ParseResult:
-    seen = {_norm(p.tracking_number) for p in parcels}
-    seen |= {_norm(e.tracking_number) for e in errors if e.tracking_number}
-    for number in requested:
-        if _norm(number) not in seen:
-            message = "USPS has no record of this number"
-            errors.append(TrackingError(ProblemKind.NOT_FOUND, message, number))
-            seen.add(_norm(number))
-    return ParseResult(parcels=tuple(parcels), errors=tuple(errors))
-
-
-def _each(
-    kind: ProblemKind, message: str, requested: tuple[str, ...], code: str | None
-) -> tuple[TrackingError, ...]:
-    if not requested:
-        return (TrackingError(kind, message, None, None, code),)
-    return tuple(TrackingError(kind, message, number, None, code) for number in requested)
-
-
-def _bad(message: str) -> TrackingError:
-    return TrackingError(ProblemKind.BAD_RESPONSE, message)
-
-
-def _pick(requested: tuple[str, ...], candidates: list[str | None]) -> str | None:
-    known = {_norm(c) for c in candidates if c}
-    return next((number for number in requested if _norm(number) in known), None)
-
-
-def _norm(number: str) -> str:
-    return "".join(number.split()).upper()
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _number(value: Any) -> float | None:
-    try:
-        return float(_text(value) or "")
-    except ValueError:
-        return None

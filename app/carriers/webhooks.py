@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from app.carriers import aftership, seventeen_track
+from app.carriers.aggregated import now_utc, text
 from app.carriers.base import ParseResult, TrackingError
 from app.carriers.parsing import BadResponse, header, load_json
 from app.domain.models import ParcelUpdate, ProblemKind, Source
@@ -105,7 +106,7 @@ def parse_aftership_webhook(
     doc = _json(headers, raw_body)
     if isinstance(doc, str):
         return _bad(aftership.DISPLAY_NAME, doc)
-    update = aftership.parse_tracking(doc.get("msg"), aftership.now_utc(fetched_at))
+    update = aftership.parse_tracking(doc.get("msg"), now_utc(fetched_at))
     if update is None:
         return _bad(aftership.DISPLAY_NAME, "it carries no tracking")
     return ParseResult(parcels=(update,))
@@ -126,9 +127,9 @@ def parse_17track_webhook(
     doc = _json(headers, raw_body)
     if isinstance(doc, str):
         return _bad(who, doc)
-    now = aftership.now_utc(fetched_at)
+    now = now_utc(fetched_at)
     data = doc.get("data")
-    number = aftership.text(data.get("number")) if isinstance(data, dict) else None
+    number = text(data.get("number")) if isinstance(data, dict) else None
     stopped = str(doc.get("event", "")).upper() == "TRACKING_STOPPED"
     if stopped and number and isinstance(data, dict) and not data.get("track_info"):
         # Tracking ended without new data: nothing changed, but the number is accounted for.
