@@ -28,6 +28,14 @@ from app.store.corrections import (
     get_correction,
     set_correction,
 )
+from app.store.deliveries import (
+    Delivery,
+    DeliveryOutcome,
+    claim_deliveries,
+    finish_deliveries,
+    list_deliveries,
+    release_deliveries,
+)
 from app.store.engine import new_session, open_store
 from app.store.errors import BackupError, DuplicateParcelError, NotFoundError, StoreError
 from app.store.events import list_events
@@ -69,6 +77,8 @@ __all__ = [
     "BackupError",
     "CarrierAccount",
     "ChangeLike",
+    "Delivery",
+    "DeliveryOutcome",
     "DuplicateParcelError",
     "ImportResult",
     "MyOrders",
@@ -84,6 +94,7 @@ __all__ = [
     "all_corrections",
     "all_settings",
     "apply_update",
+    "claim_deliveries",
     "delete_account",
     "delete_correction",
     "delete_order",
@@ -93,6 +104,7 @@ __all__ = [
     "export_data",
     "export_json",
     "find_parcel",
+    "finish_deliveries",
     "get_account",
     "get_correction",
     "get_order",
@@ -101,6 +113,7 @@ __all__ = [
     "import_data",
     "import_json",
     "list_accounts",
+    "list_deliveries",
     "list_events",
     "list_parcels",
     "mark_dispatched",
@@ -109,6 +122,7 @@ __all__ = [
     "open_store",
     "pending",
     "record_attempt",
+    "release_deliveries",
     "save_account",
     "set_archived",
     "set_correction",

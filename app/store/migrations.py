@@ -139,7 +139,34 @@ _V3_LIST_INDEXES = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1_CORE, _V2_ACCOUNTS_OUTBOX, _V3_LIST_INDEXES)
+_V4_DELIVERIES = Migration(
+    4,
+    "per-channel notification deliveries: claim before delivering, mark after",
+    (
+        """CREATE TABLE deliveries (
+            outbox_id INTEGER NOT NULL REFERENCES outbox (id) ON DELETE CASCADE,
+            channel TEXT NOT NULL,
+            via TEXT,
+            claimed_by TEXT,
+            claimed_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            outcome TEXT,
+            finished_at TEXT,
+            PRIMARY KEY (outbox_id, channel)
+        )""",
+        # What a drain looks for: the unfinished deliveries of one channel.
+        "CREATE INDEX ix_deliveries_open ON deliveries (channel, outbox_id) "
+        "WHERE finished_at IS NULL",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _V1_CORE,
+    _V2_ACCOUNTS_OUTBOX,
+    _V3_LIST_INDEXES,
+    _V4_DELIVERIES,
+)
 CURRENT_VERSION = MIGRATIONS[-1].version
 
 _BOOTSTRAP = (

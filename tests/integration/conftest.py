@@ -138,3 +138,61 @@ def secret_service(session_bus: SessionBus) -> Iterator[SecretService]:
         yield SecretService(bus=session_bus, data_home=Path(session_bus.env["XDG_DATA_HOME"]))
     finally:
         _stop(process)
+
+
+# ---------------------------------------------------------------- notification server ------
+# The same fixture as tests/integration/test_notify_desktop.py's, shared here for the sync tests.
+
+
+@dataclass(frozen=True)
+class NotificationServer:
+    """A freedesktop notification server on the private bus that records every Notify call."""
+
+    record: Path
+    bus: SessionBus
+
+    def received(self) -> list[dict[str, object]]:
+        import json
+
+        if not self.record.exists():
+            return []
+        return [json.loads(line) for line in self.record.read_text().splitlines()]
+
+    def click(self, notification_id: int, action: str = "default") -> None:
+        """What a user's click does: the server emits ActionInvoked, then NotificationClosed."""
+        subprocess.run(
+            [
+                require_executable("dbus-send"),
+                "--session",
+                "--dest=org.freedesktop.Notifications",
+                "--type=method_call",
+                "/org/freedesktop/Notifications",
+                "org.paketpilot.TestControl.Invoke",
+                f"uint32:{notification_id}",
+                f"string:{action}",
+            ],
+            check=True,
+            env={**self.bus.env},
+            timeout=10,
+        )
+
+
+@pytest.fixture
+def notification_server(session_bus: SessionBus, tmp_path: Path) -> Iterator[NotificationServer]:
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    record = tmp_path / "notifications.jsonl"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.notification_server", str(record)],
+        stdout=subprocess.PIPE,
+        env={**session_bus.env, "PYTHONPATH": str(root)},
+        cwd=root,
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == b"ready"
+        yield NotificationServer(record, session_bus)
+    finally:
+        process.terminate()
+        process.wait(timeout=5)

@@ -1,0 +1,478 @@
+"""The sync engine with fake clients and a fake clock, over a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+import app.store.apply as store_apply
+import app.sync.engine as engine_module
+from app.domain.models import ProblemKind
+from app.domain.status import Status, SubStatus
+from app.notify.notice import NoticeKind
+from app.store import get_parcel, list_events, new_session, pending
+from app.sync.engine import SyncEngine
+from app.sync.status import SyncPhase
+from tests.unit.test_sync_support import (
+    T0,
+    FakeClock,
+    FakeTracker,
+    add,
+    error,
+    event,
+    make_store,
+    runtime,
+    update_for,
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Engine:
+    return make_store(tmp_path)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def _transit(number: str, hints: Mapping[str, str] | None = None) -> Any:
+    return update_for(number, [event(-0.5, Status.IN_TRANSIT, "Abgeholt")])
+
+
+def _count(store: Engine, table: str) -> int:
+    with store.connect() as connection:
+        return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def _parcel(store: Engine, parcel_id: str) -> Any:
+    with new_session(store) as session:
+        return get_parcel(session, parcel_id=parcel_id)
+
+
+async def test_parcels_are_grouped_per_account_and_batched(store: Engine, clock: FakeClock) -> None:
+    dhl, gls, aftership = FakeTracker(_transit), FakeTracker(_transit), FakeTracker(_transit)
+    for i in range(3):
+        add(store, f"00340434{i:011d}", "dhl")
+    for i in range(25):
+        add(store, f"9{i:010d}", "gls")
+    hermes_id = add(store, "H1234567890123456789", "hermes")  # no Hermes account
+    engine = SyncEngine(
+        store,
+        [
+            runtime("dhl", dhl, clock),
+            runtime("gls", gls, clock),
+            runtime("aftership", aftership, clock),
+        ],
+        clock=clock.now,
+    )
+    report = await engine.sync_due()
+
+    assert sorted(len(numbers) for numbers, _ in gls.calls) == [5, 10, 10]
+    assert [len(numbers) for numbers, _ in dhl.calls] == [1, 1, 1]
+    # The carrier without an account goes to the aggregator, with its carrier as a hint.
+    assert aftership.calls == [(("H1234567890123456789",), {"H1234567890123456789": "hermes"})]
+    assert len(report.outcomes) == 29
+    assert _parcel(store, hermes_id).status is Status.IN_TRANSIT
+
+
+async def test_a_stalled_account_does_not_delay_another(store: Engine, clock: FakeClock) -> None:
+    slow = FakeTracker(_transit, gate=asyncio.Event())
+    fast = FakeTracker(_transit)
+    add(store, "00340434000000000001", "dhl")
+    gls_id = add(store, "90000000001", "gls")
+    changed: list[frozenset[str]] = []
+    engine = SyncEngine(
+        store,
+        [runtime("dhl", slow, clock), runtime("gls", fast, clock)],
+        clock=clock.now,
+        on_changed=changed.append,
+    )
+    round_ = asyncio.create_task(engine.sync_due())
+    for _ in range(100):
+        if changed:
+            break
+        await asyncio.sleep(0.01)
+    # GLS is written and announced while DHL still hangs.
+    assert changed == [frozenset({gls_id})]
+    assert _parcel(store, gls_id).status is Status.IN_TRANSIT
+    assert not round_.done()
+    assert engine.snapshot().account("acc-dhl").syncing  # type: ignore[union-attr]
+    slow.gate.set()  # type: ignore[union-attr]
+    report = await round_
+    assert len(report.outcomes) == 2
+
+
+async def test_retry_after_is_honoured_even_by_refresh(store: Engine, clock: FakeClock) -> None:
+    answers: list[Any] = []
+
+    def respond(number: str, hints: Any) -> Any:
+        return answers.pop(0)(number)
+
+    tracker = FakeTracker(respond)
+    parcel_id = add(store, "00340434000000000001")
+    engine = SyncEngine(store, [runtime("dhl", tracker, clock)], clock=clock.now)
+    answers.append(lambda n: error(n, ProblemKind.RATE_LIMITED, "too many requests", 120.0))
+    await engine.sync_due()
+
+    status = engine.snapshot().account("acc-dhl")
+    assert status is not None
+    assert status.phase is SyncPhase.RATE_LIMITED
+    assert status.rate_limited_until == T0 + timedelta(seconds=120)
+    assert status.headline("de") == "DHL: wartet auf den Anbieter"
+
+    clock.advance(60)
+    report = await engine.refresh([parcel_id])
+    assert len(tracker.calls) == 1  # not asked before Retry-After has passed
+    assert "Retry-After" in report.skipped[parcel_id]
+
+    clock.advance(61)
+    answers.append(_transit)
+    report = await engine.refresh([parcel_id])
+    assert len(tracker.calls) == 2
+    assert engine.snapshot().account("acc-dhl").phase is SyncPhase.OK  # type: ignore[union-attr]
+    assert _parcel(store, parcel_id).status is Status.IN_TRANSIT
+
+
+async def test_errors_become_parcel_and_account_state(store: Engine, clock: FakeClock) -> None:
+    tracker = FakeTracker(lambda n, h: error(n, ProblemKind.NOT_FOUND, "DHL does not know it"))
+    parcel_id = add(store, "00340434000000000001")
+    engine = SyncEngine(store, [runtime("dhl", tracker, clock)], clock=clock.now)
+    report = await engine.sync_due()
+
+    parcel = _parcel(store, parcel_id)
+    assert parcel.problem is ProblemKind.NOT_FOUND
+    assert parcel.problem_detail == "DHL does not know it"
+    assert parcel.last_checked_at == T0  # the carrier answered: the check counts
+    assert report.outcomes[parcel_id].problem is ProblemKind.NOT_FOUND
+    assert engine.snapshot().account("acc-dhl").phase is SyncPhase.OK  # type: ignore[union-attr]
+
+    tracker.respond = lambda n, h: error(n, ProblemKind.AUTH_FAILED, "the key was rejected")
+    await engine.refresh([parcel_id])
+    status = engine.snapshot().account("acc-dhl")
+    assert status is not None
+    assert status.phase is SyncPhase.FAILING
+    assert status.headline("de") == "DHL: Schlüssel ungültig"
+    assert status.headline("en") == "DHL: key invalid"
+    assert _parcel(store, parcel_id).problem is ProblemKind.AUTH_FAILED
+
+    tracker.respond = _transit
+    clock.advance(600)
+    await engine.refresh([parcel_id])
+    parcel = _parcel(store, parcel_id)
+    assert parcel.problem is None  # a good answer clears the problem
+    assert engine.snapshot().account("acc-dhl").headline("de") is None  # type: ignore[union-attr]
+
+
+async def test_repeated_failures_open_the_circuit(store: Engine, clock: FakeClock) -> None:
+    tracker = FakeTracker(lambda n, h: error(n, ProblemKind.UNAVAILABLE, "HTTP 503"))
+    parcel_id = add(store, "00340434000000000001")
+    engine = SyncEngine(store, [runtime("dhl", tracker, clock)], clock=clock.now)
+    for _ in range(5):
+        await engine.refresh([parcel_id])
+        clock.advance(400)  # past every backoff
+        if engine.snapshot().account("acc-dhl").phase is SyncPhase.CIRCUIT_OPEN:  # type: ignore[union-attr]
+            break
+    status = engine.snapshot().account("acc-dhl")
+    assert status is not None
+    assert status.phase is SyncPhase.CIRCUIT_OPEN
+    assert status.headline("en") == "DHL: paused after repeated failures"
+    calls = len(tracker.calls)
+    clock.advance(-399)  # back inside the cooldown
+    report = await engine.refresh([parcel_id])
+    assert len(tracker.calls) == calls
+    assert report.skipped[parcel_id] == "circuit open"
+
+
+async def test_refetch_with_nothing_new_writes_nothing(store: Engine, clock: FakeClock) -> None:
+    events = [
+        event(-3, Status.IN_TRANSIT, "Abgeholt"),
+        event(-0.5, Status.OUT_FOR_DELIVERY, "In Zustellung", city="Berlin"),
+    ]
+    tracker = FakeTracker(lambda n, h: update_for(n, events, fetched_at=clock.now()))
+    parcel_id = add(store, "00340434000000000001")
+    engine = SyncEngine(store, [runtime("dhl", tracker, clock)], clock=clock.now)
+
+    first = await engine.sync_due()
+    assert first.outcomes[parcel_id].rows_written > 0
+    assert first.outcomes[parcel_id].outbox_added == 1  # out for delivery
+    outbox, stored = _count(store, "outbox"), _count(store, "events")
+    assert stored == 2
+
+    clock.advance(120)
+    again = await engine.refresh([parcel_id])
+    assert again.outcomes[parcel_id].rows_written == 0
+    assert again.outcomes[parcel_id].outbox_added == 0
+    assert again.changed == frozenset()
+    assert (_count(store, "outbox"), _count(store, "events")) == (outbox, stored)
+
+
+async def test_one_transaction_per_parcel_update(
+    store: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ok_id = add(store, "00340434000000000001")
+    bad_id = add(store, "00340434000000000002")
+    events = [event(-0.5, Status.OUT_FOR_DELIVERY, "In Zustellung")]
+    tracker = FakeTracker(lambda n, h: update_for(n, events, fetched_at=clock.now()))
+    engine = SyncEngine(store, [runtime("dhl", tracker, clock)], clock=clock.now)
+
+    before: list[bool] = []
+    after: list[bool] = []
+    real_apply = engine_module.apply_update  # type: ignore[attr-defined]
+
+    def apply_spy(session: Any, **kwargs: Any) -> Any:
+        # The reads (parcel, events) already run in the transaction the apply commits.
+        before.append(session.in_transaction())
+        result = real_apply(session, **kwargs)
+        after.append(session.in_transaction())
+        return result
+
+    real_insert = store_apply.insert_entries  # type: ignore[attr-defined]
+
+    def failing_insert(connection: Any, *, parcel_id: str, **kwargs: Any) -> int:
+        if parcel_id == bad_id:
+            raise RuntimeError("disk full")
+        return real_insert(connection, parcel_id=parcel_id, **kwargs)
+
+    monkeypatch.setattr(engine_module, "apply_update", apply_spy)
+    monkeypatch.setattr(store_apply, "insert_entries", failing_insert)
+    report = await engine.sync_due()
+
+    # Inside the reads' transaction before the apply, committed after it (the failed one raised).
+    assert (before, after) == ([True, True], [False])
+    assert ok_id in report.outcomes
+    assert bad_id not in report.outcomes
+    with new_session(store) as session:
+        assert len(list_events(session, parcel_id=ok_id)) == 1
+        # The failed outbox insert took the events and the state with it.
+        assert list_events(session, parcel_id=bad_id) == ()
+        assert [i.parcel_id for i in pending(session)] == [ok_id]
+    assert _parcel(store, bad_id).status is Status.PENDING
+
+
+async def test_changes_go_to_the_outbox_as_announcements(store: Engine, clock: FakeClock) -> None:
+    history = [event(-30, Status.INFO_RECEIVED, "Angekündigt")]
+    tracker = FakeTracker(lambda n, h: update_for(n, history, fetched_at=clock.now()))
+    parcel_id = add(store, "00340434000000000001", label="Winterjacke")
+    engine = SyncEngine(store, [runtime("dhl", tracker, clock)], clock=clock.now)
+    await engine.sync_due()
+    with new_session(store) as session:
+        assert pending(session) == []  # label created: quiet
+
+    history.append(event(1, Status.IN_TRANSIT, "Abgeholt"))
+    clock.advance(2 * 3600)
+    await engine.refresh([parcel_id])
+    history.append(event(3, Status.DELIVERED, "Zugestellt"))
+    clock.advance(2 * 3600)
+    await engine.refresh([parcel_id])
+    with new_session(store) as session:
+        items = pending(session)
+    assert [i.kind for i in items] == [NoticeKind.SHIPPED, NoticeKind.DELIVERED]
+    assert all(i.key.startswith(f"{parcel_id}:") for i in items)
+    assert items[1].payload["parcel_name"] == "Winterjacke"
+    assert items[1].payload["status"] == "delivered"
+
+    # Delivered is the end: days later, even a forced fetch announces nothing more.
+    clock.advance(10 * 86400)
+    report = await engine.sync_due()
+    assert report.outcomes == {}  # not due any more
+    await engine.refresh([parcel_id])
+    with new_session(store) as session:
+        assert len(pending(session)) == 2
+
+
+async def test_not_handed_over_is_news_only_once_it_is_overdue(
+    store: Engine, clock: FakeClock
+) -> None:
+    label = [event(-1, Status.INFO_RECEIVED, "Label erstellt", sub=SubStatus.NOT_HANDED_OVER)]
+    tracker = FakeTracker(lambda n, h: update_for(n, label, fetched_at=clock.now()))
+    parcel_id = add(store, "00340434000000000001")
+    engine = SyncEngine(store, [runtime("dhl", tracker, clock)], clock=clock.now)
+    await engine.sync_due()
+    with new_session(store) as session:
+        assert pending(session) == []  # a fresh label is no news
+    for _ in range(12):  # six days, twice a day
+        clock.advance(12 * 3600)
+        await engine.refresh([parcel_id])
+    with new_session(store) as session:
+        items = pending(session)
+    assert [(i.kind, i.payload["stalled_days"]) for i in items] == [("stalled", 5)]
+
+
+async def test_silence_for_30_days_is_persisted_as_expired(store: Engine, clock: FakeClock) -> None:
+    tracker = FakeTracker(lambda n, h: error(n, ProblemKind.NOT_FOUND, "no data"))
+    parcel_id = add(store, "00340434000000000001", created_at=T0 - timedelta(days=31))
+    engine = SyncEngine(store, [runtime("dhl", tracker, clock)], clock=clock.now)
+    await engine.sync_due()
+    parcel = _parcel(store, parcel_id)
+    assert parcel.status is Status.EXPIRED
+    assert parcel.problem is ProblemKind.NOT_FOUND
+    with new_session(store) as session:
+        items = pending(session)
+    assert [(i.kind, i.payload["status"]) for i in items] == [("problem", "expired")]
+    # Expired is terminal: no more polling.
+    clock.advance(86400)
+    assert (await engine.sync_due()).outcomes == {}
+
+
+async def test_a_parcel_without_any_account_says_so(store: Engine, clock: FakeClock) -> None:
+    parcel_id = add(store, "H1234567890123456789", "hermes")
+    engine = SyncEngine(store, [], clock=clock.now)
+    report = await engine.sync_due()
+    parcel = _parcel(store, parcel_id)
+    assert parcel.problem is ProblemKind.AUTH_FAILED
+    assert parcel.problem_detail == "no account set up for hermes"
+    assert engine.snapshot().unrouted == frozenset({"hermes"})
+    assert report.outcomes[parcel_id].rows_written == 1
+    again = await engine.sync_due()
+    assert again.outcomes == {}  # nothing new: not even a write
+
+
+async def test_a_tight_daily_quota_stretches_intervals_and_puts_priority_first(
+    store: Engine, clock: FakeClock
+) -> None:
+    tracker = FakeTracker(_transit)
+    ofd = [event(-0.5, Status.OUT_FOR_DELIVERY, "In Zustellung")]
+    numbers = [f"00340434{i:011d}" for i in range(200)]
+    ids = [add(store, n) for n in numbers]
+    urgent_number = numbers[-1]
+    tracker.respond = lambda n, h: (
+        update_for(n, ofd, fetched_at=clock.now()) if n == urgent_number else _transit(n)
+    )
+    account = runtime("dhl", tracker, clock, daily_quota=250)
+    engine = SyncEngine(store, [account], clock=clock.now)
+
+    await engine.sync_due()  # never-checked parcels are all due at once
+    assert len(tracker.calls) == 200
+    assert account.gate.quota_left() == 50
+
+    # The next round: 199 in-transit parcels every 4 h until midnight would need ~700 calls.
+    clock.advance(4.5 * 3600)
+    tracker.calls.clear()
+    await engine.sync_due()
+    status = engine.snapshot().account("acc-dhl")
+    assert status is not None
+    assert status.stretch > 10
+    assert status.quota_left is not None
+    assert status.quota_left >= 10
+    # The out-for-delivery parcel kept its 10 min pace and went first.
+    assert tracker.calls[0][0] == (urgent_number,)
+    assert _parcel(store, ids[-1]).last_checked_at == clock.now()
+
+
+async def test_quota_use_survives_a_restart(store: Engine, clock: FakeClock) -> None:
+    add(store, "00340434000000000001")
+    tracker = FakeTracker(_transit)
+    engine = SyncEngine(store, [runtime("dhl", tracker, clock, daily_quota=250)], clock=clock.now)
+    await engine.sync_due()
+    restarted = runtime("dhl", FakeTracker(_transit), clock, daily_quota=250)
+    SyncEngine(store, [restarted], clock=clock.now)
+    assert restarted.gate.quota_left() == 249
+
+
+async def test_run_loop_syncs_and_sleeps_per_account(store: Engine, clock: FakeClock) -> None:
+    parcel_id = add(store, "00340434000000000001")
+    changed: list[frozenset[str]] = []
+    tracker = FakeTracker(_transit)
+    engine = SyncEngine(
+        store, [runtime("dhl", tracker, clock)], clock=clock.now, on_changed=changed.append
+    )
+    task = asyncio.create_task(engine.run())
+    for _ in range(200):
+        if changed:
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert changed == [frozenset({parcel_id})]
+    await engine.aclose()
+    assert tracker.closed
+
+
+async def test_build_sync_wires_accounts_and_the_dispatcher(store: Engine) -> None:
+    from app.native.secrets import InMemorySecretStore
+    from app.store import save_account
+    from app.sync.engine import build_sync
+
+    with new_session(store) as session:
+        account = save_account(session, carrier="dhl", label="DHL")
+    secrets = InMemorySecretStore()
+    await secrets.set(account.id, "api_key", "k")
+    engine = build_sync(store, secrets=secrets, language="en")  # no loop needed
+    assert engine.accounts == ()
+    await engine.reload_accounts()  # run(), refresh() and sync_due() do this on first use
+    assert [(a.account_id, a.carrier, a.display_name) for a in engine.accounts] == [
+        (account.id, "dhl", "DHL")
+    ]
+    await engine.aclose()
+
+    sandbox = build_sync(store, sandbox="http://127.0.0.1:9")
+    await sandbox.sync_due()  # loads the accounts; nothing is due
+    assert {a.carrier for a in sandbox.accounts} == {
+        "dhl", "ups", "fedex", "usps", "dpd", "hermes", "gls", "postnl", "royalmail",
+        "aftership", "17track",
+    }  # fmt: skip
+    assert len({id(a.gate) for a in sandbox.accounts}) == 11  # one gate per account
+    await sandbox.aclose()
+
+
+async def test_run_hands_changes_to_the_dispatcher(store: Engine, clock: FakeClock) -> None:
+    from app.notify.dispatcher import Dispatcher
+    from tests.unit.test_dispatcher import FakeChannel
+
+    ofd = [event(-0.5, Status.OUT_FOR_DELIVERY, "In Zustellung")]
+    tracker = FakeTracker(lambda n, h: update_for(n, ofd, fetched_at=clock.now()))
+    parcel_id = add(store, "00340434000000000001", label="Winterjacke")
+    desktop = FakeChannel("desktop")
+    dispatcher = Dispatcher(store, native=[desktop], clock=clock.now)
+    engine = SyncEngine(
+        store, [runtime("dhl", tracker, clock)], clock=clock.now, dispatcher=dispatcher
+    )
+    task = asyncio.create_task(engine.run())
+    for _ in range(300):
+        if desktop.shown:
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert [(n.title, n.body, n.route) for n in desktop.shown] == [
+        ("Winterjacke", "In Zustellung – heute", f"/parcels/{parcel_id}")
+    ]
+
+
+async def test_accounts_are_reloaded_while_running(store: Engine, clock: FakeClock) -> None:
+    first, second = FakeTracker(_transit), FakeTracker(_transit)
+    current = [runtime("dhl", first, clock)]
+
+    async def load() -> list[Any]:
+        return list(current)
+
+    engine = SyncEngine(store, account_loader=load, clock=clock.now)
+    task = asyncio.create_task(engine.run())
+    await asyncio.sleep(0.05)
+    assert [a.client for a in engine.accounts] == [first]
+
+    current[:] = [runtime("dhl", second, clock, account_id="dhl-new")]
+    await engine.reload_accounts()  # the user saved a new key
+    parcel_id = add(store, "00340434000000000001")
+    engine.wake()
+    for _ in range(200):
+        if second.calls:
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert first.closed
+    assert first.calls == []
+    assert second.calls == [(("00340434000000000001",), None)]
+    assert engine.snapshot().account("dhl-new") is not None
+    assert _parcel(store, parcel_id).status is Status.IN_TRANSIT
