@@ -6,8 +6,10 @@ keychain or session, and both are stopped by their PID at the end of the session
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -141,7 +143,6 @@ def secret_service(session_bus: SessionBus) -> Iterator[SecretService]:
 
 
 # ---------------------------------------------------------------- notification server ------
-# The same fixture as tests/integration/test_notify_desktop.py's, shared here for the sync tests.
 
 
 @dataclass(frozen=True)
@@ -152,8 +153,6 @@ class NotificationServer:
     bus: SessionBus
 
     def received(self) -> list[dict[str, object]]:
-        import json
-
         if not self.record.exists():
             return []
         return [json.loads(line) for line in self.record.read_text().splitlines()]
@@ -179,8 +178,6 @@ class NotificationServer:
 
 @pytest.fixture
 def notification_server(session_bus: SessionBus, tmp_path: Path) -> Iterator[NotificationServer]:
-    import sys
-
     root = Path(__file__).resolve().parents[2]
     record = tmp_path / "notifications.jsonl"
     process = subprocess.Popen(

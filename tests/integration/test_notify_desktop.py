@@ -3,68 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from app.notify.desktop import DesktopChannel
 from app.notify.notice import Notice
 from tests.conftest import require_executable
-from tests.integration.conftest import SessionBus
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@dataclass(frozen=True)
-class NotificationServer:
-    record: Path
-    bus: SessionBus
-
-    def received(self) -> list[dict[str, object]]:
-        if not self.record.exists():
-            return []
-        return [json.loads(line) for line in self.record.read_text().splitlines()]
-
-    def click(self, notification_id: int, action: str = "default") -> None:
-        """What a user's click does: the server emits ActionInvoked, then NotificationClosed."""
-        subprocess.run(
-            [
-                require_executable("dbus-send"),
-                "--session",
-                "--dest=org.freedesktop.Notifications",
-                "--type=method_call",
-                "/org/freedesktop/Notifications",
-                "org.paketpilot.TestControl.Invoke",
-                f"uint32:{notification_id}",
-                f"string:{action}",
-            ],
-            check=True,
-            env={**self.bus.env},
-            timeout=10,
-        )
-
-
-@pytest.fixture
-def notification_server(session_bus: SessionBus, tmp_path: Path) -> Iterator[NotificationServer]:
-    record = tmp_path / "notifications.jsonl"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.notification_server", str(record)],
-        stdout=subprocess.PIPE,
-        env={**session_bus.env, "PYTHONPATH": str(ROOT)},
-        cwd=ROOT,
-    )
-    try:
-        assert process.stdout is not None
-        assert process.stdout.readline().strip() == b"ready"
-        yield NotificationServer(record, session_bus)
-    finally:
-        process.terminate()
-        process.wait(timeout=5)
+from tests.integration.conftest import NotificationServer, SessionBus
 
 
 async def _wait_for(predicate: object, timeout: float = 5.0) -> None:
