@@ -1,66 +1,475 @@
-"""What the UI reads. The store will implement `OrdersSource`; until then the list is empty."""
+"""What the screens read, built from the store: order cards, parcel rows, a parcel's detail.
+
+Plain data and pure helpers (no flet import): the screens turn these into controls, the tests
+assert on them directly. Every text a row shows first (the expected delivery in words) is made
+here so the list, the order and the timeline say the same thing.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Protocol
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from app.domain.status import Status
+from app.carriers.registry import REGISTRY
+from app.domain.labels import status_label
+from app.domain.models import Order, Parcel
+from app.domain.stall import assess_silence
+from app.domain.state import ParcelState, derive_state
+from app.domain.status import Status, SubStatus, is_problem
+from app.domain.timeline import TimelineEntry, build_timeline
+from app.domain.when import day_in_words, estimate_in_words
+from app.store import (
+    NotFoundError,
+    Section,
+    get_order,
+    get_parcel,
+    list_events,
+    list_parcels,
+    my_orders,
+    new_session,
+)
+from app.ui.i18n import Lang, t
 
+__all__ = [
+    "MILESTONE_KEYS",
+    "PAGE_SIZE",
+    "ListQuery",
+    "OrderCard",
+    "OrderDetail",
+    "ParcelDetail",
+    "ParcelRow",
+    "Section",
+    "carrier_name",
+    "eta_text",
+    "filter_options",
+    "load_cards",
+    "load_order",
+    "load_parcel",
+    "load_parcels",
+    "load_row",
+    "milestone_index",
+    "order_parcels",
+]
 
-class Section(StrEnum):
-    """The filter chips above the list."""
-
-    ACTIVE = "active"
-    DELIVERED = "delivered"
-    ARCHIVE = "archive"
+# The store's engine (app.store.open_store). Typed loosely: only app.store may import SQL
+# libraries (import-linter), the UI just hands the engine back to app.store functions.
+Store = Any
+PAGE_SIZE = 40  # order groups per page; the list asks for the next page near its end
+MILESTONE_KEYS = (
+    "milestone.ordered",
+    "milestone.shipped",
+    "milestone.in_transit",
+    "milestone.out_for_delivery",
+    "milestone.delivered",
+)
+_STEP = {
+    Status.PENDING: 0,
+    Status.UNKNOWN: 0,
+    Status.INFO_RECEIVED: 0,
+    Status.IN_TRANSIT: 2,
+    Status.EXCEPTION: 2,
+    Status.RETURNING: 2,
+    Status.RETURNED: 2,
+    Status.EXPIRED: 2,
+    Status.OUT_FOR_DELIVERY: 3,
+    Status.FAILED_ATTEMPT: 3,
+    Status.AVAILABLE_FOR_PICKUP: 3,
+    Status.DELIVERED: 4,
+}
 
 
 @dataclass(frozen=True, slots=True)
-class ParcelView:
+class ListQuery:
+    section: Section = Section.ACTIVE
+    search: str = ""
+    statuses: tuple[Status, ...] = ()
+    carriers: tuple[str, ...] = ()
+    shops: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ParcelRow:
+    """One parcel as a list row: the answer first, then the status, then carrier and number."""
+
     id: str
-    name: str  # label or tracking number
+    name: str  # the user's label, else the tracking number
+    number: str
     carrier: str
+    carrier_name: str
     status: Status
-    eta_text: str | None = None  # already in words, e.g. "Morgen"
+    eta_text: str
+    position: int  # "Paket {position} von {total}"
+    total: int
+    progress: int  # index into MILESTONE_KEYS
+    problem: bool
+    stalled: bool
+    awaiting_handover: bool
+    archived: bool
+    section: Section
 
 
 @dataclass(frozen=True, slots=True)
-class OrderView:
-    id: str
-    shop: str
-    title: str | None = None
-    parcels: tuple[ParcelView, ...] = ()
+class OrderCard:
+    key: str  # the order id, or "#<parcel id>" for a parcel without an order
+    order_id: str | None
+    shop: str | None
+    title: str | None
+    parcels: tuple[ParcelRow, ...]
+    total: int
 
 
-class OrdersSource(Protocol):
-    def list_orders(self, section: Section, query: str) -> list[OrderView]: ...
+@dataclass(frozen=True, slots=True)
+class ParcelDetail:
+    parcel: Parcel
+    order: Order | None
+    row: ParcelRow
+    state: ParcelState
+    entries: tuple[TimelineEntry, ...]  # newest first
+    progress: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDetail:
+    order: Order
+    parcels: tuple[ParcelRow, ...]
+    shipped: int  # parcels the carrier has (handed over, in any later state)
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    now: datetime
+    zone: str
+    lang: Lang
+    tz: ZoneInfo = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tz", ZoneInfo(self.zone))
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.tz)
+
+
+def carrier_name(carrier: str) -> str:
+    if carrier in REGISTRY:
+        return REGISTRY[carrier].display_name
+    return carrier.upper() if len(carrier) <= 4 else carrier.capitalize()
+
+
+def tracking_url(carrier: str, number: str) -> str | None:
+    return REGISTRY[carrier].tracking_page_url(number) if carrier in REGISTRY else None
+
+
+def milestone_index(status: Status, entries: Sequence[TimelineEntry] | None = None) -> int:
+    """How far along the five steps the parcel is.
+
+    With the timeline at hand, a parcel in transit with a single scan (or only the shop's word)
+    has just been shipped; more scans mean it is on its way.
+    """
+    step = _STEP[status]
+    if status is Status.EXPIRED and entries is not None and not entries:
+        return 0
+    if status is Status.IN_TRANSIT and entries is not None:
+        moving = [e for e in entries if _STEP[e.status] >= 2 and not e.merchant_claim]
+        if len(moving) <= 1:
+            return 1
+    return step
+
+
+def _hm(moment: datetime) -> str:
+    return f"{moment.hour}:{moment.minute:02d}"
+
+
+def eta_text(parcel: Parcel, clock: Clock, *, awaiting_handover: bool | None = None) -> str:
+    """The row's first line: when it comes, or what it is waiting for. Never "not found"."""
+    lang = clock.lang
+    status = parcel.status
+    if status is Status.DELIVERED:
+        pod = parcel.proof_of_delivery
+        at = (pod.delivered_at if pod else None) or parcel.last_event_at
+        if at is None:
+            return t(lang, "eta.delivered")
+        local = clock.local(at)
+        today = clock.local(clock.now).date()
+        if local.date() == today:
+            return t(lang, "eta.delivered_at", time=_hm(local))
+        day = day_in_words(local.date(), today, lang)
+        return t(lang, "eta.delivered_on", day=day, time=_hm(local))
+    if status is Status.RETURNED:
+        return t(lang, "eta.returned")
+    if status is Status.RETURNING:
+        return t(lang, "eta.returning")
+    if status is Status.EXPIRED:
+        return t(lang, "eta.expired")
+    if awaiting_handover is None:
+        awaiting_handover = _awaiting(parcel, clock.now)
+    if awaiting_handover:
+        return t(lang, "eta.handover")
+    if parcel.estimate is not None:
+        return estimate_in_words(parcel.estimate, now=clock.now, zone=clock.zone, language=lang)
+    if status is Status.AVAILABLE_FOR_PICKUP:
+        return t(lang, "eta.pickup")
+    return t(lang, "eta.unknown")
+
+
+def _silence(parcel: Parcel, now: datetime) -> tuple[bool, bool]:
+    since = parcel.last_event_at or parcel.created_at
+    silence = assess_silence(
+        carrier=parcel.carrier,
+        status=parcel.status,
+        sub_status=parcel.sub_status,
+        since=since,
+        now=now,
+    )
+    return silence.stalled, silence.awaiting_handover
+
+
+def _awaiting(parcel: Parcel, now: datetime) -> bool:
+    return _silence(parcel, now)[1]
+
+
+def section_of(parcel: Parcel) -> Section:
+    if parcel.archived:
+        return Section.ARCHIVED
+    return Section.DELIVERED if parcel.status is Status.DELIVERED else Section.ACTIVE
+
+
+def make_row(
+    parcel: Parcel,
+    clock: Clock,
+    *,
+    position: int = 1,
+    total: int = 1,
+    state: ParcelState | None = None,
+    entries: Sequence[TimelineEntry] | None = None,
+) -> ParcelRow:
+    if state is not None:
+        stalled, awaiting = state.stalled, state.awaiting_handover
+    else:
+        stalled, awaiting = _silence(parcel, clock.now)
+    return ParcelRow(
+        id=parcel.id,
+        name=parcel.display_name,
+        number=parcel.tracking_number,
+        carrier=parcel.carrier,
+        carrier_name=carrier_name(parcel.carrier),
+        status=parcel.status,
+        eta_text=eta_text(parcel, clock, awaiting_handover=awaiting),
+        position=position,
+        total=total,
+        progress=milestone_index(parcel.status, entries),
+        problem=is_problem(parcel.status, parcel.sub_status) or stalled,
+        stalled=stalled,
+        awaiting_handover=awaiting,
+        archived=parcel.archived,
+        section=section_of(parcel),
+    )
+
+
+def order_parcels(engine: Store, order_id: str) -> list[Parcel]:
+    """All parcels of one order, oldest first (the order "Paket 1 von 2" counts in).
+
+    The store has no per-order query yet, so this filters the plain list.
+    """
+    with new_session(engine) as session:
+        everything = list_parcels(session, include_archived=True)
+    return [parcel for parcel in everything if parcel.order_id == order_id]
+
+
+def load_cards(
+    engine: Store, query: ListQuery, clock: Clock, *, limit: int = PAGE_SIZE, offset: int = 0
+) -> list[OrderCard]:
+    """One page of order cards for one section, as the store ranks them."""
+    with new_session(engine) as session:
+        result = my_orders(
+            session,
+            sections=(query.section,),
+            search=query.search.strip() or None,
+            statuses=query.statuses,
+            carriers=query.carriers,
+            shops=query.shops,
+            limit=limit,
+            offset=offset,
+        )
+    groups = result.section(query.section)
+    siblings: dict[str, list[str]] = {}
+    cards: list[OrderCard] = []
+    for group in groups:
+        order = group.order
+        total = group.parcel_count
+        ids = [parcel.id for parcel in group.parcels]
+        if order is not None and len(ids) < total:
+            # Some of the order's parcels sit in another section or were filtered out:
+            # number them among all of the order's parcels.
+            if order.id not in siblings:
+                siblings[order.id] = [p.id for p in order_parcels(engine, order.id)]
+            ids = siblings[order.id]
+        rows = tuple(
+            make_row(
+                parcel,
+                clock,
+                position=(ids.index(parcel.id) + 1) if parcel.id in ids else n,
+                total=total,
+            )
+            for n, parcel in enumerate(group.parcels, 1)
+        )
+        key = order.id if order is not None else f"#{group.parcels[0].id}"
+        cards.append(
+            OrderCard(
+                key=key,
+                order_id=order.id if order else None,
+                shop=order.shop if order else None,
+                title=order.title if order else None,
+                parcels=rows,
+                total=total,
+            )
+        )
+    return cards
+
+
+def load_parcels(engine: Store, parcel_ids: Sequence[str]) -> dict[str, Parcel | None]:
+    """The parcels as stored now (None: deleted), in one session: for live updates."""
+    found: dict[str, Parcel | None] = {}
+    with new_session(engine) as session:
+        for parcel_id in parcel_ids:
+            try:
+                found[parcel_id] = get_parcel(session, parcel_id=parcel_id)
+            except NotFoundError:
+                found[parcel_id] = None
+    return found
+
+
+def load_row(engine: Store, parcel_id: str, clock: Clock) -> ParcelRow | None:
+    """A fresh row for a parcel that changed; None if it is gone."""
+    with new_session(engine) as session:
+        try:
+            parcel = get_parcel(session, parcel_id=parcel_id)
+        except NotFoundError:
+            return None
+    position, total = _position(engine, parcel)
+    return make_row(parcel, clock, position=position, total=total)
+
+
+def _position(engine: Store, parcel: Parcel) -> tuple[int, int]:
+    if parcel.order_id is None:
+        return 1, 1
+    ids = [p.id for p in order_parcels(engine, parcel.order_id)]
+    return (ids.index(parcel.id) + 1 if parcel.id in ids else 1), max(len(ids), 1)
+
+
+def load_parcel(engine: Store, parcel_id: str, clock: Clock) -> ParcelDetail | None:
+    with new_session(engine) as session:
+        try:
+            parcel = get_parcel(session, parcel_id=parcel_id)
+        except NotFoundError:
+            return None
+        events = list_events(session, parcel_id=parcel_id)
+        order = None
+        if parcel.order_id is not None:
+            try:
+                order = get_order(session, order_id=parcel.order_id)
+            except NotFoundError:
+                order = None
+    entries = build_timeline(events)
+    state = derive_state(
+        events,
+        now=clock.now,
+        carrier=parcel.carrier,
+        tracked_since=parcel.created_at,
+        status_hint=parcel.status if not events else None,
+        sub_status_hint=parcel.sub_status if not events else None,
+    )
+    position, total = _position(engine, parcel)
+    row = make_row(parcel, clock, position=position, total=total, state=state, entries=entries)
+    return ParcelDetail(
+        parcel=parcel,
+        order=order,
+        row=row,
+        state=state,
+        entries=entries,
+        progress=row.progress,
+    )
+
+
+def load_order(engine: Store, order_id: str, clock: Clock) -> OrderDetail | None:
+    with new_session(engine) as session:
+        try:
+            order = get_order(session, order_id=order_id)
+        except NotFoundError:
+            return None
+    parcels = order_parcels(engine, order_id)
+    total = len(parcels)
+    rows = tuple(
+        make_row(parcel, clock, position=n, total=total) for n, parcel in enumerate(parcels, 1)
+    )
+    shipped = sum(1 for row in rows if row.progress >= 1 and not row.awaiting_handover)
+    return OrderDetail(order=order, parcels=rows, shipped=shipped)
+
+
+def filter_options(engine: Store, *, limit: int = 300) -> tuple[list[str], list[str]]:
+    """The carriers and shops the user has parcels with, for the filter menus."""
+    with new_session(engine) as session:
+        result = my_orders(session, limit=limit)
+    carriers: set[str] = set()
+    shops: set[str] = set()
+    for section in Section:
+        for group in result.section(section):
+            carriers.update(parcel.carrier for parcel in group.parcels)
+            if group.order is not None:
+                shops.add(group.order.shop)
+    return sorted(carriers, key=carrier_name), sorted(shops, key=str.casefold)
+
+
+def status_filter_options() -> list[Status]:
+    return [s for s in Status if s is not Status.UNKNOWN]
+
+
+def status_words(lang: Lang, status: Status) -> str:
+    return status_label(status, lang)
+
+
+def event_time(moment: datetime, clock: Clock) -> str:
+    """Local time: relative for the last hours, else the day in words and the clock time."""
+    from app.domain.when import relative_age
+
+    if timedelta(0) <= clock.now - moment < timedelta(hours=6):
+        return relative_age(moment, now=clock.now, language=clock.lang)
+    local = clock.local(moment)
+    today = clock.local(clock.now).date()
+    delta = (local.date() - today).days
+    if delta == 0:
+        return t(clock.lang, "event.time_today", time=_hm(local))
+    if delta == -1:
+        return t(clock.lang, "event.time_yesterday", time=_hm(local))
+    return t(
+        clock.lang,
+        "event.time_day",
+        day=day_in_words(local.date(), today, clock.lang),
+        time=_hm(local),
+    )
+
+
+def relative_or_none(moment: datetime | None, *, now: datetime, language: str) -> str | None:
+    if moment is None:
+        return None
+    from app.domain.when import relative_age
+
+    return relative_age(moment, now=now, language=language)
+
+
+def is_pickup(entry: TimelineEntry) -> bool:
+    return entry.status is Status.AVAILABLE_FOR_PICKUP or entry.sub_status is SubStatus.PICKUP_POINT
+
+
+def is_delay(entry: TimelineEntry) -> bool:
+    return entry.sub_status is SubStatus.DELAYED
 
 
 class EmptyOrdersSource:
-    """Stands in for the store until it lands."""
-
-    def list_orders(self, section: Section, query: str) -> list[OrderView]:
-        return []
+    """Transitional: app/ui/app.py still hands the shell this; the shell now reads the store
+    through AppServices. Remove once the composition root calls Shell(page, services)."""
 
 
-class InMemoryOrdersSource:
-    """A fixed list, for tests and the demo: filters by section and a case-free substring."""
-
-    def __init__(self, orders: dict[Section, list[OrderView]]) -> None:
-        self._orders = orders
-
-    def list_orders(self, section: Section, query: str) -> list[OrderView]:
-        needle = query.strip().casefold()
-        return [
-            order
-            for order in self._orders.get(section, [])
-            if not needle or needle in _haystack(order)
-        ]
-
-
-def _haystack(order: OrderView) -> str:
-    parts = [order.shop, order.title or ""]
-    parts += [f"{parcel.name} {parcel.carrier}" for parcel in order.parcels]
-    return " ".join(parts).casefold()
+OrdersSource = EmptyOrdersSource

@@ -1,36 +1,66 @@
-"""One session's navigation: routes -> view stack, back, resize, language and theme."""
+"""One session's navigation: routes -> view stack, back, resize, language, live updates."""
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import flet as ft
 
 from app.ui.i18n import Lang
-from app.ui.read_model import OrdersSource
 from app.ui.routing import Screen, ScreenKind, resolve
-from app.ui.state import detect_settings, is_wide
+from app.ui.services import AppServices
+from app.ui.state import UiSettings, detect_settings, is_wide, stored_ui_settings
 from app.ui.theme import apply_theme
 from app.ui.views.context import ViewContext
 from app.ui.views.home import HomeScreen
+from app.ui.views.order import OrderScreen
+from app.ui.views.parcel import ParcelScreen
 from app.ui.views.placeholder import build_placeholder_view
 from app.ui.views.widgets import skip_auto_update
 
 log = logging.getLogger(__name__)
 
+# Screens other engineers build: module, builder(ctx) -> ft.View. Imported lazily so the shell
+# works (with a placeholder) before they exist.
+_EXTERNAL = {
+    ScreenKind.ADD: ("app.ui.views.add", "build_add_view"),
+    ScreenKind.SETTINGS: ("app.ui.views.settings", "build_settings_view"),
+}
+TICK_SECONDS = 10.0  # how often the sync line's "vor 2 Min." is brought up to date
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
 
 class Shell:
     """Builds page.views from the route: home at the bottom, the deep screen on top."""
 
-    def __init__(self, page: ft.Page, source: OrdersSource) -> None:
+    def __init__(
+        self,
+        page: ft.Page,
+        services: AppServices | None = None,
+        *,
+        now: Callable[[], datetime] = _now,
+    ) -> None:
         self.page = page
-        self.source = source
+        # Transitional: an old composition root may still pass something else here.
+        self.services = services if isinstance(services, AppServices) else AppServices()
+        self.now = now
         self.settings = detect_settings([])
         self.home: HomeScreen | None = None
+        self.top: ParcelScreen | OrderScreen | None = None
+        self._ticker: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         page = self.page
-        self.settings = detect_settings(await self._device_locales())
+        self.settings = detect_settings(
+            await self._device_locales(), stored=stored_ui_settings(self.services.store)
+        )
         page.title = "Paketpilot"
         apply_theme(page, self.settings.theme)
         # Imperative routing (page.views + on_route_change). Never mix it with ft.Router, which
@@ -39,19 +69,46 @@ class Shell:
         page.on_view_pop = self._on_view_pop
         page.on_resize = self._on_resize
         page.on_locale_change = self._on_locale_change
+        page.on_close = lambda _e: self.close()
         self._set_language(self.settings.lang)
+        self.services.listeners.append(self.parcels_changed)
         self.show(page.route)
+        self._start_ticker()
+
+    def close(self) -> None:
+        """The session ended: stop listening, so a closed tab is not kept alive."""
+        if self.parcels_changed in self.services.listeners:
+            self.services.listeners.remove(self.parcels_changed)
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
 
     def show(self, route: str) -> None:
         """Rebuild the stack for `route`; home is kept so its filters survive a round trip."""
         page = self.page
         screens = resolve(route)
-        if self.home is None:
-            self.home = HomeScreen(self._context(), self.source, wide=is_wide(page.width))
+        home = self._home()
+        top = screens[-1]
         page.views.clear()
-        page.views.append(self.home.view())
-        page.views.extend(self._build(screen) for screen in screens[1:])
+        page.views.append(home.view())
+        self.top = None
+        if top.kind is ScreenKind.PARCEL and home.wide and top.item_id:
+            # Wide: the timeline sits right of the list, no view on top.
+            if home.selected != top.item_id:
+                home.select(top.item_id)
+        elif top.kind is not ScreenKind.HOME:
+            page.views.append(self._build(top))
         page.update()
+
+    def _home(self) -> HomeScreen:
+        if self.home is None:
+            self.home = HomeScreen(
+                self._context(),
+                wide=is_wide(self.page.width),
+                now=self.now,
+                on_demo=self._demo_action(),
+            )
+        return self.home
 
     def navigate(self, route: str) -> None:
         # push_route is a round trip: the client changes the URL, then on_route_change fires.
@@ -67,12 +124,99 @@ class Shell:
 
     def _build(self, screen: Screen) -> ft.View:
         assert screen.kind is not ScreenKind.HOME
-        return build_placeholder_view(self._context(), screen)
+        ctx = self._context()
+        if screen.kind is ScreenKind.PARCEL:
+            parcel = ParcelScreen(ctx, screen, now=self.now)
+            self.top = parcel
+            return parcel.view
+        if screen.kind is ScreenKind.ORDER:
+            order = OrderScreen(ctx, screen, now=self.now)
+            self.top = order
+            return order.view
+        builder = _external_builder(screen.kind)
+        if builder is not None:
+            try:
+                view = builder(ctx)
+            except Exception:  # a broken screen must not take navigation down
+                log.exception("building %s failed", screen.kind)
+            else:
+                view.route = screen.route
+                return view
+        return build_placeholder_view(ctx, screen)
 
     def _context(self) -> ViewContext:
         return ViewContext(
-            lang=self.settings.lang, navigate=self.navigate, back=self.back, notify=self.notify
+            lang=self.settings.lang,
+            navigate=self.navigate,
+            back=self.back,
+            notify=self.notify,
+            services=self.services,
         )
+
+    def _demo_action(self) -> Callable[[], object] | None:
+        """ "Demo ansehen": start the demo (it swaps the store), then show its parcels."""
+        if not callable(self.services.start_demo):
+            return None
+
+        def run() -> None:
+            start = self.services.start_demo
+            if callable(start):
+                start()
+            if self.home is not None:
+                self.home.store_switched()
+
+        return run
+
+    def apply_ui_settings(self, settings: UiSettings) -> None:
+        """Language or theme chosen in Settings: apply at once (called on Flet's loop)."""
+        apply_theme(self.page, settings.theme)
+        previous = self.settings
+        self.settings = settings
+        if settings.lang != previous.lang:
+            self._set_language(settings.lang)
+            self.home = None  # its texts are baked in: rebuild it in the new language
+            self.show(self.page.route)
+        else:
+            self.page.update()
+
+    # -- live updates -------------------------------------------------------------------
+
+    def parcels_changed(self, ids: frozenset[str]) -> None:
+        """A listener in services.listeners: may be called from any thread or loop."""
+        try:
+            self.page.run_task(self._apply_changes, frozenset(ids))
+        except Exception:  # the session is gone: stop listening
+            log.debug("session closed; dropping its listener", exc_info=True)
+            self.close()
+
+    async def _apply_changes(self, ids: frozenset[str]) -> None:
+        """On Flet's loop: redraw only the rows and the open screen that show these parcels."""
+        if self.home is not None:
+            self.home.parcels_changed(ids)
+        top = self.top
+        if (isinstance(top, ParcelScreen) and top.parcel_id in ids) or (
+            isinstance(top, OrderScreen) and (ids & top.parcel_ids or _unknown(ids, top))
+        ):
+            top.refresh_now()
+
+    def _start_ticker(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._ticker = loop.create_task(self._tick_forever())
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            if self.home is not None:
+                try:
+                    self.home.tick()
+                except Exception:
+                    log.debug("sync line tick failed; stopping", exc_info=True)
+                    return
+
+    # -- page events --------------------------------------------------------------------
 
     async def _on_view_pop(self, event: ft.ViewPopEvent) -> None:
         # System back (Android) and the browser pop the top view; show the one below.
@@ -115,6 +259,26 @@ class Shell:
             log.warning("device info unavailable; using the default language", exc_info=True)
             return []
         return [_tag(locale) for locale in info.locales] if info else []
+
+
+def _unknown(ids: frozenset[str], order: OrderScreen) -> bool:
+    """A parcel the order screen does not show yet may have joined this order."""
+    return bool(ids - order.parcel_ids) and order.detail is not None
+
+
+def _external_builder(kind: ScreenKind) -> Callable[[ViewContext], ft.View] | None:
+    target = _EXTERNAL.get(kind)
+    if target is None:
+        return None
+    module_name, name = target
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != module_name:
+            log.exception("importing %s failed", module_name)
+        return None
+    builder: Callable[[ViewContext], ft.View] | None = getattr(module, name, None)
+    return builder
 
 
 def _tag(locale: ft.Locale) -> str:

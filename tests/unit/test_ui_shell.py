@@ -1,15 +1,25 @@
-"""The shell's navigation against a stand-in page: view stacks, back, resize, language."""
+"""The shell's navigation against a stand-in page: view stacks, back, resize, language,
+and live updates marshalled onto the page."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import flet as ft
 import pytest
 
-from app.ui.read_model import EmptyOrdersSource
+from app.store import new_session, open_store, set_label
+from app.ui.services import AppServices
 from app.ui.shell import Shell
+from app.ui.state import ThemeChoice, UiSettings
+from app.ui.views.order import OrderScreen
+from app.ui.views.parcel import ParcelScreen
+from tests.unit.test_ui_seed import NOW, Seeded, seed_store
+from tests.unit.test_ui_views import texts
 
 
 @dataclass
@@ -22,7 +32,9 @@ class FakePage:
     views: list[ft.View] = field(default_factory=list)
     pushed: list[str] = field(default_factory=list)
     dialogs: list[Any] = field(default_factory=list)
+    tasks: list[Awaitable[Any]] = field(default_factory=list)
     updates: int = 0
+    web: bool = True
 
     async def get_device_info(self) -> Any:
         return _Info(self.locales)
@@ -39,6 +51,9 @@ class FakePage:
     def show_dialog(self, dialog: Any) -> None:
         self.dialogs.append(dialog)
 
+    def run_task(self, handler: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        self.tasks.append(handler(*args))
+
 
 @dataclass
 class _Info:
@@ -51,8 +66,8 @@ def title(view: ft.View) -> str:
     return str(view.appbar.title.value)
 
 
-async def started(page: FakePage) -> Shell:
-    shell = Shell(page, EmptyOrdersSource())
+async def started(page: FakePage, services: AppServices | None = None) -> Shell:
+    shell = Shell(page, services or AppServices(), now=lambda: NOW)  # type: ignore[arg-type]
     await shell.start()
     return shell
 
@@ -63,26 +78,43 @@ def _no_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PAKETPILOT_THEME", raising=False)
 
 
+@pytest.fixture
+def seeded_services(tmp_path: Path) -> tuple[AppServices, Seeded]:
+    engine = open_store(tmp_path / "paketpilot.sqlite")
+    return AppServices(store=engine), seed_store(engine, NOW)
+
+
 async def test_a_deep_link_opens_on_top_of_home_in_the_device_language() -> None:
     page = FakePage(route="/parcels/p1")
     await started(page)
 
     assert [view.route for view in page.views] == ["/", "/parcels/p1"]
-    assert [title(view) for view in page.views] == ["My orders", "Parcel p1"]
+    assert [title(view) for view in page.views] == ["My orders", "Parcel"]
+    assert "This parcel no longer exists." in texts(page.views[1])
     assert page.updates == 1
     assert page.theme_mode == ft.ThemeMode.SYSTEM
 
 
 async def test_back_and_system_pop_return_to_the_view_below() -> None:
-    page = FakePage(route="/settings", locales=[ft.Locale("de", "DE")])
+    page = FakePage(route="/orders/o1", locales=[ft.Locale("de", "DE")])
     shell = await started(page)
-    assert title(page.views[-1]) == "Einstellungen"
+    assert title(page.views[-1]) == "Bestellung"
 
     shell.back()
-    await page.on_view_pop(ft.ViewPopEvent(name="view_pop", control=page, route="/settings"))
+    await page.on_view_pop(ft.ViewPopEvent(name="view_pop", control=page, route="/orders/o1"))
 
     assert page.pushed == ["/", "/"]
     assert [view.route for view in page.views] == ["/"]
+
+
+async def test_add_and_settings_get_their_screens_or_a_placeholder() -> None:
+    page = FakePage(locales=[ft.Locale("de", "DE")])
+    shell = await started(page)
+    for route, name in (("/add", "Sendung hinzufügen"), ("/settings", "Einstellungen")):
+        shell.show(route)
+        assert page.views[-1].route == route
+        assert isinstance(page.views[-1].appbar, ft.AppBar)
+        assert name in texts(page.views[-1].appbar)
 
 
 async def test_route_changes_keep_the_same_home_view() -> None:
@@ -90,7 +122,7 @@ async def test_route_changes_keep_the_same_home_view() -> None:
     shell = await started(page)
     home = page.views[0]
 
-    shell.show("/add")
+    shell.show("/orders/o1")
     shell.show("/")
 
     assert page.views == [home]
@@ -109,6 +141,19 @@ async def test_crossing_the_breakpoint_switches_the_layout() -> None:
     assert page.views[0].controls[0].__class__ is ft.Row  # list | detail
 
 
+async def test_a_parcel_link_on_a_wide_window_opens_beside_the_list(
+    seeded_services: tuple[AppServices, Seeded],
+) -> None:
+    services, seeded = seeded_services
+    page = FakePage(width=1280, route=f"/parcels/{seeded.failed}")
+    shell = await started(page, services)
+
+    assert [view.route for view in page.views] == ["/"]
+    assert shell.home is not None
+    assert shell.home.selected == seeded.failed
+    assert "Empfänger nicht angetroffen" in texts(page.views[0])
+
+
 async def test_a_locale_change_rebuilds_in_the_new_language() -> None:
     page = FakePage()
     await started(page)
@@ -120,6 +165,16 @@ async def test_a_locale_change_rebuilds_in_the_new_language() -> None:
     assert title(page.views[0]) == "Meine Bestellungen"
 
 
+async def test_settings_apply_at_once() -> None:
+    page = FakePage()
+    shell = await started(page)
+
+    shell.apply_ui_settings(UiSettings(lang="de", theme=ThemeChoice.DARK))
+
+    assert title(page.views[0]) == "Meine Bestellungen"
+    assert page.theme_mode == ft.ThemeMode.DARK
+
+
 async def test_a_language_override_beats_the_device(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAKETPILOT_LANG", "de")
     monkeypatch.setenv("PAKETPILOT_THEME", "dark")
@@ -128,3 +183,53 @@ async def test_a_language_override_beats_the_device(monkeypatch: pytest.MonkeyPa
 
     assert title(page.views[0]) == "Meine Bestellungen"
     assert page.theme_mode == ft.ThemeMode.DARK
+
+
+async def test_sync_changes_are_marshalled_onto_the_page_and_redraw_in_place(
+    seeded_services: tuple[AppServices, Seeded],
+) -> None:
+    services, seeded = seeded_services
+    page = FakePage(route=f"/parcels/{seeded.on_way}")
+    shell = await started(page, services)
+    assert shell.parcels_changed in services.listeners
+    top = shell.top
+    assert isinstance(top, ParcelScreen)
+    home_view, parcel_view = page.views
+    updates = page.updates
+
+    with new_session(services.store) as session:
+        set_label(session, parcel_id=seeded.on_way, label="Romane")
+    # The sync side may call from another thread: the shell only schedules work on the page.
+    await asyncio.to_thread(services.parcels_changed, frozenset({seeded.on_way}))
+    assert len(page.tasks) == 1
+    await page.tasks.pop()
+
+    assert page.views == [home_view, parcel_view]  # nothing rebuilt
+    assert page.updates == updates  # and no whole-page update
+    assert title(parcel_view) == "Romane"
+    assert "Paket 1 von 2 · DHL · Romane" in texts(home_view) or (
+        "Parcel 1 of 2 · DHL · Romane" in texts(home_view)
+    )
+
+
+async def test_an_open_order_refreshes_when_one_of_its_parcels_changes(
+    seeded_services: tuple[AppServices, Seeded],
+) -> None:
+    services, seeded = seeded_services
+    page = FakePage(route=f"/orders/{seeded.books}")
+    shell = await started(page, services)
+    assert isinstance(shell.top, OrderScreen)
+    with new_session(services.store) as session:
+        set_label(session, parcel_id=seeded.waiting, label="Zweites Buch")
+    services.parcels_changed(frozenset({seeded.waiting}))
+    await page.tasks.pop()
+    assert "Parcel 2 of 2 · DHL · Zweites Buch" in texts(page.views[1])
+
+
+async def test_a_closed_session_stops_listening() -> None:
+    services = AppServices()
+    page = FakePage()
+    await started(page, services)
+    assert len(services.listeners) == 1
+    page.on_close(None)
+    assert services.listeners == []

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 
 import flet as ft
 import pytest
 
-from app.domain.status import Status
+from app.store import open_store
 from app.ui.i18n import Lang, t
-from app.ui.read_model import (
-    EmptyOrdersSource,
-    InMemoryOrdersSource,
-    OrderView,
-    ParcelView,
-    Section,
-)
+from app.ui.read_model import Section
 from app.ui.routing import resolve
+from app.ui.services import AppServices
 from app.ui.views.context import ViewContext, noop_context
 from app.ui.views.home import HomeScreen, build_home_view
 from app.ui.views.placeholder import build_placeholder_view
@@ -68,11 +64,24 @@ def icon_button_names(control: ft.BaseControl) -> list[str]:
     return names
 
 
-def recording_context(lang: Lang) -> tuple[ViewContext, list[str], list[str]]:
+def recording_context(
+    lang: Lang, services: AppServices | None = None
+) -> tuple[ViewContext, list[str], list[str]]:
     routes: list[str] = []
     notes: list[str] = []
-    ctx = ViewContext(lang=lang, navigate=routes.append, back=lambda: None, notify=notes.append)
+    ctx = ViewContext(
+        lang=lang,
+        navigate=routes.append,
+        back=lambda: None,
+        notify=notes.append,
+        services=services or AppServices(),
+    )
     return ctx, routes, notes
+
+
+@pytest.fixture
+def empty_store(tmp_path: Path) -> AppServices:
+    return AppServices(store=open_store(tmp_path / "empty.sqlite"))
 
 
 @pytest.mark.parametrize(
@@ -84,9 +93,10 @@ def recording_context(lang: Lang) -> tuple[ViewContext, list[str], list[str]]:
 )
 @pytest.mark.parametrize("wide", [False, True])
 def test_home_shows_the_empty_state_in_both_languages(
-    lang: Lang, title: str, empty: str, add: str, demo: str, wide: bool
+    lang: Lang, title: str, empty: str, add: str, demo: str, wide: bool, empty_store: AppServices
 ) -> None:
-    view = build_home_view(noop_context(lang), EmptyOrdersSource(), wide=wide)
+    ctx, _routes, _notes = recording_context(lang, empty_store)
+    view = build_home_view(ctx, wide=wide)
 
     assert view.route == "/"
     assert isinstance(view.appbar, ft.AppBar)
@@ -109,14 +119,24 @@ def test_home_shows_the_empty_state_in_both_languages(
     assert (t(lang, "detail.none") in shown) is wide
 
 
-def test_every_icon_button_has_a_tooltip_and_a_name() -> None:
-    view = build_home_view(noop_context("de"), EmptyOrdersSource(), wide=True)
-    assert sorted(icon_button_names(view)) == ["Aktualisieren", "Einstellungen"]
+def test_without_a_store_home_still_shows_the_empty_state() -> None:
+    view = build_home_view(noop_context("en"), wide=False)
+    assert "No parcels yet" in texts(view)
 
 
-def test_empty_state_buttons_navigate_or_say_coming_soon() -> None:
-    ctx, routes, notes = recording_context("en")
-    view = build_home_view(ctx, EmptyOrdersSource(), wide=False)
+def test_every_icon_button_has_a_tooltip_and_a_name(empty_store: AppServices) -> None:
+    ctx, _routes, _notes = recording_context("de", empty_store)
+    view = build_home_view(ctx, wide=True)
+    assert sorted(icon_button_names(view)) == [
+        "Aktualisieren",
+        "Einstellungen",
+        "Neue Sendung",
+    ]
+
+
+def test_empty_state_buttons_navigate_or_say_coming_soon(empty_store: AppServices) -> None:
+    ctx, routes, notes = recording_context("en", empty_store)
+    view = build_home_view(ctx, wide=False)
     found = buttons(view)
 
     assert callable(found["Add parcel"].on_click)
@@ -127,39 +147,19 @@ def test_empty_state_buttons_navigate_or_say_coming_soon() -> None:
     assert notes == ["Coming soon."]
 
 
-def _orders() -> InMemoryOrdersSource:
-    parcel = ParcelView(
-        id="p1", name="00340434161234567890", carrier="DHL", status=Status.IN_TRANSIT
-    )
-    return InMemoryOrdersSource(
-        {
-            Section.ACTIVE: [OrderView(id="o1", shop="Bücherladen", parcels=(parcel,))],
-            Section.DELIVERED: [],
-        }
-    )
+def test_the_demo_button_runs_the_demo_when_there_is_one(empty_store: AppServices) -> None:
+    started: list[str] = []
+    ctx, _routes, _notes = recording_context("en", empty_store)
+    screen = HomeScreen(ctx, wide=False, on_demo=lambda: started.append("demo"))
+    buttons(screen.view())["Try the demo"].on_click()
+    assert started == ["demo"]
 
 
-def test_filters_and_search_redraw_only_the_list() -> None:
-    screen = HomeScreen(noop_context("de"), _orders(), wide=False)
+def test_switching_layout_keeps_the_same_view_and_filters(empty_store: AppServices) -> None:
+    ctx, _routes, _notes = recording_context("en", empty_store)
+    screen = HomeScreen(ctx, wide=False)
     view = screen.view()
-    assert "Bücherladen" in texts(view)
-    assert "Unterwegs" in texts(view)  # the status word, beside its icon
-
-    screen.query = "zzz"
-    screen._redraw()
-    assert "Keine Treffer für „zzz“." in texts(view)
-
-    screen.query = ""
-    screen._select(Section.DELIVERED)
-    assert "Hier ist noch nichts." in texts(view)
-    assert [chip.selected for chip in screen.chips.values()] == [False, True, False]
-    assert screen.view() is view
-
-
-def test_switching_layout_keeps_the_same_view_and_filters() -> None:
-    screen = HomeScreen(noop_context("en"), EmptyOrdersSource(), wide=False)
-    view = screen.view()
-    screen._select(Section.ARCHIVE)
+    screen._select(Section.ARCHIVED)
 
     screen.set_wide(True)
 

@@ -1,34 +1,120 @@
-"""My orders: search, filter chips, sync line, the list (or its empty state), detail when wide."""
+"""My orders: search, filters, sync line, the list (or its empty state), the timeline when wide.
+
+Reads come from the store a page at a time (`read_model.load_cards`); the ListView asks for the
+next page near its end. Every change redraws the smallest control that shows it: a filter
+redraws the list, a sync update redraws the changed parcel rows, a selection the detail pane.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
 import flet as ft
 
-from app.ui.read_model import OrdersSource, OrderView, Section
+from app.domain.status import Status
+from app.ui.i18n import status_word
+from app.ui.read_model import (
+    PAGE_SIZE,
+    Clock,
+    ListQuery,
+    OrderCard,
+    Section,
+    carrier_name,
+    filter_options,
+    load_cards,
+    load_parcels,
+    make_row,
+    section_of,
+    status_filter_options,
+)
+from app.ui.sync_view import request_sync, snapshot_of, sync_line
 from app.ui.views.context import ViewContext
-from app.ui.views.widgets import empty_state, icon_button, order_card, update_only
+from app.ui.views.parcel import ParcelPanel
+from app.ui.views.widgets import (
+    ParcelRowControl,
+    empty_state,
+    icon_button,
+    order_card,
+    skip_auto_update,
+    update_only,
+)
 
 HOME_ROUTE = "/"
+LIST_WIDTH = 420  # the list's width beside the timeline on a wide window
 _SECTION_KEYS = {
     Section.ACTIVE: "section.active",
     Section.DELIVERED: "section.delivered",
-    Section.ARCHIVE: "section.archive",
+    Section.ARCHIVED: "section.archive",
 }
+_TONE_COLORS = {
+    "calm": ft.Colors.ON_SURFACE_VARIANT,
+    "busy": ft.Colors.PRIMARY,
+    "warn": ft.Colors.TERTIARY,
+    "error": ft.Colors.ERROR,
+}
+_SYNC_POLL_SECONDS = 1.0
+_SYNC_POLL_LIMIT = 120  # stop watching a sync after about two minutes
+_NEAR_END_PX = 600
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class HomeScreen:
-    """Holds the filter state and redraws only the list when it changes (cheap updates)."""
+    """Holds the filter state and redraws only what changed (cheap updates)."""
 
-    def __init__(self, ctx: ViewContext, source: OrdersSource, *, wide: bool) -> None:
+    def __init__(
+        self,
+        ctx: ViewContext,
+        *,
+        wide: bool,
+        now: Callable[[], datetime] = _now,
+        on_demo: Callable[[], object] | None = None,
+    ) -> None:
         self.ctx = ctx
-        self.source = source
+        self.services = ctx.services
         self.wide = wide
-        self.section = Section.ACTIVE
-        self.query = ""
+        self.now = now
+        self.on_demo = on_demo
+        self.query = ListQuery()
+        self.selected: str | None = None
+        self.panel: ParcelPanel | None = None
+        self.rows: dict[str, list[ParcelRowControl]] = {}
+        self.cards: list[OrderCard] = []
+        self.loaded = 0  # order groups loaded so far (the next page's offset)
+        self.has_more = False
+        self._loading = False
         self.chips = {section: self._chip(section) for section in Section}
+        self.sync_icon = ft.Icon(ft.Icons.SYNC, size=18, color=ft.Colors.ON_SURFACE_VARIANT)
+        self.sync_text = ft.Text(
+            ctx.t("sync.never"),
+            expand=True,
+            color=ft.Colors.ON_SURFACE_VARIANT,
+            theme_style=ft.TextThemeStyle.BODY_SMALL,
+        )
+        # One line that scrolls sideways on a phone, rather than two lines of menus.
+        self.filters = ft.Row(spacing=8, scroll=ft.ScrollMode.HIDDEN, controls=self._filter_menus())
+        self.list_view: ft.ListView | None = None
         self.list_area = ft.Container(expand=True, content=self._list_content())
+        self.detail_pane = ft.Container(
+            expand=True,
+            bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
+            content=detail_placeholder(ctx),
+        )
         self.toolbar = self._toolbar()
+        self.refresh_sync_line()
         self._view: ft.View | None = None
+
+    # -- clock and language -------------------------------------------------------------
+
+    def clock(self) -> Clock:
+        return Clock(now=self.now(), zone=self.services.zone, lang=self.ctx.lang)
+
+    # -- the view -----------------------------------------------------------------------
 
     def view(self) -> ft.View:
         """The same View object every time, so a route change keeps search and filters."""
@@ -38,6 +124,9 @@ class HomeScreen:
                 title=ft.Text(ctx.t("home.title")),
                 automatically_imply_leading=False,
                 actions=[
+                    icon_button(
+                        ft.Icons.ADD, ctx.t("action.new_parcel"), lambda: ctx.navigate("/add")
+                    ),
                     icon_button(
                         ft.Icons.SETTINGS_OUTLINED,
                         ctx.t("action.settings"),
@@ -52,6 +141,11 @@ class HomeScreen:
 
     def set_wide(self, wide: bool) -> None:
         self.wide = wide
+        if not wide and self.selected is not None:
+            self._mark(self.selected, False)
+            self.selected = None
+            self.panel = None
+            self.detail_pane.content = detail_placeholder(self.ctx)
         self.view().controls = [self._body()]
 
     def _body(self) -> ft.Control:
@@ -67,13 +161,9 @@ class HomeScreen:
             spacing=0,
             vertical_alignment=ft.CrossAxisAlignment.STRETCH,
             controls=[
-                ft.Container(width=420, content=column),
+                ft.Container(width=LIST_WIDTH, content=column),
                 ft.VerticalDivider(width=1),
-                ft.Container(
-                    expand=True,
-                    bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
-                    content=detail_placeholder(self.ctx),
-                ),
+                self.detail_pane,
             ],
         )
 
@@ -91,17 +181,12 @@ class HomeScreen:
             content_padding=ft.Padding.symmetric(horizontal=16, vertical=12),
             on_change=self._on_search,
         )
-        sync_line = ft.Row(
+        sync_row = ft.Row(
             spacing=8,
             controls=[
-                ft.Icon(ft.Icons.SYNC, size=18, color=ft.Colors.ON_SURFACE_VARIANT),
-                ft.Text(
-                    ctx.t("sync.never"),
-                    expand=True,
-                    color=ft.Colors.ON_SURFACE_VARIANT,
-                    theme_style=ft.TextThemeStyle.BODY_SMALL,
-                ),
-                icon_button(ft.Icons.REFRESH, ctx.t("action.refresh"), ctx.soon),
+                self.sync_icon,
+                self.sync_text,
+                icon_button(ft.Icons.REFRESH, ctx.t("action.refresh"), self._on_refresh),
             ],
         )
         return ft.Container(
@@ -113,54 +198,323 @@ class HomeScreen:
                 controls=[
                     ft.Container(padding=ft.Padding.only(right=8), content=search),
                     ft.Row(spacing=8, wrap=True, controls=list(self.chips.values())),
-                    sync_line,
+                    self.filters,
+                    sync_row,
                 ],
             ),
         )
 
+    # -- filters ------------------------------------------------------------------------
+
     def _chip(self, section: Section) -> ft.Chip:
         return ft.Chip(
             label=ft.Text(self.ctx.t(_SECTION_KEYS[section])),
-            selected=section == self.section,
+            selected=section == self.query.section,
             on_select=lambda: self._select(section),
         )
 
     def _select(self, section: Section) -> None:
-        self.section = section
+        self.query = replace(self.query, section=section)
         for key, chip in self.chips.items():
             chip.selected = key == section
         self._redraw(*self.chips.values())
 
     def _on_search(self, event: ft.Event[ft.TextField]) -> None:
-        self.query = event.control.value
+        self.query = replace(self.query, search=event.control.value or "")
         self._redraw()
+
+    def _filter_menus(self) -> list[ft.Control]:
+        ctx = self.ctx
+        carriers: list[str] = []
+        shops: list[str] = []
+        if self.services.store is not None:
+            carriers, shops = filter_options(self.services.store)
+        menus = [
+            self._menu(
+                "filter.status",
+                [(s.value, status_word(ctx.lang, s)) for s in status_filter_options()],
+                self.query.statuses,
+                lambda value: replace(self.query, statuses=(Status(value),) if value else ()),
+            ),
+            self._menu(
+                "filter.carrier",
+                [(c, carrier_name(c)) for c in carriers],
+                self.query.carriers,
+                lambda value: replace(self.query, carriers=(value,) if value else ()),
+            ),
+            self._menu(
+                "filter.shop",
+                [(s, s) for s in shops],
+                self.query.shops,
+                lambda value: replace(self.query, shops=(value,) if value else ()),
+            ),
+        ]
+        return menus
+
+    def _menu(
+        self,
+        name_key: str,
+        options: list[tuple[str, str]],
+        current: tuple[object, ...],
+        apply: Callable[[str | None], ListQuery],
+    ) -> ft.Control:
+        ctx = self.ctx
+        chosen = str(current[0]) if current else None
+        words = dict(options)
+        value = words.get(chosen, ctx.t("filter.all")) if chosen else ctx.t("filter.all")
+        label = ctx.t("filter.active", name=ctx.t(name_key), value=value)
+
+        def pick(choice: str | None) -> Callable[[], None]:
+            def run() -> None:
+                self.query = apply(choice)
+                self.filters.controls = self._filter_menus()
+                self._redraw(self.filters)
+
+            return run
+
+        items = [
+            ft.PopupMenuItem(
+                content=ctx.t("filter.all"), checked=chosen is None, on_click=pick(None)
+            )
+        ]
+        items += [
+            ft.PopupMenuItem(content=word, checked=key == chosen, on_click=pick(key))
+            for key, word in options
+        ]
+        # The outline is 40 px tall; the transparent margin makes the tap target 48 px.
+        return ft.PopupMenuButton(
+            items=items,
+            content=ft.Container(
+                padding=ft.Padding.symmetric(vertical=4),
+                content=ft.Container(
+                    height=40,
+                    padding=ft.Padding.symmetric(horizontal=12),
+                    border_radius=8,
+                    border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+                    bgcolor=ft.Colors.SECONDARY_CONTAINER if chosen else None,
+                    content=ft.Row(
+                        tight=True,
+                        spacing=4,
+                        controls=[
+                            ft.Text(label, size=13),
+                            ft.Icon(ft.Icons.ARROW_DROP_DOWN, size=18),
+                        ],
+                    ),
+                ),
+            ),
+        )
+
+    # -- the list -----------------------------------------------------------------------
 
     def _redraw(self, *also: ft.Control) -> None:
         self.list_area.content = self._list_content()
         update_only(self.list_area, *also)
 
-    def _list_content(self) -> ft.Control:
-        orders = self.source.list_orders(self.section, self.query)
-        if orders:
-            return self._order_list(orders)
-        ctx = self.ctx
-        if self.query.strip():
-            return _centered_note(ctx.t("empty.search", query=self.query.strip()))
-        if self.section is not Section.ACTIVE:
-            return _centered_note(ctx.t("empty.section"))
-        return empty_state(ctx)
+    def reload(self) -> None:
+        """Re-read the list from the store (filters kept) and redraw just the list."""
+        self._redraw()
 
-    def _order_list(self, orders: list[OrderView]) -> ft.Control:
-        return ft.ListView(
-            expand=True,
-            spacing=8,
-            padding=ft.Padding.all(12),
-            controls=[order_card(self.ctx, order) for order in orders],
+    def store_switched(self) -> None:
+        """The store was replaced (the demo started): new filter options, new list."""
+        self.filters.controls = self._filter_menus()
+        self.refresh_sync_line()
+        self._redraw(self.filters, self.sync_text, self.sync_icon)
+
+    def _list_content(self) -> ft.Control:
+        self.rows = {}
+        self.cards = []
+        self.loaded = 0
+        self.has_more = False
+        self.list_view = None
+        store = self.services.store
+        cards = self._page(0) if store is not None else []
+        if cards:
+            self.list_view = ft.ListView(
+                expand=True,
+                spacing=10,
+                padding=ft.Padding.all(12),
+                scroll_interval=150,
+                on_scroll=self._on_scroll,
+                controls=[self._card(card) for card in cards],
+            )
+            self._sync_more_button()
+            return self.list_view
+        ctx = self.ctx
+        if self.query.search.strip():
+            return _centered_note(ctx.t("empty.search", query=self.query.search.strip()))
+        if self.query.section is not Section.ACTIVE or self._filtered():
+            return _centered_note(ctx.t("empty.section"))
+        return empty_state(ctx, self.on_demo)
+
+    def _filtered(self) -> bool:
+        return bool(self.query.statuses or self.query.carriers or self.query.shops)
+
+    def _page(self, offset: int) -> list[OrderCard]:
+        cards = load_cards(
+            self.services.store, self.query, self.clock(), limit=PAGE_SIZE + 1, offset=offset
+        )
+        self.has_more = len(cards) > PAGE_SIZE
+        cards = cards[:PAGE_SIZE]
+        self.loaded = offset + len(cards)
+        self.cards.extend(cards)
+        return cards
+
+    def _card(self, card: OrderCard) -> ft.Control:
+        rows = []
+        for parcel in card.parcels:
+            control = ParcelRowControl(self.ctx, parcel, self.open_parcel)
+            if parcel.id == self.selected:
+                control.redraw(selected=True)
+            self.rows.setdefault(parcel.id, []).append(control)
+            rows.append(control)
+        return order_card(self.ctx, card, rows, self.open_order)
+
+    def _more_button(self) -> ft.Control:
+        return ft.Container(
+            alignment=ft.Alignment.CENTER,
+            padding=8,
+            content=ft.TextButton(content=self.ctx.t("list.more"), on_click=self.load_more),
         )
 
+    def _sync_more_button(self) -> None:
+        """Keep exactly one "Weitere laden" button, at the end, while there is more."""
+        assert self.list_view is not None
+        controls = self.list_view.controls
+        controls[:] = [c for c in controls if getattr(c, "data", None) != "more"]
+        if self.has_more:
+            more = self._more_button()
+            more.data = "more"
+            controls.append(more)
 
-def build_home_view(ctx: ViewContext, source: OrdersSource, *, wide: bool) -> ft.View:
-    return HomeScreen(ctx, source, wide=wide).view()
+    def load_more(self) -> None:
+        """Append the next page to the list (the ListView builds only what is visible)."""
+        if not self.has_more or self.list_view is None or self._loading:
+            skip_auto_update()
+            return
+        self._loading = True
+        try:
+            cards = self._page(self.loaded)
+            self.list_view.controls.extend(self._card(card) for card in cards)
+            self._sync_more_button()
+        finally:
+            self._loading = False
+        update_only(self.list_view)
+
+    def _on_scroll(self, event: ft.OnScrollEvent) -> None:
+        if self.has_more and event.pixels >= event.max_scroll_extent - _NEAR_END_PX:
+            self.load_more()
+        else:
+            skip_auto_update()
+
+    # -- navigation and selection -------------------------------------------------------
+
+    def open_order(self, order_id: str) -> None:
+        self.ctx.navigate(f"/orders/{order_id}")
+
+    def open_parcel(self, parcel_id: str) -> None:
+        """Phone: the timeline on its own view. Wide: the timeline right of the list, in place."""
+        if not self.wide:
+            self.ctx.navigate(f"/parcels/{parcel_id}")
+            return
+        self.select(parcel_id)
+
+    def select(self, parcel_id: str | None) -> None:
+        changed: list[ft.Control] = []
+        if self.selected is not None:
+            changed += self._mark(self.selected, False)
+        self.selected = parcel_id
+        if parcel_id is None:
+            self.panel = None
+            self.detail_pane.content = detail_placeholder(self.ctx)
+        else:
+            changed += self._mark(parcel_id, True)
+            self.panel = ParcelPanel(
+                self.ctx, parcel_id, now=self.now, on_gone=lambda: self.select(None)
+            )
+            self.detail_pane.content = self.panel.control
+        update_only(self.detail_pane, *changed)
+
+    def _mark(self, parcel_id: str, selected: bool) -> list[ft.Control]:
+        return [row.redraw(selected=selected) for row in self.rows.get(parcel_id, [])]
+
+    # -- live updates -------------------------------------------------------------------
+
+    def parcels_changed(self, ids: frozenset[str]) -> None:
+        """Redraw only the rows (and the open timeline) of parcels that changed.
+
+        A parcel that left the section, was deleted or is new to the list reloads the list
+        (one control); otherwise each changed row is redrawn in place.
+        """
+        store = self.services.store
+        if store is None:
+            return
+        clock = self.clock()
+        changed: list[ft.Control] = []
+        reload = False
+        # One session for all; positions ("Paket 1 von 2") do not change with a sync.
+        for parcel_id, parcel in load_parcels(store, sorted(ids)).items():
+            shown = self.rows.get(parcel_id)
+            section = section_of(parcel) if parcel is not None else None
+            if shown is None:
+                reload = reload or section is self.query.section
+                continue
+            if parcel is None or section is not self.query.section:
+                reload = True
+                continue
+            old = shown[0].row
+            row = make_row(parcel, clock, position=old.position, total=old.total)
+            changed += [control.redraw(row) for control in shown]
+        if reload:
+            self.list_area.content = self._list_content()
+            changed = [self.list_area]
+        if self.panel is not None and self.selected in ids:
+            self.panel.refresh()
+            changed.append(self.panel.control)
+        self.refresh_sync_line()
+        update_only(*changed, self.sync_icon, self.sync_text)
+
+    # -- sync line ----------------------------------------------------------------------
+
+    def refresh_sync_line(self) -> None:
+        lang = self.ctx.lang
+        line = sync_line(snapshot_of(self.services.sync, lang), now=self.now(), lang=lang)
+        color = _TONE_COLORS[line.tone]
+        self.sync_text.value = line.text
+        self.sync_text.color = color
+        self.sync_icon.icon = getattr(ft.Icons, line.icon)
+        self.sync_icon.color = color
+
+    def tick(self) -> None:
+        """Called every few seconds by the shell: keeps "vor 2 Min." true."""
+        before = (self.sync_text.value, self.sync_icon.icon)
+        self.refresh_sync_line()
+        if (self.sync_text.value, self.sync_icon.icon) != before:
+            update_only(self.sync_text, self.sync_icon)
+
+    async def _on_refresh(self) -> None:
+        sync = self.services.sync
+        # The rows in sight that can still change: fetch those now, whatever the schedule says.
+        ids = [
+            parcel_id
+            for parcel_id, controls in self.rows.items()
+            if controls and controls[0].row.section is Section.ACTIVE
+        ]
+        if not request_sync(sync, ids):
+            skip_auto_update()
+            self.ctx.notify(self.ctx.t("sync.unavailable"))
+            return
+        self.refresh_sync_line()
+        update_only(self.sync_text, self.sync_icon)
+        for _ in range(_SYNC_POLL_LIMIT):
+            await asyncio.sleep(_SYNC_POLL_SECONDS)
+            snapshot = snapshot_of(sync, self.ctx.lang)
+            self.tick()
+            if snapshot is None or not snapshot.syncing:
+                break
+
+
+def build_home_view(ctx: ViewContext, *, wide: bool) -> ft.View:
+    return HomeScreen(ctx, wide=wide).view()
 
 
 def detail_placeholder(ctx: ViewContext) -> ft.Control:

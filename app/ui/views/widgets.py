@@ -8,11 +8,12 @@ import flet as ft
 
 from app.domain.status import Status
 from app.ui.i18n import status_word
-from app.ui.read_model import OrderView, ParcelView
+from app.ui.read_model import MILESTONE_KEYS, OrderCard, ParcelRow
 from app.ui.theme import STATUS_LOOK
 from app.ui.views.context import ViewContext
 
 ADD_ROUTE = "/add"
+MIN_TAP = 48  # UX.md: tap targets are at least 48 px
 
 
 def skip_auto_update() -> None:
@@ -28,14 +29,27 @@ def update_only(*controls: ft.Control) -> None:
     switching that off for this handler is the cheap path. Controls not yet mounted (tests,
     or before the first show) have nothing to send.
     """
-    if any(control.parent is None for control in controls):
-        return
+    mounted = [control for control in controls if _mounted(control)]
     skip_auto_update()
-    for control in controls:
+    for control in mounted:
         control.update()
 
 
-def icon_button(icon: ft.IconData, label: str, on_click: Callable[[], object]) -> ft.IconButton:
+def _mounted(control: ft.Control) -> bool:
+    try:
+        return control.parent is not None and control.page is not None
+    except RuntimeError:  # Flet raises when a control is not on a page
+        return False
+
+
+def icon_button(
+    icon: ft.IconData,
+    label: str,
+    on_click: Callable[..., object] | None,
+    *,
+    color: str | None = None,
+    action: ft.ClientAction | None = None,
+) -> ft.IconButton:
     """An icon button screen readers and tests can find by role and name.
 
     Flutter web puts a tooltip's text on a wrapper node, not on the button, so the button
@@ -43,13 +57,36 @@ def icon_button(icon: ft.IconData, label: str, on_click: Callable[[], object]) -
     tooltip is kept out of semantics so the name is not read twice.
     """
     return ft.IconButton(
-        icon=ft.Icon(icon, semantics_label=label),
+        icon=ft.Icon(icon, semantics_label=label, color=color),
         tooltip=ft.Tooltip(message=label, exclude_from_semantics=True),
         on_click=on_click,
+        action=action,
     )
 
 
-def empty_state(ctx: ViewContext) -> ft.Control:
+def clickable(label: str, on_click: Callable[[], object], content: ft.Control) -> ft.Control:
+    """A tappable area with a button role and a name, as screen readers and tests need it.
+
+    A Container with on_click (or a GestureDetector) becomes a button of its own that swallows
+    its texts into one label; inside a named button that makes two. So the gesture detector is
+    kept out of semantics and this Semantics node is the one button: it has the name and the
+    tap action, and the texts inside stay readable on their own.
+    """
+    return ft.Semantics(
+        button=True,
+        container=True,
+        label=label,
+        on_tap=lambda: on_click(),  # screen readers (and the web's semantics layer) tap here
+        content=ft.GestureDetector(
+            mouse_cursor=ft.MouseCursor.CLICK,
+            exclude_from_semantics=True,
+            on_tap=lambda _e: on_click(),
+            content=content,
+        ),
+    )
+
+
+def empty_state(ctx: ViewContext, on_demo: Callable[[], object] | None = None) -> ft.Control:
     """First run: say what the app does and offer the two ways in."""
     return ft.Container(
         alignment=ft.Alignment.TOP_CENTER,
@@ -86,7 +123,7 @@ def empty_state(ctx: ViewContext) -> ft.Control:
                         ft.OutlinedButton(
                             content=ctx.t("action.demo"),
                             icon=ft.Icons.PLAY_CIRCLE_OUTLINE,
-                            on_click=ctx.soon,
+                            on_click=on_demo or ctx.soon,
                         ),
                     ],
                 ),
@@ -95,49 +132,194 @@ def empty_state(ctx: ViewContext) -> ft.Control:
     )
 
 
-def status_chip(ctx: ViewContext, status: Status) -> ft.Control:
-    """Icon and word together: colour is never the only signal (UX.md)."""
+def status_color(status: Status) -> str:
+    return STATUS_LOOK[status][1]
+
+
+def status_chip(ctx: ViewContext, status: Status, *, loud: bool = False) -> ft.Control:
+    """Icon and word together: colour is never the only signal (UX.md).
+
+    `loud` (problems) fills the chip with the status colour's container so it stands out.
+    """
     icon, color = STATUS_LOOK[status]
-    return ft.Row(
-        tight=True,
-        spacing=4,
-        controls=[
-            ft.Icon(icon, size=16, color=color),
-            ft.Text(status_word(ctx.lang, status), color=color, weight=ft.FontWeight.W_500),
-        ],
+    bg = ft.Colors.ERROR_CONTAINER if loud else None
+    fg = ft.Colors.ON_ERROR_CONTAINER if loud else color
+    return ft.Container(
+        padding=ft.Padding.symmetric(horizontal=8, vertical=3),
+        border_radius=8,
+        bgcolor=bg,
+        border=None if loud else ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+        content=ft.Row(
+            tight=True,
+            spacing=4,
+            controls=[
+                ft.Icon(icon, size=16, color=fg),
+                ft.Text(
+                    status_word(ctx.lang, status),
+                    color=fg,
+                    weight=ft.FontWeight.W_500,
+                    size=13,
+                ),
+            ],
+        ),
     )
 
 
-def order_card(ctx: ViewContext, order: OrderView) -> ft.Control:
-    total = len(order.parcels)
-    rows = [_parcel_row(ctx, parcel, n, total) for n, parcel in enumerate(order.parcels, 1)]
-    return ft.Card(
-        content=ft.Container(
-            padding=12,
-            on_click=lambda: ctx.navigate(f"/orders/{order.id}"),
-            content=ft.Column(
-                spacing=6,
-                controls=[
-                    ft.Text(order.shop, theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
-                    *([ft.Text(order.title)] if order.title else []),
-                    *rows,
-                ],
-            ),
+def milestone_steps(ctx: ViewContext, progress: int, *, problem: bool = False) -> str:
+    """The progress in words for screen readers: "unterwegs: aktuell"."""
+    return ctx.t("list.progress", step=ctx.t(MILESTONE_KEYS[progress]))
+
+
+def progress_bar(ctx: ViewContext, progress: int, *, problem: bool = False) -> ft.Control:
+    """Five short segments, filled up to the current step; a compact milestone bar."""
+    color = ft.Colors.ERROR if problem else ft.Colors.PRIMARY
+    segments: list[ft.Control] = [
+        ft.Container(
+            expand=True,
+            height=4,
+            border_radius=2,
+            bgcolor=color if n <= progress else ft.Colors.SURFACE_CONTAINER_HIGHEST,
+        )
+        for n in range(len(MILESTONE_KEYS))
+    ]
+    return ft.Semantics(
+        label=milestone_steps(ctx, progress),
+        content=ft.Row(spacing=3, controls=segments),
+    )
+
+
+def parcel_row_content(ctx: ViewContext, row: ParcelRow, *, selected: bool = False) -> ft.Control:
+    """The answer first (when), then the status chip, then position, carrier and number."""
+    lines: list[ft.Control] = [
+        ft.Text(
+            row.eta_text,
+            weight=ft.FontWeight.BOLD,
+            size=16,
+            color=ft.Colors.ERROR if row.problem else None,
+        ),
+        ft.Row(
+            spacing=8,
+            wrap=True,
+            run_spacing=4,
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            controls=[
+                status_chip(ctx, row.status, loud=row.problem and not row.stalled),
+                *(
+                    [
+                        ft.Row(
+                            tight=True,
+                            spacing=4,
+                            controls=[
+                                ft.Icon(ft.Icons.SCHEDULE, size=16, color=ft.Colors.ERROR),
+                                ft.Text(ctx.t("state.stalled"), size=13, color=ft.Colors.ERROR),
+                            ],
+                        )
+                    ]
+                    if row.stalled
+                    else []
+                ),
+            ],
+        ),
+    ]
+    where = f"{row.carrier_name} · {row.name}"
+    if row.total > 1:
+        where = f"{ctx.t('order.parcel_of', n=row.position, total=row.total)} · {where}"
+    lines.append(
+        ft.Text(
+            where,
+            color=ft.Colors.ON_SURFACE_VARIANT,
+            size=13,
+            max_lines=1,
+            overflow=ft.TextOverflow.ELLIPSIS,
         )
     )
-
-
-def _parcel_row(ctx: ViewContext, parcel: ParcelView, n: int, total: int) -> ft.Control:
-    lines: list[ft.Control] = []
-    if parcel.eta_text:
-        lines.append(ft.Text(parcel.eta_text, weight=ft.FontWeight.BOLD))
-    lines.append(status_chip(ctx, parcel.status))
-    where = f"{parcel.carrier} · {parcel.name}"
-    if total > 1:
-        where = f"{ctx.t('order.parcel_of', n=n, total=total)} · {where}"
-    lines.append(ft.Text(where, color=ft.Colors.ON_SURFACE_VARIANT, size=12))
+    lines.append(progress_bar(ctx, row.progress, problem=row.problem))
     return ft.Container(
-        on_click=lambda: ctx.navigate(f"/parcels/{parcel.id}"),
-        padding=ft.Padding.symmetric(vertical=4),
-        content=ft.Column(spacing=2, controls=lines),
+        padding=ft.Padding.symmetric(horizontal=8, vertical=8),
+        border_radius=12,
+        bgcolor=ft.Colors.SECONDARY_CONTAINER if selected else None,
+        content=ft.Column(spacing=4, controls=lines),
+    )
+
+
+class ParcelRowControl:
+    """A parcel row that can be redrawn in place when sync changes that parcel."""
+
+    def __init__(self, ctx: ViewContext, row: ParcelRow, on_open: Callable[[str], object]) -> None:
+        self.ctx = ctx
+        self.row = row
+        self.selected = False
+        self._on_open = on_open
+        self.control = clickable(self._label(), lambda: on_open(self.row.id), self._content())
+
+    def _label(self) -> str:
+        return self.ctx.t("list.open_parcel", name=self.row.name)
+
+    def _content(self) -> ft.Control:
+        return parcel_row_content(self.ctx, self.row, selected=self.selected)
+
+    def redraw(self, row: ParcelRow | None = None, *, selected: bool | None = None) -> ft.Control:
+        """Rebuild the inside for new data; returns the control to update."""
+        if row is not None:
+            self.row = row
+        if selected is not None:
+            self.selected = selected
+        assert isinstance(self.control, ft.Semantics)
+        self.control.label = self._label()
+        inner = self.control.content
+        assert isinstance(inner, ft.GestureDetector)
+        inner.content = self._content()
+        return self.control
+
+
+def order_card(
+    ctx: ViewContext,
+    card: OrderCard,
+    rows: list[ParcelRowControl],
+    on_open_order: Callable[[str], object],
+) -> ft.Control:
+    """The shop and order title (tap: the order), then one row per parcel (tap: the parcel)."""
+    head_lines: list[ft.Control] = [
+        ft.Text(
+            card.shop or ctx.t("list.no_order"),
+            theme_style=ft.TextThemeStyle.TITLE_MEDIUM,
+            weight=ft.FontWeight.W_600,
+            max_lines=1,
+            overflow=ft.TextOverflow.ELLIPSIS,
+        )
+    ]
+    if card.title:
+        head_lines.append(
+            ft.Text(
+                card.title,
+                color=ft.Colors.ON_SURFACE_VARIANT,
+                max_lines=2,
+                overflow=ft.TextOverflow.ELLIPSIS,
+            )
+        )
+    head_inner = ft.Container(
+        padding=ft.Padding.only(left=8, right=8, top=6, bottom=2),
+        content=ft.Column(spacing=0, controls=head_lines),
+    )
+    head: ft.Control = head_inner
+    if card.order_id is not None:
+        order_id = card.order_id
+        head = clickable(
+            ctx.t("list.open_order"),
+            lambda: on_open_order(order_id),
+            ft.Container(
+                content=ft.Row(
+                    controls=[
+                        ft.Container(expand=True, content=head_inner),
+                        ft.Icon(ft.Icons.CHEVRON_RIGHT, color=ft.Colors.ON_SURFACE_VARIANT),
+                    ]
+                )
+            ),
+        )
+    return ft.Card(
+        margin=0,
+        content=ft.Container(
+            padding=ft.Padding.all(6),
+            content=ft.Column(spacing=2, controls=[head, *(r.control for r in rows)]),
+        ),
     )

@@ -1,0 +1,234 @@
+"""My orders and the parcel timeline in a real browser, on a store filled before the app starts.
+
+The store is created through app.store functions in PAKETPILOT_DATA_DIR (the composition root
+opens `<data dir>/paketpilot.sqlite`), then `python -m app.cli --web` serves it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.e2e.harness import (
+    DESKTOP,
+    PHONE,
+    AppServer,
+    OpenApp,
+    mean_brightness,
+    stable_screenshot,
+    start_app,
+    stop_app,
+)
+from tests.unit.test_ui_seed import Seeded, seed_file
+
+pytestmark = pytest.mark.e2e
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
+
+
+def see(page: Page, text: str | re.Pattern[str]) -> Locator:
+    """Text on screen. Flutter web folds the texts of a group (a timeline entry, a header)
+    into the group's aria-label, so look at labels as well as at text nodes."""
+    return page.get_by_text(text).or_(page.get_by_label(text)).first
+
+
+def tap(button: Locator) -> None:
+    """Click a row or card. Its semantics node names it, but Flutter draws (and hit-tests) the
+    canvas under it, so Playwright's "is this element on top" check fails: click the spot."""
+    button.click(force=True)
+
+
+@dataclass
+class SeededApp:
+    server: AppServer
+    seeded: Seeded
+    database: Path
+
+
+def _serve_seeded(tmp: Path) -> tuple[AppServer, Seeded, Path]:
+    database = tmp / "data" / "paketpilot.sqlite"
+    seeded = seed_file(database, datetime.now(UTC))
+    return start_app(tmp), seeded, database
+
+
+@pytest.fixture(scope="module")
+def seeded_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeededApp]:
+    server, seeded, database = _serve_seeded(tmp_path_factory.mktemp("seeded"))
+    yield SeededApp(server, seeded, database)
+    stop_app(server)
+
+
+@pytest.fixture
+def fresh_app(tmp_path: Path) -> Iterator[SeededApp]:
+    """A server of its own, for tests that change the data."""
+    server, seeded, database = _serve_seeded(tmp_path)
+    yield SeededApp(server, seeded, database)
+    stop_app(server)
+
+
+WORDS = {
+    "de-DE": {
+        "title": "Meine Bestellungen",
+        "order": "Bestellung öffnen",
+        "open": "Sendung Kopfhörer öffnen",
+        "split": "Paket 1 von 2 · DHL · 00340434161234567890",
+        "handover": "Verkäufer hat noch nicht übergeben",
+        "eta": "Morgen",
+        "failed": "Zustellversuch fehlgeschlagen",
+        "shop_claim": "laut Händler",
+        "conflict": "Quellen widersprechen sich:",
+        "back": "Zurück",
+        "original": "Originaltext anzeigen",
+        "close": "Schließen",
+        "milestone": "in Zustellung: aktuell",
+    },
+    "en-US": {
+        "title": "My orders",
+        "order": "Open order",
+        "open": "Open parcel Kopfhörer",
+        "split": "Parcel 1 of 2 · DHL · 00340434161234567890",
+        "handover": "Seller has not handed over yet",
+        "eta": "Tomorrow",
+        "failed": "Delivery attempt failed",
+        "shop_claim": "according to the shop",
+        "conflict": "Sources disagree:",
+        "back": "Back",
+        "original": "Show original text",
+        "close": "Close",
+        "milestone": "out for delivery: current",
+    },
+}
+
+
+@pytest.mark.parametrize("locale", ["de-DE", "en-US"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_phone_list_then_timeline_on_its_own_view(
+    open_app: OpenApp, seeded_app: SeededApp, locale: str, scheme: str
+) -> None:
+    from playwright.sync_api import expect
+
+    words = WORDS[locale]
+    lang = locale[:2]
+    page = open_app(
+        locale=locale, color_scheme=scheme, viewport=PHONE, server=seeded_app.server
+    ).page
+
+    expect(see(page, words["title"])).to_be_visible()
+    # A row is one button: its name is the action, then the answer first, then the rest.
+    expect(page.get_by_role("button", name=f"{words['order']} Bücherwelt")).to_be_visible()
+    expect(page.get_by_role("button", name=words["split"])).to_be_visible()
+    expect(page.get_by_role("button", name=words["handover"])).to_be_visible()
+    home = stable_screenshot(page, f"list_{lang}_phone_{scheme}")
+
+    tap(page.get_by_role("button", name=words["open"]))
+    expect(page).to_have_url(re.compile(rf"/parcels/{seeded_app.seeded.failed}$"))
+    expect(see(page, words["eta"])).to_be_visible()
+    expect(see(page, "Empfänger nicht angetroffen")).to_be_visible()
+    expect(see(page, words["milestone"])).to_be_visible()
+    timeline = stable_screenshot(page, f"timeline_{lang}_phone_{scheme}")
+
+    # Older entries further down: the shop's claim and the sources' disagreement.
+    page.mouse.wheel(0, 1500)
+    expect(see(page, words["shop_claim"])).to_be_visible()
+    expect(see(page, words["conflict"])).to_be_visible()
+    if scheme == "light":
+        stable_screenshot(page, f"timeline_{lang}_phone_{scheme}_older")
+
+    page.get_by_role("button", name=words["back"]).click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_role("button", name=words["handover"])).to_be_visible()
+
+    for shot in (home, timeline):
+        brightness = mean_brightness(shot.read_bytes())
+        assert brightness > 170 if scheme == "light" else brightness < 90, shot
+
+
+@pytest.mark.parametrize("locale", ["de-DE", "en-US"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_desktop_timeline_opens_beside_the_list(
+    open_app: OpenApp, seeded_app: SeededApp, locale: str, scheme: str
+) -> None:
+    from playwright.sync_api import expect
+
+    words = WORDS[locale]
+    lang = locale[:2]
+    page = open_app(
+        locale=locale, color_scheme=scheme, viewport=DESKTOP, server=seeded_app.server
+    ).page
+
+    expect(page.get_by_role("button", name=words["split"])).to_be_visible()
+    stable_screenshot(page, f"list_{lang}_desktop_{scheme}")
+
+    tap(page.get_by_role("button", name=words["open"]))
+    expect(see(page, "Empfänger nicht angetroffen")).to_be_visible()
+    # Updated in place: still My orders, the list stays where it was.
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_role("button", name=words["handover"])).to_be_visible()
+    expect(see(page, words["shop_claim"])).to_be_visible()
+    stable_screenshot(page, f"timeline_{lang}_desktop_{scheme}")
+
+
+def test_original_text_is_one_tap_away(open_app: OpenApp, seeded_app: SeededApp) -> None:
+    from playwright.sync_api import expect
+
+    page = open_app(
+        f"/parcels/{seeded_app.seeded.failed}", locale="de-DE", server=seeded_app.server
+    ).page
+
+    page.get_by_role("button", name="Originaltext anzeigen").first.click()
+    expect(see(page, "Code: NOT_HOME")).to_be_visible()
+    stable_screenshot(page, "timeline_de_phone_light_original")
+    page.get_by_role("button", name="Schließen").click()
+    expect(see(page, "Code: NOT_HOME")).to_have_count(0)
+
+
+def test_delivered_parcel_shows_proof_and_order_shows_partial_shipment(
+    open_app: OpenApp, seeded_app: SeededApp
+) -> None:
+    from playwright.sync_api import expect
+
+    seeded = seeded_app.seeded
+    page = open_app(f"/parcels/{seeded.delivered}", locale="en-US", server=seeded_app.server).page
+    expect(see(page, "Proof of delivery")).to_be_visible()
+    expect(see(page, "Received by Müller")).to_be_visible()
+    expect(see(page, re.compile(r"Delivered at \d{1,2}:\d\d"))).to_be_visible()
+    stable_screenshot(page, "timeline_en_phone_light_delivered")
+
+    page = open_app(f"/orders/{seeded.books}", locale="de-DE", server=seeded_app.server).page
+    expect(see(page, "Bestellnummer BW-1001")).to_be_visible()
+    expect(see(page, "Teillieferung: 1 von 2 Paketen versandt")).to_be_visible()
+    expect(page.get_by_role("button", name="Verkäufer hat noch nicht übergeben")).to_be_visible()
+    stable_screenshot(page, "order_de_phone_light")
+
+
+def test_actions_update_the_list_and_timeline_in_place(
+    open_app: OpenApp, fresh_app: SeededApp
+) -> None:
+    """Rename, archive and delete with undo go through services.parcels_changed: the listener
+    marshals onto the page and redraws the changed row and the open timeline."""
+    from playwright.sync_api import expect
+
+    page = open_app(locale="de-DE", viewport=DESKTOP, server=fresh_app.server).page
+    tap(page.get_by_role("button", name="Sendung Schuhe öffnen"))
+    expect(see(page, "Liegt zur Abholung bereit")).to_be_visible()
+
+    page.get_by_role("button", name="Umbenennen").click()
+    field = page.get_by_role("textbox", name="Name")
+    field.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Laufschuhe")
+    page.get_by_role("button", name="Speichern").click()
+    # The row in the list and the open timeline both show the new name.
+    expect(page.get_by_role("button", name="Sendung Laufschuhe öffnen")).to_be_visible()
+
+    page.get_by_role("button", name="Löschen").click()
+    expect(page.get_by_role("button", name="Sendung Laufschuhe öffnen")).to_have_count(0)
+    page.get_by_role("button", name="Rückgängig").click()
+    expect(page.get_by_role("button", name="Sendung Laufschuhe öffnen")).to_be_visible()

@@ -1,0 +1,693 @@
+"""My orders, the order and the parcel timeline, built in-process from a filled SQLite store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import flet as ft
+import pytest
+from sqlalchemy import Engine
+
+from app.domain.models import ProblemKind
+from app.domain.status import Status
+from app.store import (
+    NotFoundError,
+    add_order,
+    add_parcel,
+    get_parcel,
+    list_events,
+    new_session,
+    open_store,
+    set_archived,
+    set_label,
+)
+from app.sync.status import SyncPhase, SyncSnapshot, SyncStatus
+from app.ui.i18n import Lang
+from app.ui.read_model import PAGE_SIZE, Clock, Section, eta_text, load_parcel
+from app.ui.routing import resolve
+from app.ui.services import AppServices
+from app.ui.sync_view import CarrierFailure, SyncState, snapshot_of, sync_line
+from app.ui.views.context import ViewContext
+from app.ui.views.home import HomeScreen
+from app.ui.views.order import OrderScreen
+from app.ui.views.parcel import ParcelPanel, ParcelScreen, restore_parcel
+from tests.unit.test_ui_seed import NOW, Seeded, seed_store
+from tests.unit.test_ui_views import buttons, icon_button_names, texts, walk
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    store = open_store(tmp_path / "paketpilot.sqlite")
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def seeded(engine: Engine) -> Seeded:
+    return seed_store(engine, NOW)
+
+
+@pytest.fixture
+def services(engine: Engine) -> AppServices:
+    return AppServices(store=engine)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.routes: list[str] = []
+        self.notes: list[str] = []
+        self.backs = 0
+
+    def context(self, lang: Lang, services: AppServices) -> ViewContext:
+        def back() -> None:
+            self.backs += 1
+
+        return ViewContext(
+            lang=lang,
+            navigate=self.routes.append,
+            back=back,
+            notify=self.notes.append,
+            services=services,
+        )
+
+
+def home(services: AppServices, lang: Lang = "de", *, wide: bool = False) -> HomeScreen:
+    return HomeScreen(Recorder().context(lang, services), wide=wide, now=lambda: NOW)
+
+
+def panel(services: AppServices, parcel_id: str, lang: Lang = "de") -> ParcelPanel:
+    return ParcelPanel(Recorder().context(lang, services), parcel_id, now=lambda: NOW)
+
+
+def semantics_labels(control: ft.BaseControl) -> list[str]:
+    return [n.label for n in walk(control) if isinstance(n, ft.Semantics) and n.label]
+
+
+def text_node(control: ft.BaseControl, value: str) -> ft.Text:
+    return next(n for n in walk(control) if isinstance(n, ft.Text) and n.value == value)
+
+
+# -- My orders -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        (
+            "de",
+            (
+                "Heute, 10–12 Uhr",
+                "Paket 1 von 2 · DHL · 00340434161234567890",
+                "Paket 2 von 2 · DHL · 00340434161234567906",
+                "Verkäufer hat noch nicht übergeben",
+                "Morgen",
+                "Zustellversuch fehlgeschlagen",
+                "Einzelne Sendung",
+                "Liegt zur Abholung bereit",
+            ),
+        ),
+        (
+            "en",
+            (
+                "Today, 10–12",
+                "Parcel 1 of 2 · DHL · 00340434161234567890",
+                "Parcel 2 of 2 · DHL · 00340434161234567906",
+                "Seller has not handed over yet",
+                "Tomorrow",
+                "Delivery attempt failed",
+                "Single parcel",
+                "Waiting for you to pick it up",
+            ),
+        ),
+    ],
+)
+def test_the_active_list_answers_when_first(
+    services: AppServices, seeded: Seeded, lang: Lang, words: tuple[str, ...]
+) -> None:
+    view = home(services, lang).view()
+    shown = texts(view)
+
+    assert {"Bücherwelt", "Zwei Romane", "Technikhaus", "Kopfhörer"} <= set(shown)
+    assert set(words) <= set(shown)
+    # The answer comes before the status, which comes before carrier and number.
+    first = shown.index(words[0])
+    assert shown[first + 1] in ("Unterwegs", "In transit")
+    assert shown[first + 2] == words[1]
+    assert "Gießkanne" not in shown  # delivered: its own section
+    assert not any("not found" in s or "nicht gefunden" in s for s in shown)
+
+
+def test_problems_stand_out_by_colour_icon_and_word(services: AppServices, seeded: Seeded) -> None:
+    view = home(services).view()
+
+    eta = text_node(view, "Morgen")
+    assert eta.color == ft.Colors.ERROR
+    word = text_node(view, "Zustellversuch fehlgeschlagen")
+    chip = next(
+        n
+        for n in walk(view)
+        if isinstance(n, ft.Container)
+        and isinstance(n.content, ft.Row)
+        and word in n.content.controls
+    )
+    assert chip.bgcolor == ft.Colors.ERROR_CONTAINER
+    assert any(isinstance(c, ft.Icon) for c in chip.content.controls)  # type: ignore[union-attr]
+    calm = text_node(view, "Heute, 10–12 Uhr")
+    assert calm.color is None
+
+
+def test_sections_show_delivered_and_archived_parcels(
+    services: AppServices, seeded: Seeded
+) -> None:
+    screen = home(services)
+    view = screen.view()
+
+    screen._select(Section.DELIVERED)
+    shown = texts(view)
+    assert "Zugestellt um 8:40" in shown  # 07:40 UTC is 08:40 in Berlin
+    assert "Gartenmarkt" in shown
+    assert "Bücherwelt" not in shown
+
+    screen._select(Section.ARCHIVED)
+    shown = texts(view)
+    assert any("Alte Lampe" in s for s in shown)
+    assert "Gartenmarkt" not in shown
+
+
+def test_search_and_filters_narrow_the_list(services: AppServices, seeded: Seeded) -> None:
+    screen = home(services, "en")
+    view = screen.view()
+
+    screen._on_search(_Change("bücher"))
+    assert "Bücherwelt" in texts(view)
+    assert "Technikhaus" not in texts(view)
+    screen._on_search(_Change("zzz"))
+    assert "No matches for “zzz”." in texts(view)
+    screen._on_search(_Change(""))
+
+    menus = [n for n in walk(screen.filters) if isinstance(n, ft.PopupMenuButton)]
+    assert [texts(m.content)[0] for m in menus if m.content] == [
+        "Status: All",
+        "Carrier: All",
+        "Shop: All",
+    ]
+    _pick(screen, 0, "Delivery attempt failed")
+    assert "Technikhaus" in texts(view)
+    assert "Bücherwelt" not in texts(view)
+    assert texts(screen.filters)[0] == "Status: Delivery attempt failed"
+    _pick(screen, 0, "All")
+    _pick(screen, 1, "Hermes")
+    assert "Hermes · Schuhe" in texts(view)
+    assert "Technikhaus" not in texts(view)
+    _pick(screen, 1, "All")
+    _pick(screen, 2, "Technikhaus")
+    assert "Technikhaus" in texts(view)
+    assert "Bücherwelt" not in texts(view)
+
+
+class _Change:
+    def __init__(self, value: str) -> None:
+        self.control = ft.TextField(value=value)
+
+
+def _pick(screen: HomeScreen, menu: int, word: str) -> None:
+    menus = [n for n in walk(screen.filters) if isinstance(n, ft.PopupMenuButton)]
+    item = next(i for i in menus[menu].items if i.content == word)
+    assert callable(item.on_click)
+    item.on_click()
+
+
+def test_long_lists_come_a_page_at_a_time(services: AppServices, engine: Engine) -> None:
+    total = PAGE_SIZE * 2 + 3
+    with new_session(engine) as session:
+        for n in range(total):
+            order = add_order(session, shop=f"Shop {n:03d}", created_at=NOW)
+            add_parcel(
+                session,
+                tracking_number=f"00340434161{n:09d}",
+                carrier="dhl",
+                order_id=order.id,
+                created_at=NOW - timedelta(minutes=n),
+            )
+    screen = home(services, "en")
+    screen.view()
+    assert screen.list_view is not None
+    cards = [c for c in screen.list_view.controls if isinstance(c, ft.Card)]
+    assert len(cards) == PAGE_SIZE
+    assert "Load more" in buttons(screen.list_view)
+
+    screen.load_more()
+    screen.load_more()
+    cards = [c for c in screen.list_view.controls if isinstance(c, ft.Card)]
+    assert len(cards) == total
+    assert "Load more" not in buttons(screen.list_view)
+    assert len(screen.rows) == total
+
+
+def test_every_row_and_card_is_a_named_button(services: AppServices, seeded: Seeded) -> None:
+    recorder = Recorder()
+    screen = HomeScreen(recorder.context("de", services), wide=False, now=lambda: NOW)
+    view = screen.view()
+    tappable = [n for n in walk(view) if isinstance(n, ft.GestureDetector)]
+    named = [n for n in walk(view) if isinstance(n, ft.Semantics) and n.button]
+    assert len(tappable) == len(named) == 6  # 2 order heads (+1 without order) and 4 parcels
+    assert all(n.label and callable(n.on_tap) for n in named)
+    labels = [n.label for n in named]
+    assert "Sendung Kopfhörer öffnen" in labels
+    assert labels.count("Bestellung öffnen") == 2
+
+    row = next(n for n in named if n.label == "Sendung Kopfhörer öffnen")
+    assert callable(row.on_tap)
+    row.on_tap()
+    head = next(n for n in named if n.label == "Bestellung öffnen")
+    assert callable(head.on_tap)
+    head.on_tap()
+    assert recorder.routes == [f"/parcels/{seeded.failed}", f"/orders/{seeded.books}"]
+
+
+def test_wide_opens_the_timeline_beside_the_list_in_place(
+    services: AppServices, seeded: Seeded
+) -> None:
+    recorder = Recorder()
+    screen = HomeScreen(recorder.context("en", services), wide=True, now=lambda: NOW)
+    view = screen.view()
+
+    screen.open_parcel(seeded.failed)
+
+    assert recorder.routes == []  # no navigation: the right pane changed
+    assert screen.panel is not None
+    shown = texts(screen.detail_pane)
+    assert "Empfänger nicht angetroffen" in shown
+    assert "Tomorrow" in shown
+    assert screen.view() is view
+    selected = screen.rows[seeded.failed][0]
+    assert selected.selected
+
+
+# -- Live updates ----------------------------------------------------------------------
+
+
+def test_a_sync_change_redraws_only_that_row(
+    services: AppServices, engine: Engine, seeded: Seeded
+) -> None:
+    screen = home(services, "de", wide=True)
+    view = screen.view()
+    screen.open_parcel(seeded.on_way)
+    rows_before = dict(screen.rows)
+    list_view = screen.list_view
+    row = screen.rows[seeded.on_way][0]
+    control = row.control
+
+    with new_session(engine) as session:
+        set_label(session, parcel_id=seeded.on_way, label="Romane")
+    screen.parcels_changed(frozenset({seeded.on_way}))
+
+    assert screen.list_view is list_view  # the list was not rebuilt
+    assert screen.rows[seeded.on_way][0].control is control  # the row was redrawn in place
+    assert screen.rows[seeded.waiting] is rows_before[seeded.waiting]
+    assert "Paket 1 von 2 · DHL · Romane" in texts(view)
+    assert screen.panel is not None
+    assert screen.panel.title() == "Romane"
+
+
+def test_a_parcel_leaving_the_section_reloads_the_list(
+    services: AppServices, engine: Engine, seeded: Seeded
+) -> None:
+    screen = home(services)
+    view = screen.view()
+    with new_session(engine) as session:
+        set_archived(session, parcel_id=seeded.pickup, archived=True)
+    screen.parcels_changed(frozenset({seeded.pickup}))
+    assert "Hermes · Schuhe" not in texts(view)
+
+
+# -- Sync line -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("state", "de", "en"),
+    [
+        (None, "Noch nicht aktualisiert", "Not updated yet"),
+        (SyncState(syncing=True), "Wird aktualisiert …", "Updating …"),
+        (
+            SyncState(last_synced_at=NOW - timedelta(minutes=2)),
+            "Aktualisiert vor 2 Min.",
+            "Updated 2 min ago",
+        ),
+        (
+            SyncState(offline=True),
+            "Offline – zeigt gespeicherte Daten",
+            "Offline – showing saved data",
+        ),
+        (
+            SyncState(failures=(CarrierFailure("dhl", "Schlüssel ungültig"),)),
+            "DHL: Schlüssel ungültig",
+            "DHL: Schlüssel ungültig",
+        ),
+    ],
+)
+def test_the_sync_line_says_the_most_important_thing(
+    state: SyncState | None, de: str, en: str
+) -> None:
+    assert sync_line(state, now=NOW, lang="de").text == de
+    assert sync_line(state, now=NOW, lang="en").text == en
+
+
+class FakeEngine:
+    def __init__(self, snapshot: SyncSnapshot) -> None:
+        self._snapshot = snapshot
+        self.refreshed: list[list[str]] = []
+
+    def snapshot(self) -> SyncSnapshot:
+        return self._snapshot
+
+    def refresh(self, ids: list[str]) -> None:
+        self.refreshed.append(ids)
+
+
+def test_the_engines_snapshot_reads_as_one_line(services: AppServices, seeded: Seeded) -> None:
+    failing = SyncStatus(
+        "a1", "dhl", "DHL", phase=SyncPhase.FAILING, problem=ProblemKind.AUTH_FAILED
+    )
+    fine = SyncStatus("a2", "dpd", "DPD", phase=SyncPhase.OK, last_synced_at=NOW)
+    engine = FakeEngine(SyncSnapshot(accounts=(failing, fine)))
+    assert snapshot_of(engine, "de") is not None
+    assert sync_line(snapshot_of(engine, "de"), now=NOW, lang="de").text == (
+        "DHL: Schlüssel ungültig"
+    )
+
+    down = SyncStatus("a1", "dhl", "DHL", phase=SyncPhase.FAILING, problem=ProblemKind.UNAVAILABLE)
+    offline = FakeEngine(SyncSnapshot(accounts=(down,)))
+    assert sync_line(snapshot_of(offline, "en"), now=NOW, lang="en").text == (
+        "Offline – showing saved data"
+    )
+
+    services.sync = FakeEngine(SyncSnapshot(accounts=(fine,)))
+    screen = home(services, "de")
+    screen.view()
+    assert screen.sync_text.value == "Aktualisiert vor 0 Min." or (
+        screen.sync_text.value == "Aktualisiert gerade eben"
+    )
+
+
+async def test_refresh_asks_the_engine_for_the_parcels_in_sight(
+    services: AppServices, seeded: Seeded
+) -> None:
+    engine = FakeEngine(SyncSnapshot())
+    services.sync = engine
+    screen = home(services)
+    screen.view()
+    await screen._on_refresh()
+    assert len(engine.refreshed) == 1
+    assert set(engine.refreshed[0]) == {seeded.on_way, seeded.waiting, seeded.failed, seeded.pickup}
+
+
+async def test_refresh_without_an_engine_says_so(services: AppServices, seeded: Seeded) -> None:
+    recorder = Recorder()
+    screen = HomeScreen(recorder.context("en", services), wide=False, now=lambda: NOW)
+    await screen._on_refresh()
+    assert recorder.notes == ["Updating is not set up."]
+
+
+# -- Parcel timeline -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        (
+            "de",
+            {
+                "eta": "Morgen",
+                "place": "Zuletzt in Berlin, DE",
+                "provenance": "Zuletzt geprüft vor 3 Min. · DPD · letzter Scan vor 3 Std.",
+                "claim": "laut Händler",
+                "conflict": "Quellen widersprechen sich:",
+                "said": ["Versanddienst: Unterwegs", "Tracking-Dienst (AfterShip): Problem"],
+                "delay": "· Verspätung",
+                "milestones": [
+                    "bestellt: erledigt",
+                    "versandt: erledigt",
+                    "unterwegs: erledigt",
+                    "in Zustellung: aktuell",
+                    "zugestellt: offen",
+                ],
+                "times": ["vor 3 Std.", "Gestern, 7:30", "Mi., 11. Nov., 9:30"],
+            },
+        ),
+        (
+            "en",
+            {
+                "eta": "Tomorrow",
+                "place": "Last seen in Berlin, DE",
+                "provenance": "Last checked 3 min ago · DPD · last scan 3 h ago",
+                "claim": "according to the shop",
+                "conflict": "Sources disagree:",
+                "said": ["Carrier: In transit", "Tracking service (AfterShip): Problem"],
+                "delay": "· Delay",
+                "milestones": [
+                    "ordered: done",
+                    "shipped: done",
+                    "in transit: done",
+                    "out for delivery: current",
+                    "delivered: to come",
+                ],
+                "times": ["3 h ago", "Yesterday, 7:30", "Wed 11 Nov, 9:30"],
+            },
+        ),
+    ],
+)
+def test_the_timeline_of_a_failed_attempt(
+    services: AppServices, seeded: Seeded, lang: Lang, words: dict[str, object]
+) -> None:
+    shown = texts(panel(services, seeded.failed, lang).control)
+    control = panel(services, seeded.failed, lang).control
+
+    for key in ("eta", "place", "provenance", "claim", "conflict", "delay"):
+        assert words[key] in shown, key
+    for line in words["said"]:  # type: ignore[attr-defined]
+        assert line in shown
+    labels = semantics_labels(control)
+    assert [label for label in labels if ":" in label][:5] == words["milestones"]
+    times = [s for s in shown if s in words["times"]]  # type: ignore[operator]
+    assert times == words["times"]  # newest first
+    assert "Empfänger nicht angetroffen" in shown
+
+
+def test_problem_entries_are_highlighted_and_routine_ones_are_calm(
+    services: AppServices, seeded: Seeded
+) -> None:
+    control = panel(services, seeded.failed).control
+
+    def box_of(text: str) -> ft.Container:
+        node = text_node(control, text)
+        return next(
+            n
+            for n in walk(control)
+            if isinstance(n, ft.Container)
+            and isinstance(n.content, ft.Column)
+            and any(c is node for c in walk(n.content))
+            and n.border_radius == 12
+        )
+
+    assert box_of("Empfänger nicht angetroffen").bgcolor == ft.Colors.ERROR_CONTAINER
+    assert box_of("Verspätung im Betriebsablauf").bgcolor == ft.Colors.ERROR_CONTAINER
+    assert box_of("Im Depot").bgcolor is None
+
+
+def test_a_pickup_point_stands_out(services: AppServices, seeded: Seeded) -> None:
+    control = panel(services, seeded.pickup).control
+    shown = texts(control)
+    assert "Abholbereit im Paketshop Kiosk am Markt, Marktstr. 3" in shown
+    boxes = [
+        n
+        for n in walk(control)
+        if isinstance(n, ft.Container) and n.bgcolor == ft.Colors.SECONDARY_CONTAINER
+    ]
+    assert boxes
+    assert any(
+        isinstance(n, ft.Icon) and n.icon == ft.Icons.STOREFRONT_OUTLINED for n in walk(boxes[0])
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        (
+            "de",
+            [
+                "Zustellnachweis",
+                "Empfangen von Müller",
+                "Abgelegt: Nachbar (Hausnr. 12)",
+                "Foto ansehen",
+                "Zugestellt um 8:40",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Proof of delivery",
+                "Received by Müller",
+                "Left at: Nachbar (Hausnr. 12)",
+                "View photo",
+                "Delivered at 8:40",
+            ],
+        ),
+    ],
+)
+def test_proof_of_delivery_comes_first_once_delivered(
+    services: AppServices, seeded: Seeded, lang: Lang, words: list[str]
+) -> None:
+    control = panel(services, seeded.delivered, lang).control
+    shown = texts(control)
+    assert shown[: len(words) - 1] == words[:-1]
+    assert words[-1] in shown
+    photo = buttons(control)[words[3]]
+    assert photo.url == "https://example.invalid/photo.jpg"
+    labels = semantics_labels(control)
+    assert ("zugestellt: aktuell" if lang == "de" else "delivered: current") in labels
+
+
+def test_awaiting_handover_is_never_not_found(services: AppServices, seeded: Seeded) -> None:
+    for lang, words in (("de", "Verkäufer hat noch nicht übergeben"), ("en", "Seller has not")):
+        shown = " ".join(texts(panel(services, seeded.waiting, lang).control))  # type: ignore[arg-type]
+        assert words in shown
+        assert "not found" not in shown
+        assert "nicht gefunden" not in shown
+
+
+def test_every_action_on_the_parcel_is_named(services: AppServices, seeded: Seeded) -> None:
+    screen = ParcelScreen(
+        Recorder().context("de", services), resolve(f"/parcels/{seeded.failed}")[-1]
+    )
+    assert sorted(icon_button_names(screen.view)) == sorted(
+        [
+            "Zurück",
+            "Nummer kopieren",
+            "Beim Versanddienst öffnen",
+            "Teilen",
+            "Umbenennen",
+            "Archivieren",
+            "Löschen",
+        ]
+    )
+    named = [n for n in walk(screen.view) if isinstance(n, ft.TextButton)]
+    assert named
+    assert all(isinstance(n.content, str) and n.content for n in named)
+    assert "Originaltext anzeigen" in buttons(screen.view)
+
+
+def test_share_text_sums_the_parcel_up(services: AppServices, seeded: Seeded) -> None:
+    p = panel(services, seeded.failed, "en")
+    assert p.detail is not None
+    assert p.share_text(p.detail).splitlines() == [
+        "Parcel Kopfhörer",
+        "Status: Delivery attempt failed",
+        "Delivery: Tomorrow",
+        "DPD: 01234567890123",
+        "Track: https://tracking.dpd.de/status/de_DE/parcel/01234567890123",
+    ] or p.share_text(p.detail).startswith("Parcel Kopfhörer\nStatus: Delivery attempt failed")
+
+
+def test_rename_archive_and_delete_with_restore(
+    services: AppServices, engine: Engine, seeded: Seeded
+) -> None:
+    changed: list[frozenset[str]] = []
+    services.listeners.append(changed.append)
+    recorder = Recorder()
+    p = ParcelPanel(recorder.context("en", services), seeded.failed, now=lambda: NOW)
+
+    p.rename("  Neue Kopfhörer ")
+    with new_session(engine) as session:
+        assert get_parcel(session, parcel_id=seeded.failed).label == "Neue Kopfhörer"
+    p.refresh()
+    p._toggle_archive()
+    with new_session(engine) as session:
+        before = get_parcel(session, parcel_id=seeded.failed)
+        events = list_events(session, parcel_id=seeded.failed)
+    assert before.archived
+
+    p.refresh()
+    p._delete()
+    with new_session(engine) as session, pytest.raises(NotFoundError):
+        get_parcel(session, parcel_id=seeded.failed)
+    assert recorder.notes == ["Renamed.", "Archived.", "Parcel deleted."]
+    assert changed == [frozenset({seeded.failed})] * 3
+
+    restore_parcel(engine, before, events)
+    with new_session(engine) as session:
+        after = get_parcel(session, parcel_id=seeded.failed)
+        assert list_events(session, parcel_id=seeded.failed) == events
+    assert after == before
+
+
+def test_a_deleted_parcel_says_so(services: AppServices) -> None:
+    assert texts(panel(services, "gone", "en").control) == ["This parcel no longer exists."]
+
+
+# -- Order -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        (
+            "de",
+            [
+                "Bestellnummer BW-1001",
+                "Bestellt Sa., 7. Nov.",
+                "Artikel: Der Zauberberg, Effi Briest",
+                "Teillieferung: 1 von 2 Paketen versandt",
+                "Paket 1 von 2 · DHL · 00340434161234567890",
+                "Paket 2 von 2 · DHL · 00340434161234567906",
+                "Verkäufer hat noch nicht übergeben",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Order number BW-1001",
+                "Ordered Sat 7 Nov",
+                "Items: Der Zauberberg, Effi Briest",
+                "Partial shipment: 1 of 2 parcels shipped",
+                "Parcel 1 of 2 · DHL · 00340434161234567890",
+                "Parcel 2 of 2 · DHL · 00340434161234567906",
+                "Seller has not handed over yet",
+            ],
+        ),
+    ],
+)
+def test_the_order_shows_its_parcels_and_the_partial_shipment(
+    services: AppServices, seeded: Seeded, lang: Lang, words: list[str]
+) -> None:
+    recorder = Recorder()
+    screen = OrderScreen(
+        recorder.context(lang, services), resolve(f"/orders/{seeded.books}")[-1], now=lambda: NOW
+    )
+    shown = texts(screen.view)
+    assert shown[0] == "Bücherwelt"
+    assert set(words) <= set(shown)
+    named = [n for n in walk(screen.view) if isinstance(n, ft.Semantics) and n.button]
+    assert len(named) == 2
+    assert callable(named[1].on_tap)
+    named[1].on_tap()
+    assert recorder.routes == [f"/parcels/{seeded.waiting}"]
+    assert icon_button_names(screen.view) == ["Zurück" if lang == "de" else "Back"]
+
+
+def test_eta_words_for_the_end_states(services: AppServices, seeded: Seeded) -> None:
+    clock = Clock(now=NOW, zone="Europe/Berlin", lang="de")
+    detail = load_parcel(services.store, seeded.delivered, clock)
+    assert detail is not None
+    parcel = detail.parcel
+    from dataclasses import replace
+
+    assert eta_text(replace(parcel, status=Status.RETURNED), clock) == "Zurück beim Absender"
+    assert eta_text(replace(parcel, status=Status.RETURNING), clock) == (
+        "Geht zurück an den Absender"
+    )
+    assert eta_text(replace(parcel, status=Status.EXPIRED), clock) == "Keine Updates mehr"
+    later = Clock(now=NOW + timedelta(days=1), zone="Europe/Berlin", lang="de")
+    assert eta_text(parcel, later) == "Zugestellt Gestern, 8:40"
