@@ -3,39 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
 from app.carriers import aftership
-from app.carriers.base import AuthKind, ParseResult
+from app.carriers.base import AuthKind
 from app.domain.models import ProblemKind, Source
 from app.domain.status import Status, SubStatus
+from tests.unit.carriers.fixture_table import JSON_HEADERS, FixtureTable
 
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "carriers" / "aftership"
 NOW = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
-JSON = {"Content-Type": "application/json"}
-
-
-def body(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
-
-
-def parse(
-    name: str,
-    status: int = 200,
-    headers: dict[str, str] | None = None,
-    requested: Sequence[str] = (),
-) -> ParseResult:
-    return aftership.parse_response(
-        status,
-        JSON if headers is None else headers,
-        body(name),
-        requested=requested,
-        fetched_at=NOW,
-    )
+JSON = JSON_HEADERS
+TABLE = FixtureTable(aftership, "aftership", NOW)
+body, parse = TABLE.body, TABLE.recorded
 
 
 # fixture -> number, our carrier, status, sub-status, number of events, newest event status

@@ -1,119 +1,31 @@
 """DHL Unified Tracking: fixtures from the reference in, normalized data or typed errors out.
 
-Each fixture holds one HTTP answer (status, headers, body) and the expected projection of the
-parse: compact event lines keep the table readable while still pinning UTC time, the carrier's
-own time text, status, sub-status, code, place and text.
+Each fixture holds one HTTP answer and the expected parse in the "lines" layout of fixture_table.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
-
-import pytest
 
 from app.carriers import dhl
-from app.carriers.base import AuthKind, ParseResult
-from app.domain.models import ProblemKind, Source
+from app.carriers.base import AuthKind
+from app.domain.models import ProblemKind
+from tests.unit.carriers.fixture_table import FixtureTable, assert_well_formed, over_names
 
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "carriers" / "dhl"
 NOW = datetime(2026, 3, 12, 12, 0, tzinfo=UTC)
+TABLE = FixtureTable(dhl, "dhl", NOW, layout="lines")
+load, parse = TABLE.load, TABLE.parse
 
 
-def load(name: str) -> dict[str, Any]:
-    fixture: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-    raw = fixture.get("body_text")
-    fixture["raw"] = raw.encode() if raw is not None else json.dumps(fixture["body"]).encode()
-    return fixture
-
-
-def parse(fixture: dict[str, Any]) -> ParseResult:
-    return dhl.parse_response(
-        fixture["status"],
-        fixture["headers"],
-        fixture["raw"],
-        requested=fixture["requested"],
-        fetched_at=NOW,
-    )
-
-
-def project(result: ParseResult) -> dict[str, Any]:
-    """The comparable essence of a parse, as plain JSON values."""
-
-    def iso(moment: Any) -> str | None:
-        return None if moment is None else moment.isoformat()
-
-    def event(e: Any) -> str:
-        sub = f"/{e.sub_status}" if e.sub_status else ""
-        place = e.location.label()
-        when = f"{e.occurred_at:%Y-%m-%d %H:%M}Z"
-        head = f"{when} {e.status}{sub} [{e.carrier_code}] {place}"
-        return f"{head} ({e.local_time_text}) {e.description}"
-
-    parcels = []
-    for p in result.parcels:
-        est, pod = p.estimate, p.proof_of_delivery
-        parcels.append(
-            {
-                "number": p.tracking_number,
-                "status": p.status_hint,
-                "sub_status": p.sub_status_hint,
-                "code": p.carrier_status_code,
-                "events": [event(e) for e in p.events],
-                "estimate": est
-                and {
-                    "day": est.day.isoformat(),
-                    "latest_day": est.latest_day and est.latest_day.isoformat(),
-                    "window": [iso(est.window_start), iso(est.window_end)],
-                },
-                "pod": pod
-                and {
-                    "at": iso(pod.delivered_at),
-                    "signed_by": pod.signed_by,
-                    "place": pod.place,
-                    "signature": pod.signature_url,
-                    "photo": pod.photo_url,
-                },
-                "pieces": list(p.pieces),
-            }
-        )
-    errors = [
-        {
-            "kind": e.kind,
-            "number": e.tracking_number,
-            "retry_after": e.retry_after,
-            "code": e.carrier_code,
-        }
-        for e in result.errors
-    ]
-    return {"parcels": parcels, "errors": errors}
-
-
-NAMES = sorted(p.name for p in FIXTURES.glob("*.json"))
-
-
-@pytest.mark.parametrize("name", NAMES)
+@over_names(TABLE)
 def test_fixture_projection(name: str) -> None:
     fixture = load(name)
-    assert project(parse(fixture)) == fixture["expected"]
+    assert TABLE.project(parse(fixture)) == fixture["expected"]
 
 
-@pytest.mark.parametrize("name", NAMES)
+@over_names(TABLE)
 def test_every_parse_is_well_formed(name: str) -> None:
-    result = parse(load(name))
-    for error in result.errors:
-        assert error.message.strip()
-        assert error.carrier_code != "parser_error"
-    for parcel in result.parcels:
-        assert parcel.carrier == "dhl"
-        assert parcel.source is Source.CARRIER
-        assert parcel.source_name == "dhl"
-        assert parcel.fetched_at == NOW
-        times = [e.occurred_at for e in parcel.events]
-        assert times == sorted(times), "events come oldest first whatever DHL's order"
-        assert all(e.observed_at == NOW and e.source_name == "dhl" for e in parcel.events)
+    assert_well_formed(parse(load(name)), "dhl", NOW, "DHL")
 
 
 def test_contract_constants() -> None:

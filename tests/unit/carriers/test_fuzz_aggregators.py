@@ -7,35 +7,28 @@ by plausible values, odd times (year 1, year 9999, extreme offsets) or arbitrary
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from app.carriers import aftership, seventeen_track, webhooks
 from app.carriers.base import ParseResult
 from app.domain.models import ParcelUpdate, ProblemKind
+from tests.unit.carriers.fixture_table import documents
+from tests.unit.carriers.mutations import FUZZ, http_statuses, json_values, scrambled
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NOW = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
 SECRET = "fuzz-secret-0123456789"
 NUMBERS = ["00340434123456789012", "1ZA1B2C30123456787", "AB246813576GB", " 123 ", "x"]
 
-scalars = st.one_of(
-    st.none(),
-    st.booleans(),
+junk = json_values(
     st.integers(min_value=-(10**20), max_value=10**20),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=12),
-)
-junk = st.recursive(
-    scalars,
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
-    ),
+    text_size=12,
+    key_size=6,
+    max_size=3,
     max_leaves=8,
 )
 zones = st.sampled_from(
@@ -206,9 +199,7 @@ st_docs = objects(
     required=("code", "data"),
 )
 
-statuses = st.sampled_from([200, 201, 400, 401, 403, 404, 429, 500, 502, 503]) | st.integers(
-    100, 599
-)
+statuses = http_statuses([200, 201, 400, 401, 403, 404, 429, 500, 502, 503], any_other=True)
 headers = st.dictionaries(
     st.sampled_from(["Content-Type", "Retry-After", "X-RateLimit-Reset", "X-Other"]),
     st.one_of(
@@ -233,36 +224,14 @@ def encode(doc: Any) -> bytes:
     return json.dumps(doc).encode()
 
 
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "carriers"
+def mutants(folder: str) -> st.SearchStrategy[bytes]:
+    """The folder's recorded answers, scrambled."""
+    seeds = st.sampled_from(documents(folder))
+    return seeds.flatmap(lambda doc: scrambled(doc, junk=junk, texts=times)).map(encode)
 
 
-def seeds(folder: str) -> list[Any]:
-    docs = []
-    for path in sorted((FIXTURES / folder).glob("*.json")):
-        try:
-            docs.append(json.loads(path.read_bytes()))
-        except ValueError:
-            continue  # the truncated and empty fixtures
-    return docs
-
-
-@st.composite
-def mutated(draw: Callable[[st.SearchStrategy[Any]], Any], doc: Any) -> Any:
-    """A real answer with some values swapped for odd ones and some keys dropped."""
-    roll = draw(st.integers(0, 24))
-    if roll == 0:
-        return draw(junk)
-    if roll == 1 and isinstance(doc, str):
-        return draw(times)
-    if isinstance(doc, dict):
-        return {k: draw(mutated(v)) for k, v in doc.items() if draw(st.integers(0, 15))}
-    if isinstance(doc, list):
-        return [draw(mutated(v)) for v in doc]
-    return doc
-
-
-aftership_mutants = st.sampled_from(seeds("aftership")).flatmap(mutated).map(encode)
-st_mutants = st.sampled_from(seeds("17track")).flatmap(mutated).map(encode)
+aftership_mutants = mutants("aftership")
+st_mutants = mutants("17track")
 
 
 bodies = st.one_of(

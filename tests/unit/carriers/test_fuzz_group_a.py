@@ -8,58 +8,53 @@ demand that the guard never fires, so a crash hidden by it still fails here.
 
 from __future__ import annotations
 
-import copy
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from app.carriers import dhl, fedex, ups, usps
 from app.carriers.base import ParseResult, TrackingError
 from app.domain.models import ParcelUpdate
+from tests.unit.carriers.fixture_table import cases
+from tests.unit.carriers.mutations import (
+    FUZZ,
+    STRUCTURAL,
+    damaged,
+    header_maps,
+    http_statuses,
+    json_values,
+)
 
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "carriers"
 NOW = datetime(2026, 3, 12, 12, 0, tzinfo=UTC)
 CARRIERS: dict[str, ModuleType] = {"dhl": dhl, "ups": ups, "fedex": fedex, "usps": usps}
 NUMBERS = ["00340434123456789012", "1ZA1B2C30123456787", "202406011233", "9400111899223856421173"]
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(10**12), max_value=10**12)
-    | st.floats()
-    | st.text(max_size=30),
-    lambda children: (
-        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=15), children, max_size=5)
-    ),
+any_json = json_values(
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(),
+    text_size=30,
+    key_size=15,
+    max_size=5,
     max_leaves=30,
 )
-statuses = st.sampled_from([200, 200, 200, 400, 401, 403, 404, 429, 500, 503]) | st.integers(
-    100, 599
-)
-headers = st.dictionaries(
-    st.sampled_from(["Content-Type", "Retry-After", "content-type"]),
-    st.sampled_from(["application/json", "text/html", "30", "soon", ""]) | st.text(max_size=40),
-    max_size=3,
+statuses = http_statuses([200, 200, 200, 400, 401, 403, 404, 429, 500, 503], any_other=True)
+headers = header_maps(
+    ["Content-Type", "Retry-After", "content-type"],
+    ["application/json", "text/html", "30", "soon", ""],
+    text_size=40,
 )
 requested_numbers = st.lists(st.sampled_from([*NUMBERS, "", " 1z a1 ", "X" * 40]), max_size=3)
 
 
 def valid_fixtures(carrier: str) -> list[dict[str, Any]]:
     """The fixtures with a JSON body, which are the ones worth damaging."""
-    found = []
-    for path in sorted((FIXTURES / carrier).glob("*.json")):
-        fixture = json.loads(path.read_text(encoding="utf-8"))
-        if "body" in fixture and fixture["body"] is not None:
-            found.append(fixture)
-    return found
+    return [case for case in cases(carrier) if case.get("body") is not None]
 
 
 def check(result: object, requested: Sequence[str]) -> None:
@@ -81,52 +76,6 @@ def check(result: object, requested: Sequence[str]) -> None:
     assert not missing, f"requested numbers neither parsed nor failed: {missing}"
 
 
-def paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    yield prefix
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield from paths(child, (*prefix, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            yield from paths(child, (*prefix, index))
-
-
-def damaged(value: Any, operation: str, replacement: Any) -> Any:
-    """One structural mutation of the kind carriers really produce, or worse."""
-    if operation == "null":
-        return None
-    if operation == "string":
-        return value if isinstance(value, str) else json.dumps(value)
-    if operation == "number":
-        return replacement if isinstance(replacement, int | float) else 7
-    if operation == "wrap":
-        return [value]
-    if operation == "unwrap":
-        if isinstance(value, list):
-            return value[0] if value else {}
-        return list(value.values()) if isinstance(value, dict) else value
-    if operation == "empty":
-        return type(value)() if isinstance(value, dict | list | str) else ""
-    return replacement  # "swap": any JSON value at all
-
-
-def mutate(document: Any, path: tuple[Any, ...], operation: str, replacement: Any) -> Any:
-    if not path:
-        return None if operation == "drop" else damaged(document, operation, replacement)
-    parent = document
-    for step in path[:-1]:
-        parent = parent[step]
-    last = path[-1]
-    if operation == "drop":
-        del parent[last]
-    else:
-        parent[last] = damaged(parent[last], operation, replacement)
-    return document
-
-
-OPERATIONS = ["drop", "null", "string", "number", "wrap", "unwrap", "empty", "swap"]
-
-
 @pytest.mark.parametrize("carrier", sorted(CARRIERS))
 @FUZZ
 @given(status=statuses, head=headers, body=st.binary(max_size=600), requested=requested_numbers)
@@ -139,7 +88,7 @@ def test_random_bytes(
 
 @pytest.mark.parametrize("carrier", sorted(CARRIERS))
 @FUZZ
-@given(status=statuses, value=json_values, requested=requested_numbers)
+@given(status=statuses, value=any_json, requested=requested_numbers)
 def test_random_json(carrier: str, status: int, value: Any, requested: list[str]) -> None:
     body = json.dumps(value).encode()
     parse = CARRIERS[carrier].parse_response
@@ -152,12 +101,16 @@ def test_random_json(carrier: str, status: int, value: Any, requested: list[str]
 @given(data=st.data())
 def test_damaged_fixtures(carrier: str, data: st.DataObject) -> None:
     fixture = data.draw(st.sampled_from(valid_fixtures(carrier)), label="fixture")
-    document = copy.deepcopy(fixture["body"])
-    for _ in range(data.draw(st.integers(1, 6), label="mutations")):
-        path = data.draw(st.sampled_from(list(paths(document))), label="path")
-        operation = data.draw(st.sampled_from(OPERATIONS), label="operation")
-        replacement = data.draw(json_values, label="replacement")
-        document = mutate(document, path, operation, replacement)
+    document = data.draw(
+        damaged(
+            fixture["body"],
+            operations=STRUCTURAL,
+            max_mutations=6,
+            dropped_root=None,
+            replacements=any_json,
+        ),
+        label="damaged body",
+    )
     requested = fixture["requested"]
     body = json.dumps(document).encode()
     parse = CARRIERS[carrier].parse_response

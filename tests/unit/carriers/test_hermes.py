@@ -2,97 +2,34 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from app.carriers import hermes
-from app.carriers.base import AuthKind, ParseResult
+from app.carriers.base import AuthKind
 from app.carriers.parsing import BadResponse
-from app.domain.models import ProblemKind, Source
+from app.domain.models import ProblemKind
 from app.domain.status import Status, SubStatus
+from tests.unit.carriers.fixture_table import FixtureTable, assert_invariants, over_paths
 
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "carriers" / "hermes"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-CASES = sorted(FIXTURES.glob("*.json"))
+TABLE = FixtureTable(hermes, "hermes", NOW, layout="rows")
+CASES = TABLE.paths()
+case = TABLE.case
 
 
-def run(case: dict[str, Any]) -> ParseResult:
-    if "body_json" in case:
-        body = json.dumps(case["body_json"]).encode()
-    else:
-        body = case.get("body_text", "").encode()
-    return hermes.parse_response(
-        case["status"], case["headers"], body, requested=case["requested"], fetched_at=NOW
-    )
-
-
-def _iso(moment: Any) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
-def project(result: ParseResult) -> dict[str, Any]:
-    """The parts of a result a fixture pins down (error texts may change; kinds may not)."""
-    parcels = []
-    for p in result.parcels:
-        est, pod = p.estimate, p.proof_of_delivery
-        parcels.append(
-            {
-                "number": p.tracking_number,
-                "status_hint": p.status_hint,
-                "sub_status_hint": p.sub_status_hint,
-                "carrier_status_code": p.carrier_status_code,
-                "pieces": list(p.pieces),
-                "estimate": est
-                and [_iso(est.day), _iso(est.window_start), _iso(est.window_end)],
-                "proof": pod and [_iso(pod.delivered_at), pod.signed_by, pod.place],
-                "events": [
-                    [_iso(e.occurred_at), e.local_time_text, e.status, e.sub_status,
-                     e.carrier_code, e.description, e.location.label()]
-                    for e in p.events
-                ],
-            }
-        )  # fmt: skip
-    errors = [[e.kind, e.tracking_number, e.retry_after, e.carrier_code] for e in result.errors]
-    plain: dict[str, Any] = json.loads(json.dumps({"parcels": parcels, "errors": errors}))
-    return plain
-
-
-def check_invariants(result: ParseResult, requested: list[str]) -> None:
-    whole = any(e.tracking_number is None for e in result.errors)
-    covered: set[str | None] = {p.tracking_number for p in result.parcels}
-    covered |= {e.tracking_number for e in result.errors}
-    assert whole or set(requested) <= covered
-    for parcel in result.parcels:
-        assert (parcel.carrier, parcel.source, parcel.source_name) == (
-            "hermes",
-            Source.CARRIER,
-            "hermes",
-        )
-        assert all(e.source_name == "hermes" for e in parcel.events)
-        assert [e.occurred_at for e in parcel.events] == sorted(
-            e.occurred_at for e in parcel.events
-        )
-    assert all(e.carrier_code != "parser_error" for e in result.errors)
-
-
-@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+@over_paths(TABLE)
 def test_fixture(path: Path) -> None:
-    case = json.loads(path.read_text(encoding="utf-8"))
-    result = run(case)
-    check_invariants(result, case["requested"])
-    assert project(result) == case["expected"]
+    fixture = TABLE.load(path.name)
+    result = TABLE.parse(fixture)
+    assert_invariants(result, fixture["requested"], "hermes")
+    assert TABLE.project(result) == fixture["expected"]
 
 
 def test_fixture_set_covers_the_scenarios() -> None:
     assert len(CASES) >= 18
-
-
-def case(name: str) -> ParseResult:
-    return run(json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8")))
 
 
 def test_newest_first_becomes_oldest_first_with_offsets_kept() -> None:

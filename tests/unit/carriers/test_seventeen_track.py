@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
@@ -12,32 +10,15 @@ from app.carriers import seventeen_track as st
 from app.carriers.base import AuthKind, ParseResult
 from app.domain.models import ParcelUpdate, ProblemKind, Source
 from app.domain.status import Status, SubStatus
+from tests.unit.carriers.fixture_table import JSON_HEADERS, FixtureTable
 
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "carriers" / "17track"
 NOW = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
-JSON = {"Content-Type": "application/json"}
+JSON = JSON_HEADERS
+TABLE = FixtureTable(st, "17track", NOW)
+body, parse = TABLE.body, TABLE.recorded
 
 UPS, USPS, DHL = "1ZA1B2C30123456787", "9400111899223856421173", "00340434123456789012"
 HERMES, DPD, GLS = "0123456789012345", "01234567890123", "123456789012"
-
-
-def body(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
-
-
-def parse(
-    name: str,
-    status: int = 200,
-    headers: dict[str, str] | None = None,
-    requested: Sequence[str] = (),
-) -> ParseResult:
-    return st.parse_response(
-        status,
-        JSON if headers is None else headers,
-        body(name),
-        requested=requested,
-        fetched_at=NOW,
-    )
 
 
 def by_number(result: ParseResult) -> dict[str, ParcelUpdate]:
