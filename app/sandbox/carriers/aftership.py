@@ -2,7 +2,9 @@
 
 Quirks reproduced: the `as-api-key` header, the {meta, data} envelope with meta codes 4003
 (already exists) and 4004 (does not exist), checkpoints oldest first whose `checkpoint_time`
-has no offset, and tags/subtags. Trackings the user created are what webhooks report on.
+has no offset, and tags/subtags. A tracking created without a slug gets the courier its number's
+format suggests (4012 when none fits); one the courier has no data for stays Pending.
+Trackings the user created are what webhooks report on.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from app.domain.status import Status, SubStatus
+from app.sandbox import oauth
 from app.sandbox.context import SandboxContext
 from app.sandbox.faults import Fault
 from app.sandbox.gate import admit, json_response
@@ -83,7 +86,7 @@ class AftershipSim:
     def routes(self, ctx: SandboxContext) -> list[BaseRoute]:
         async def guard(request: Request) -> tuple[Response | None, Fault | None]:
             key = request.headers.get("as-api-key")
-            if not key:
+            if not key or key.startswith(oauth.REFUSED_PREFIX):  # "bad…": a refused key
                 return self.error_response(401, "Invalid API key.", {}), None
             admission = await admit(ctx, self, key)
             return admission.refusal, admission.body_fault
@@ -99,7 +102,8 @@ class AftershipSim:
             except (ValueError, KeyError, TypeError):
                 return self._meta_error(400, 4001, "Invalid JSON data.")
             journey = ctx.journey_any(number)
-            slug = str(tracking.get("slug") or (SLUGS.get(journey.carrier, "") if journey else ""))
+            detected = journey.carrier if journey else _detect(number)
+            slug = str(tracking.get("slug") or SLUGS.get(detected or "", ""))
             if not slug:
                 return self._meta_error(400, 4012, "Cannot detect courier.")
             with self._lock:
@@ -130,6 +134,15 @@ class AftershipSim:
         ]
 
 
+def _detect(number: str) -> str | None:
+    """The courier AfterShip would detect from the number's format (specific formats first)."""
+    from app.domain.tracking_numbers import detect
+
+    candidates = [c for c in detect(number).candidates if c.carrier in SLUGS]
+    candidates.sort(key=lambda c: (not c.specific, c.checksum != "valid"))
+    return candidates[0].carrier if candidates else None
+
+
 def _tags(event: ShownEvent) -> tuple[str, str]:
     step = event.step
     if step.sub_status in SUB_TAGS and step.status not in (Status.RETURNING, Status.RETURNED):
@@ -141,8 +154,12 @@ def _checkpoint(event: ShownEvent, slug: str) -> dict[str, object]:
     tag, subtag = _tags(event)
     place = event.place
     return {
-        # The courier's local time with no offset, as AfterShip often sends it.
-        "checkpoint_time": event.local().replace(tzinfo=None).isoformat(timespec="seconds"),
+        # The courier's local time with no offset, as AfterShip often sends it; the zone follows
+        # from the checkpoint's country. A checkpoint with no place keeps its offset, else no
+        # client could tell its zone.
+        "checkpoint_time": (
+            event.local().replace(tzinfo=None) if place else event.local()
+        ).isoformat(timespec="seconds"),
         "created_at": event.at.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "slug": slug,
         "city": place.city if place else None,

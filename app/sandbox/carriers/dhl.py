@@ -6,11 +6,15 @@ the requested language, 404 ProblemDetail for unknown numbers, no Retry-After on
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from app.domain.status import Status, SubStatus
+from app.sandbox import oauth
 from app.sandbox.context import SandboxContext
 from app.sandbox.gate import admit, json_response
 from app.sandbox.journeys import Journey
@@ -66,7 +70,7 @@ class DhlSim:
     def routes(self, ctx: SandboxContext) -> list[BaseRoute]:
         async def track(request: Request) -> Response:
             key = request.headers.get("DHL-API-Key") or request.query_params.get("apikey")
-            if not key:
+            if not key or key.startswith(oauth.REFUSED_PREFIX):  # "bad…": a refused key
                 return self.error_response(401, "Invalid or missing API key", {})
             admission = await admit(ctx, self, key)
             if admission.refusal is not None:
@@ -108,7 +112,7 @@ class DhlSim:
             details = shipment["details"]
             assert isinstance(details, dict)
             details["proofOfDelivery"] = {
-                "timestamp": last.local().replace(tzinfo=None).isoformat(),
+                "timestamp": _german(last).isoformat(),
                 "signed": {"@type": "Person", "name": last.step.signed_by},
             }
             details["proofOfDeliverySignedAvailable"] = True
@@ -118,12 +122,17 @@ class DhlSim:
 _DONE = {Status.DELIVERED, Status.RETURNED}
 
 
+def _german(event: ShownEvent) -> datetime:
+    """The scan time as parcel-de sends it: German wall-clock time without an offset."""
+    return event.at.astimezone(ZoneInfo("Europe/Berlin")).replace(tzinfo=None)
+
+
 def _event(event: ShownEvent) -> dict[str, object]:
     step = event.step
     detailed = SUB_DETAILED.get(step.sub_status) if step.sub_status else None
     rendered: dict[str, object] = {
-        # parcel-de sends German local time with no offset.
-        "timestamp": event.local().replace(tzinfo=None).isoformat(timespec="seconds"),
+        # parcel-de sends German local time with no offset, wherever the scan happened.
+        "timestamp": _german(event).isoformat(timespec="seconds"),
         "statusCode": STATUS_CODE.get(step.status, "unknown"),
         "status": event.text,
         "statusDetailed": detailed or STATUS_DETAILED.get(step.status, "unknown"),

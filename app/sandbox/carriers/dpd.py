@@ -1,10 +1,20 @@
 """DPD's public tracking JSON, `GET /rest/plc/{locale}/{parcelNo}` (REFERENCE §5).
 
 Quirks reproduced: no auth, the locale in the path, scan dates in German local time with no
-offset, `scan[]` oldest first, statusInfo dates as "dd.MM.yyyy, HH:mm" free text.
+offset (wherever the scan happened), `scan[]` oldest first, statusInfo dates as
+"dd.MM.yyyy, HH:mm" free text.
+
+Scan codes follow the app's DPD table (app/carriers/codes_dpd.py), since the reference has no
+code table: 03 is "out for delivery", 05 "collected", 04 customs, 14 "not delivered" (the
+reason only in the text). That table has no scan for "data received" (until its first scan the
+parcel only has label data and reaches no statusInfo step) and none for a return, so a return
+travels with hub scans and ends with the ordinary delivery scan 13 at the sender.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,20 +26,21 @@ from app.sandbox.gate import admit, json_response
 from app.sandbox.journeys import Journey
 from app.sandbox.view import ShownEvent, language_of, shown_events
 
+ZONE = ZoneInfo("Europe/Berlin")  # DPD reports every scan in German time
 SCAN_CODES: dict[Status, str] = {
-    Status.INFO_RECEIVED: "03",  # data received
-    Status.IN_TRANSIT: "10",  # in the hub
-    Status.OUT_FOR_DELIVERY: "17",  # out for delivery
+    Status.IN_TRANSIT: "10",  # hub scan
+    Status.OUT_FOR_DELIVERY: "03",  # out for delivery
     Status.AVAILABLE_FOR_PICKUP: "23",  # at the Pickup parcel shop
     Status.DELIVERED: "13",
     Status.FAILED_ATTEMPT: "14",  # not delivered: recipient absent
-    Status.EXCEPTION: "18",
-    Status.RETURNING: "20",
-    Status.RETURNED: "13",
+    Status.EXCEPTION: "14",  # not delivered; the reason is in the text
+    Status.RETURNING: "10",  # no return scan in the table: hub scans on the way back
+    Status.RETURNED: "13",  # delivered (to the sender)
 }
-SUB_SCAN_CODES = {SubStatus.DELAYED: "06", SubStatus.CUSTOMS: "05", SubStatus.REFUSED: "12"}
+PICKUP_SCAN = "05"  # collected from the sender
+SUB_SCAN_CODES = {SubStatus.CUSTOMS: "04"}
+# statusInfo steps; INFO_RECEIVED has none: DPD shows no step before the first scan.
 STATUS_INFO: dict[Status, str] = {
-    Status.INFO_RECEIVED: "ACCEPTED",
     Status.IN_TRANSIT: "ON_THE_ROAD",
     Status.OUT_FOR_DELIVERY: "OUT_FOR_DELIVERY",
     Status.AVAILABLE_FOR_PICKUP: "PICKUP",
@@ -68,11 +79,17 @@ class DpdSim:
         return [Route("/rest/plc/{locale}/{number}", track, methods=["GET"])]
 
 
-def _scan(event: ShownEvent) -> dict[str, object]:
+def _german(event: ShownEvent) -> datetime:
+    return event.at.astimezone(ZONE)
+
+
+def _scan(event: ShownEvent, index: int) -> dict[str, object]:
     code = SUB_SCAN_CODES.get(event.step.sub_status) if event.step.sub_status else None
+    if index == 1 and event.step.status is Status.IN_TRANSIT:
+        code = PICKUP_SCAN
     location = f"{event.place.city} ({event.place.country})" if event.place else ""
     return {
-        "date": event.local().replace(tzinfo=None).isoformat(timespec="seconds"),
+        "date": _german(event).replace(tzinfo=None).isoformat(timespec="seconds"),
         "scanData": {
             "location": location,
             "country": event.place.country if event.place else "",
@@ -86,8 +103,10 @@ def _scan(event: ShownEvent) -> dict[str, object]:
 
 
 def _data(journey: Journey, events: list[ShownEvent]) -> dict[str, object]:
-    reached = {e.step.status for e in events}
-    current = events[-1].step.status if events else None
+    # Before the first scan DPD only has the label data: no scan, no statusInfo step reached.
+    scanned = [e for e in events if e.step.status is not Status.INFO_RECEIVED]
+    reached = {e.step.status for e in scanned}
+    current = scanned[-1].step.status if scanned else None
     status_info = [
         {
             "status": name,
@@ -95,7 +114,11 @@ def _data(journey: Journey, events: list[ShownEvent]) -> dict[str, object]:
             "statusHasBeenReached": status in reached,
             "isCurrentStatus": status is current,
             "date": next(
-                (e.local().strftime("%d.%m.%Y, %H:%M") for e in events if e.step.status is status),
+                (
+                    _german(e).strftime("%d.%m.%Y, %H:%M")
+                    for e in scanned
+                    if e.step.status is status
+                ),
                 "",
             ),
         }
@@ -108,5 +131,12 @@ def _data(journey: Journey, events: list[ShownEvent]) -> dict[str, object]:
             "receiverCountryIsoCode": "DE",
         },
         "statusInfo": status_info,
-        "scanInfo": {"scan": [_scan(e) for e in events]},  # oldest first
+        # oldest first; the index counts every journey step, so 1 is the pickup
+        "scanInfo": {
+            "scan": [
+                _scan(e, i)
+                for i, e in enumerate(events)
+                if e.step.status is not Status.INFO_RECEIVED
+            ]
+        },
     }

@@ -23,25 +23,33 @@ STATUS: dict[Status, str] = {
     Status.INFO_RECEIVED: "PREADVICE",
     Status.IN_TRANSIT: "INTRANSIT",
     Status.OUT_FOR_DELIVERY: "INDELIVERY",
-    Status.AVAILABLE_FOR_PICKUP: "INWAREHOUSE",
+    Status.AVAILABLE_FOR_PICKUP: "DELIVEREDPS",  # GLS counts the ParcelShop as delivered
     Status.DELIVERED: "DELIVERED",
     Status.FAILED_ATTEMPT: "NOTDELIVERED",
     Status.EXCEPTION: "NOTDELIVERED",
     Status.RETURNING: "INTRANSIT",
     Status.RETURNED: "FINAL",
 }
+# Event codes are "GROUP.DETAIL" as in the app's GLS table (app/carriers/gls.py); the reference
+# has no code table. GLS has no "returned" group: the return's last scan is a RETURN one too,
+# and every failed delivery, whatever the reason, is a NOTDEL scan.
 EVENT_CODES: dict[Status, str] = {
-    Status.INFO_RECEIVED: "0.0",
-    Status.IN_TRANSIT: "2.106",
-    Status.OUT_FOR_DELIVERY: "11.0",
-    Status.AVAILABLE_FOR_PICKUP: "3.124",
-    Status.DELIVERED: "3.0",
-    Status.FAILED_ATTEMPT: "4.40",
-    Status.EXCEPTION: "4.99",
-    Status.RETURNING: "23.0",
-    Status.RETURNED: "3.190",
+    Status.INFO_RECEIVED: "INTIAL.PREADVICE",
+    Status.IN_TRANSIT: "INBOUND.HUB",
+    Status.OUT_FOR_DELIVERY: "INDELIVERY.NORMAL",
+    Status.AVAILABLE_FOR_PICKUP: "DELIVD.PARCELSHOP",
+    Status.DELIVERED: "DELIVD.NORMAL",
+    Status.FAILED_ATTEMPT: "NOTDEL.NOTATHOME",
+    Status.EXCEPTION: "NOTDEL.OTHER",
+    Status.RETURNING: "RETURN.SENDER",
+    Status.RETURNED: "RETURN.DELIVERED",
 }
-SUB_EVENT_CODES = {SubStatus.PICKED_UP: "3.121", SubStatus.ADDRESS_PROBLEM: "4.35"}
+SUB_EVENT_CODES = {
+    SubStatus.ADDRESS_PROBLEM: "NOTDEL.ADDRESS",
+    SubStatus.REFUSED: "NOTDEL.REFUSED",
+    SubStatus.DAMAGED: "DAMAGE.NORMAL",
+}
+PICKUP_EVENT = "INTIAL.NORMAL"  # the parcel's first scan at GLS
 
 
 class GlsSim:
@@ -122,12 +130,14 @@ def _unknown(unit: str) -> dict[str, object]:
     }
 
 
-def _event(event: ShownEvent) -> dict[str, object]:
+def _event(event: ShownEvent, index: int) -> dict[str, object]:
     step = event.step
     code = SUB_EVENT_CODES.get(step.sub_status) if step.sub_status else None
+    if index == 1 and step.status is Status.IN_TRANSIT:
+        code = PICKUP_EVENT
     place = event.place
     return {
-        "code": code or EVENT_CODES.get(step.status, "2.106"),
+        "code": code or EVENT_CODES.get(step.status, "INBOUND.HUB"),
         "city": place.city if place else "",
         "postalCode": place.postal_code if place else "",
         "country": place.country if place else "",
@@ -139,16 +149,10 @@ def _event(event: ShownEvent) -> dict[str, object]:
 def _parcel(journey: Journey, events: list[ShownEvent]) -> dict[str, object]:
     last = events[-1] if events else None
     status = STATUS.get(last.step.status, "INTRANSIT") if last else "PLANNEDPICKUP"
-    if (
-        last
-        and last.step.status is Status.DELIVERED
-        and last.step.sub_status is SubStatus.PICKED_UP
-    ):
-        status = "DELIVEREDPS"
     return {
         "requested": journey.tracking_number,
         "unitno": journey.tracking_number,
         "status": status,
         "statusDateTime": _stamp(last) if last else "",
-        "events": [_event(e) for e in reversed(events)],
+        "events": [_event(e, i) for i, e in enumerate(events)][::-1],  # newest first
     }

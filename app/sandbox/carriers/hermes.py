@@ -2,6 +2,8 @@
 
 Quirks reproduced: the OAuth password grant on its own path, repeated `shipmentID` parameters,
 `status[]` newest first with ISO timestamps carrying offsets, ISO3 country codes, 4-digit codes.
+Codes the reference does not pin down follow the app's table (app/carriers/codes_hermes.py):
+40xx are returns still under way, 7500 is the parcel back at the sender.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ CODES: dict[Status, str] = {
     Status.FAILED_ATTEMPT: "3731",
     Status.EXCEPTION: "3795",
     Status.RETURNING: "4010",
-    Status.RETURNED: "4054",
+    Status.RETURNED: "7500",  # arrived back at the sender (4054 is still on its way)
 }
 SUB_CODES = {
     SubStatus.ADDRESS_PROBLEM: "3720",

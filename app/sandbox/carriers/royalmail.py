@@ -28,10 +28,19 @@ CODES: dict[Status, tuple[str, str]] = {
     Status.RETURNING: ("EVORI", "Return to sender"),
     Status.RETURNED: ("EVRTS", "Returned to sender"),
 }
+# The reference names no statusCategory values; these use the words the app's parser reads
+# (app/carriers/royalmail.py). It knows the latest event by them when its EV code is not one of
+# the five the reference lists. Royal Mail has no separate "returned" category.
 STATUS_CATEGORY = {
+    Status.INFO_RECEIVED: "PRE-ADVICE",
+    Status.IN_TRANSIT: "IN TRANSIT",
+    Status.OUT_FOR_DELIVERY: "OUT FOR DELIVERY",
+    Status.AVAILABLE_FOR_PICKUP: "READY TO COLLECT",
     Status.DELIVERED: "DELIVERED",
-    Status.OUT_FOR_DELIVERY: "IN TRANSIT",
-    Status.RETURNED: "RETURNED",
+    Status.FAILED_ATTEMPT: "ATTEMPTED DELIVERY",
+    Status.EXCEPTION: "EXCEPTION",
+    Status.RETURNING: "RETURN TO SENDER",
+    Status.RETURNED: "RETURNED TO SENDER",
 }
 ERROR_CODES = {401: "E0004", 404: "E1142", 429: "E0009", 400: "E1141"}
 

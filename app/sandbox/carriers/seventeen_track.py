@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from app.domain.status import Status, SubStatus
+from app.sandbox import oauth
 from app.sandbox.context import SandboxContext
 from app.sandbox.faults import Fault
 from app.sandbox.gate import admit, json_response
@@ -89,7 +90,7 @@ class SeventeenTrackSim:
     def routes(self, ctx: SandboxContext) -> list[BaseRoute]:
         async def parse(request: Request) -> tuple[Response | None, list[str], Fault | None]:
             key = request.headers.get("17token")
-            if not key:
+            if not key or key.startswith(oauth.REFUSED_PREFIX):  # "bad…": a refused key
                 return self.error_response(401, "Invalid security key", {}), [], None
             admission = await admit(ctx, self, key)
             if admission.refusal is not None:

@@ -25,12 +25,12 @@ CODES: dict[Status, tuple[str, str, str]] = {
     Status.INFO_RECEIVED: ("M", "003", "MP"),
     Status.IN_TRANSIT: ("I", "005", "AR"),
     Status.OUT_FOR_DELIVERY: ("I", "021", "OT"),
-    Status.AVAILABLE_FOR_PICKUP: ("I", "071", "ZP"),
+    Status.AVAILABLE_FOR_PICKUP: ("I", "017", "ZP"),  # held for customer pickup
     Status.DELIVERED: ("D", "011", "FS"),
     Status.FAILED_ATTEMPT: ("X", "022", "48"),
     Status.EXCEPTION: ("X", "013", "RS"),
-    Status.RETURNING: ("I", "005", "RS"),
-    Status.RETURNED: ("D", "011", "FS"),
+    Status.RETURNING: ("I", "033", "RS"),  # return to sender requested
+    Status.RETURNED: ("D", "011", "FS"),  # the ordinary delivery scan, at the sender
 }
 PICKUP = ("P", "038", "PU")
 UNKNOWN_NUMBER_WARNING = "NOTYETSCANNED"  # numbers starting with this get the 200 warning

@@ -18,21 +18,27 @@ from app.sandbox import oauth
 from app.sandbox.context import SandboxContext
 from app.sandbox.gate import admit, json_response
 from app.sandbox.journeys import Journey
-from app.sandbox.view import ShownEvent, shown_events
+from app.sandbox.view import EDITED_SUFFIX, ShownEvent, shown_events
 
 # our status -> (eventCode, eventType, statusCategory)
 CODES: dict[Status, tuple[str, str, str]] = {
     Status.INFO_RECEIVED: ("GX", "Shipping Label Created, USPS Awaiting Item", "Pre-Shipment"),
     Status.IN_TRANSIT: ("10", "Arrived at USPS Regional Facility", "In Transit"),
     Status.OUT_FOR_DELIVERY: ("OF", "Out for Delivery", "Out for Delivery"),
-    Status.AVAILABLE_FOR_PICKUP: ("07", "Available for Pickup", "Available for Pickup"),
+    Status.AVAILABLE_FOR_PICKUP: ("16", "Available for Pickup", "Available for Pickup"),
     Status.DELIVERED: ("01", "Delivered", "Delivered"),
     Status.FAILED_ATTEMPT: ("02", "Notice Left (No Authorized Recipient Available)", "Alert"),
-    Status.EXCEPTION: ("55", "Addressee Unknown", "Alert"),
+    Status.EXCEPTION: ("24", "Forward Expired", "Alert"),
     Status.RETURNING: ("09", "Return to Sender", "Alert"),
     Status.RETURNED: ("01", "Delivered to Sender", "Delivered"),
 }
 PICKUP_CODE = ("03", "USPS picked up item", "Accepted")
+# Exceptions by reason (Pub 199 App. G-4 codes as the app's table reads them).
+SUB_CODES: dict[SubStatus, tuple[str, str, str]] = {
+    SubStatus.ADDRESS_PROBLEM: ("25", "Addressee Unknown", "Alert"),
+    SubStatus.REFUSED: ("04", "Refused", "Alert"),
+    SubStatus.LOST: ("11", "Dead Letter", "Alert"),
+}
 
 
 class UspsSim:
@@ -96,12 +102,19 @@ class UspsSim:
         ]
 
 
+def _codes(event: ShownEvent) -> tuple[str, str, str]:
+    step = event.step
+    if step.status is Status.EXCEPTION and step.sub_status in SUB_CODES:
+        return SUB_CODES[step.sub_status]
+    return CODES.get(step.status, CODES[Status.IN_TRANSIT])
+
+
 def _event(event: ShownEvent, index: int) -> dict[str, object]:
-    code, kind, _ = (
-        PICKUP_CODE if index == 1 else CODES.get(event.step.status, CODES[Status.IN_TRANSIT])
-    )
+    code, kind, _ = PICKUP_CODE if index == 1 else _codes(event)
     local = event.local("America/New_York")
     offset = local.strftime("%z")
+    if event.text != event.step.text_en:  # a CHANGED_TEXT fault reworded this event
+        kind += EDITED_SUFFIX["en"]
     rendered: dict[str, object] = {
         "eventType": kind,
         "eventTimestamp": local.replace(tzinfo=None).isoformat(timespec="seconds"),
@@ -123,7 +136,7 @@ def _event(event: ShownEvent, index: int) -> dict[str, object]:
 def _tracking(ctx: SandboxContext, journey: Journey, events: list[ShownEvent]) -> dict[str, object]:
     rendered = [_event(e, i) for i, e in enumerate(events)][::-1]  # reverse chronological
     last = events[-1] if events else None
-    category = CODES.get(last.step.status, CODES[Status.IN_TRANSIT])[2] if last else "Pre-Shipment"
+    category = _codes(last)[2] if last else "Pre-Shipment"
     body: dict[str, object] = {
         "trackingNumber": journey.tracking_number,
         "mailClass": "Priority Mail<SUP>&#174;</SUP>",
