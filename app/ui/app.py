@@ -2,30 +2,124 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import flet as ft
 
-from app.ui.read_model import EmptyOrdersSource, OrdersSource
+from app.ui.services import AppServices
 from app.ui.shell import Shell
+from app.ui.state import detect_settings, stored_ui_settings
 
 ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
 
+log = logging.getLogger(__name__)
 
-def make_main(source: OrdersSource) -> Callable[[ft.Page], Awaitable[None]]:
+
+def make_main(services: AppServices) -> Callable[[ft.Page], Awaitable[None]]:
     async def main(page: ft.Page) -> None:
-        await Shell(page, source).start()
+        if services.secrets is None:
+            services.secrets = _phone_secret_store()
+        # Sync runs on Flet's loop (started by the first session), so its callbacks and
+        # desktop-notification taps arrive there.
+        _start_sync(services)
+        shell = Shell(page, services)
+        await shell.start()
+        _follow_ui_settings(page, shell, services)
+        _follow_routes(page, services)
 
     return main
 
 
-def serve(*, web: bool, host: str, port: int, demo: bool) -> None:
-    """Run until the window closes or the server is stopped.
+def _phone_secret_store() -> Any:
+    """Keychain (iOS) / Keystore (Android) through flet-secure-storage, in a `flet build` app
+    that lists it; without it (never in a desktop or web run) keys live in memory only."""
+    from app.native.secrets import FletSecureStorageSecretStore, InMemorySecretStore
 
-    `demo` is accepted for the CLI; the demo data arrives with the store.
-    """
-    main = make_main(EmptyOrdersSource())
+    try:
+        import flet_secure_storage
+    except ImportError:
+        log.warning("flet-secure-storage is not in this build: keys are kept in memory only")
+        return InMemorySecretStore()
+    return FletSecureStorageSecretStore(flet_secure_storage.SecureStorage())
+
+
+def _start_sync(services: AppServices) -> None:
+    if services.start_sync is None:
+        return
+    try:
+        services.start_sync()
+    except Exception:  # the UI must come up even when syncing cannot start
+        log.exception("sync could not start")
+
+
+def _follow_routes(page: ft.Page, services: AppServices) -> None:
+    """A tapped notification opens its parcel in this session (run on Flet's loop)."""
+
+    def listener(route: str) -> None:
+        try:
+            page.run_task(page.push_route, route)
+        except Exception:  # the session is gone
+            if listener in services.route_listeners:
+                services.route_listeners.remove(listener)
+
+    services.route_listeners.append(listener)
+    _on_close(page, lambda: _discard(services.route_listeners, listener))
+
+
+def _on_close(page: ft.Page, action: Callable[[], None]) -> None:
+    """Run `action` when the session closes, after whatever the shell does then."""
+    previous: Any = page.on_close
+
+    def closed(event: ft.Event[ft.Page]) -> None:
+        action()
+        if callable(previous):
+            previous(event)
+
+    page.on_close = closed
+
+
+def _discard(items: list[Any], item: Any) -> None:
+    if item in items:
+        items.remove(item)
+
+
+def _follow_ui_settings(page: ft.Page, shell: Shell, services: AppServices) -> None:
+    """Language and theme chosen in Settings apply at once, in this session and every other:
+    each session re-reads them (with its device's locales for "system") on Flet's loop."""
+
+    async def reapply() -> None:
+        try:
+            info = await page.get_device_info()
+            locales = [
+                loc.language_code + (f"-{loc.country_code}" if loc.country_code else "")
+                for loc in (info.locales if info else [])
+            ]
+        except Exception:  # a client without the call still gets the stored choice
+            locales = []
+        shell.apply_ui_settings(detect_settings(locales, stored=stored_ui_settings(services.store)))
+
+    def listener() -> None:
+        try:
+            page.run_task(reapply)
+        except Exception:  # the session is gone
+            remove()
+
+    def remove() -> None:
+        if listener in services.ui_settings_listeners:
+            services.ui_settings_listeners.remove(listener)
+
+    services.ui_settings_listeners.append(listener)
+    _on_close(page, remove)
+
+
+def serve(
+    *, web: bool, host: str, port: int, demo: bool, services: AppServices | None = None
+) -> None:
+    """Run until the window closes or the server is stopped. `demo` is already in `services`."""
+    main = make_main(services or AppServices())
     if not web:
         # Needs flet-desktop, which downloads its client on first run (no client offline).
         ft.run(main, assets_dir=str(ASSETS_DIR))

@@ -22,8 +22,28 @@ class AppServices:
     demo: Any = None  # the demo controller, when the demo runs
     zone: str = "Europe/Berlin"  # the user's time zone for "Heute, 10–12 Uhr"
     listeners: list[ChangedListener] = field(default_factory=list)
+    # Added by the settings/add/demo screens (app.main fills them in):
+    version: str = "0.1.0"  # shown on the About page
+    demo_mode: bool = False  # the demo runs: accounts point at the sandbox, keys stay in memory
+    start_demo: Callable[[], object] | None = None  # "Try the demo": starts it in-process
+    # Per-session callbacks run after language or theme changed in the settings (applied at once)
+    ui_settings_listeners: list[Callable[[], None]] = field(default_factory=list)
+    # Per-session callbacks that open a route (a tapped notification opens its parcel)
+    route_listeners: list[Callable[[str], None]] = field(default_factory=list)
+    sync_task: Any = None  # the running `sync.run()` task (started once, on Flet's loop)
+    start_sync: Callable[[], None] | None = None  # starts `sync` on the running loop, once
 
     def parcels_changed(self, parcel_ids: frozenset[str]) -> None:
         """Tell every open session which parcels changed; each updates only their controls."""
         for listener in list(self.listeners):
             listener(parcel_ids)
+
+    def open_route(self, route: str) -> None:
+        """A notification was tapped: the open sessions show `route` (e.g. /parcels/ID)."""
+        for listener in list(self.route_listeners):
+            listener(route)
+
+    def ui_settings_changed(self) -> None:
+        """Language or theme changed in the store: every open session re-applies them."""
+        for listener in list(self.ui_settings_listeners):
+            listener()

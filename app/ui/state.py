@@ -13,6 +13,10 @@ from app.ui.i18n import Lang, pick_language
 LANG_ENV = "PAKETPILOT_LANG"
 THEME_ENV = "PAKETPILOT_THEME"
 PHONE_MAX_WIDTH = 700  # below this the list fills the screen; at or above, list + detail
+# The user's choices in Settings, stored as settings in the store ("system" = follow the device).
+LANG_SETTING = "ui.language"  # "system" | "de" | "en"
+THEME_SETTING = "ui.theme"  # "system" | "light" | "dark"
+SYSTEM = "system"
 
 
 class ThemeChoice(StrEnum):
@@ -28,17 +32,42 @@ class UiSettings:
 
 
 def detect_settings(
-    device_locales: Iterable[str | None], env: Mapping[str, str] | None = None
+    device_locales: Iterable[str | None],
+    env: Mapping[str, str] | None = None,
+    stored: Mapping[str, str] | None = None,
 ) -> UiSettings:
-    """An override in the environment wins; otherwise the device's (browser's) locales."""
+    """An override in the environment wins, then the user's stored choice (Settings), then the
+    device's (browser's) locales and theme."""
     env = os.environ if env is None else env
+    stored = stored or {}
     override = env.get(LANG_ENV, "").strip()
-    lang = pick_language([override]) if override else pick_language(device_locales)
+    chosen = stored.get(LANG_SETTING, SYSTEM).strip()
+    if override:
+        lang = pick_language([override])
+    elif chosen in ("de", "en"):
+        lang = pick_language([chosen])
+    else:
+        lang = pick_language(device_locales)
+    raw_theme = env.get(THEME_ENV, "").strip().lower() or stored.get(THEME_SETTING, SYSTEM)
     try:
-        theme = ThemeChoice(env.get(THEME_ENV, "").strip().lower() or ThemeChoice.SYSTEM)
+        theme = ThemeChoice(raw_theme.strip().lower() or ThemeChoice.SYSTEM)
     except ValueError:
         theme = ThemeChoice.SYSTEM
     return UiSettings(lang=lang, theme=theme)
+
+
+def stored_ui_settings(store: object) -> dict[str, str]:
+    """The language and theme chosen in Settings; empty without a store or when unreadable."""
+    if store is None:
+        return {}
+    from app.store import get_setting, new_session
+
+    try:
+        with new_session(store) as session:  # type: ignore[arg-type]
+            values = {key: get_setting(session, key=key) for key in (LANG_SETTING, THEME_SETTING)}
+    except Exception:  # a broken store must not keep the UI from starting
+        return {}
+    return {key: value for key, value in values.items() if value}
 
 
 def is_wide(width: float | None) -> bool:

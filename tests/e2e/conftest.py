@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.conftest import require_executable
-from tests.integration.conftest import secret_service, session_bus  # noqa: F401
 from tests.e2e.harness import (
     CHROMIUM_ARGS,
     PHONE,
@@ -23,6 +22,7 @@ from tests.e2e.harness import (
     start_app,
     stop_app,
 )
+from tests.integration.conftest import secret_service, session_bus  # noqa: F401
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Route

@@ -1,0 +1,533 @@
+"""Add: paste a number or a whole shipping e-mail, confirm the carriers, file under an order.
+
+The text is read as one number when it looks like one (`detect`), else as a text with numbers
+in it (`extract`). Each number becomes a card with its carrier candidates (the remembered
+correction first); the user confirms or overrides, and an override is remembered per number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import flet as ft
+
+from app.carriers.registry import REGISTRY
+from app.domain.tracking_numbers import DetectionResult, detect, extract
+from app.ui.i18n import Lang, t
+from app.ui.views.context import ViewContext
+from app.ui.views.widgets import icon_button, update_only
+
+log = logging.getLogger(__name__)
+
+ADD_ROUTE = "/add"
+MAX_ORDER_CHOICES = 6  # the most recent orders offered to file a parcel under
+_ONE_NUMBER_MAX = 80  # longer input is a text to search, not one number
+
+
+# ---------------------------------------------------------------------- pure part ---------
+
+
+@dataclass(frozen=True, slots=True)
+class FoundNumber:
+    number: str  # normalised
+    candidates: tuple[str, ...]  # carrier ids we can track, best first
+    remembered: bool = False  # the first candidate is the user's earlier choice
+    duplicate_id: str | None = None  # the parcel already tracking it
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    numbers: tuple[FoundNumber, ...] = ()
+    error: str | None = None  # detect's reason, when one number was typed and is not one
+    empty: bool = True
+
+
+def looks_like_one_number(text: str) -> bool:
+    """A single token (maybe spaced or dashed), not a text with words around numbers."""
+    stripped = text.strip()
+    if not stripped or "\n" in stripped or len(stripped) > _ONE_NUMBER_MAX:
+        return False
+    words = stripped.split()
+    return len(words) == 1 or all(any(c.isdigit() for c in word) for word in words)
+
+
+def _trackable(result: DetectionResult) -> tuple[str, ...]:
+    return tuple(c.carrier for c in result.candidates if c.carrier in REGISTRY)
+
+
+def analyse(text: str, remembered: Mapping[str, str] | None = None) -> Analysis:
+    """What the pasted text holds: numbers with carrier candidates, or why it holds none."""
+    if not text.strip():
+        return Analysis()
+    remembered = remembered or {}
+    results: list[DetectionResult]
+    if looks_like_one_number(text):
+        single = detect(text.strip(), remembered=remembered)
+        if single.error is not None or not single.candidates:
+            found = extract(text, remembered=remembered)
+            if not found:
+                return Analysis(error=single.error or "matches no known tracking-number format",
+                                empty=False)  # fmt: skip
+            results = [f.result for f in found]
+        else:
+            results = [single]
+    else:
+        results = [f.result for f in extract(text, remembered=remembered)]
+    numbers = []
+    for result in results:
+        candidates = _trackable(result)
+        if not candidates:
+            continue
+        numbers.append(
+            FoundNumber(
+                number=result.normalized,
+                candidates=candidates,
+                remembered=remembered.get(result.normalized) == candidates[0],
+            )
+        )
+    return Analysis(numbers=tuple(numbers), empty=False)
+
+
+_REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^empty input"), "reason.empty"),
+    (re.compile(r"^looks like a phone number"), "reason.phone"),
+    (re.compile(r"^looks like an Amazon order"), "reason.amazon"),
+    (re.compile(r"^looks like an IBAN"), "reason.iban"),
+    (re.compile(r"^too short: (?P<n>\d+) characters.*least (?P<min>\d+)"), "reason.short"),
+    (re.compile(r"^too long"), "reason.long"),
+    (re.compile(r"^contains the (?:non-ASCII digit|character) '(?P<char>.)'"), "reason.char"),
+    (re.compile(r"^matches no known"), "reason.nomatch"),
+)
+
+
+def reason_text(lang: Lang, reason: str) -> str:
+    """detect()'s reason in the user's language; unknown reasons are shown as they are."""
+    for pattern, key in _REASONS:
+        match = pattern.match(reason)
+        if match:
+            return t(lang, key, **match.groupdict())
+    return reason
+
+
+def carrier_name(carrier: str) -> str:
+    try:
+        return REGISTRY[carrier].display_name
+    except KeyError:
+        return carrier
+
+
+# ---------------------------------------------------------------------- the screen --------
+
+
+@dataclass
+class _Card:
+    found: FoundNumber
+    include: ft.Checkbox
+    choice: ft.RadioGroup | None
+    other: ft.Dropdown
+    extra: list[ft.Control] = field(default_factory=list)
+
+    def carrier(self) -> str:
+        if self.other.value:
+            return str(self.other.value)
+        if self.choice is not None and self.choice.value:
+            return str(self.choice.value)
+        return self.found.candidates[0]
+
+
+class AddScreen:
+    def __init__(self, ctx: ViewContext) -> None:
+        self.ctx = ctx
+        self.services = ctx.services
+        self.analysis = Analysis()
+        self.cards: list[_Card] = []
+        self.field = ft.TextField(
+            label=ctx.t("add.field"),
+            multiline=True,
+            min_lines=3,
+            max_lines=10,
+            on_change=self._on_change,
+        )
+        self.results = ft.Column(spacing=8)
+        # Radios, not a Dropdown: Flutter web exposes a DropdownMenu to screen readers as a
+        # disabled text box, and making one visible while typing reset the text field.
+        self.order_choice = ft.RadioGroup(
+            value="none",
+            on_change=self._on_order_choice,
+            content=ft.Column(spacing=0, controls=self._order_options()),
+        )
+        self.shop = ft.TextField(label=ctx.t("add.shop"))
+        self.order_number = ft.TextField(label=ctx.t("add.order_number"))
+        self.title = ft.TextField(label=ctx.t("add.title"))
+        self.new_order = ft.Column(
+            spacing=8,
+            visible=False,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+            controls=[self.shop, self.order_number, self.title],
+        )
+        # Always shown: making a Dropdown visible while the user types reset the text field
+        # (Flet 1.0.5 web), so the order box never toggles.
+        self.order_box = ft.Column(
+            spacing=8,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+            controls=[
+                own(ft.Text(ctx.t("add.order"), theme_style=ft.TextThemeStyle.TITLE_SMALL)),
+                self.order_choice,
+                self.new_order,
+            ],
+        )
+        self.submit = ft.FilledButton(
+            content=ctx.t("add.submit"), icon=ft.Icons.ADD, disabled=True, on_click=self._on_add
+        )
+        self.message = ft.Text("", color=ft.Colors.ERROR, visible=False)
+
+    # ------------------------------------------------------------------ building ----------
+
+    def view(self) -> ft.View:
+        ctx = self.ctx
+        back = icon_button(ft.Icons.ARROW_BACK, ctx.t("action.back"), ctx.back)
+        body = ft.Column(
+            spacing=16,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+            controls=[
+                self.field,
+                self.results,
+                self.order_box,
+                self.message,
+                ft.Row(alignment=ft.MainAxisAlignment.END, controls=[self.submit]),
+            ],
+        )
+        return ft.View(
+            route=ADD_ROUTE,
+            appbar=ft.AppBar(title=ft.Text(ctx.t("screen.add")), leading=back),
+            padding=0,
+            controls=[
+                ft.ListView(
+                    expand=True,
+                    padding=ft.Padding.all(16),
+                    controls=[
+                        ft.Container(
+                            alignment=ft.Alignment.TOP_CENTER,
+                            content=ft.Container(width=640, content=body),
+                        )
+                    ],
+                )
+            ],
+        )
+
+    def _order_options(self) -> list[ft.Control]:
+        options: list[ft.Control] = [
+            ft.Radio(value="none", label=self.ctx.t("add.order_none")),
+            ft.Radio(value="new", label=self.ctx.t("add.order_new")),
+        ]
+        for order_id, text in self._existing_orders()[:MAX_ORDER_CHOICES]:
+            options.append(ft.Radio(value=order_id, label=text))
+        return options
+
+    def _existing_orders(self) -> list[tuple[str, str]]:
+        store = self.services.store
+        if store is None:
+            return []
+        from app.store import my_orders, new_session
+
+        seen: dict[str, str] = {}
+        try:
+            with new_session(store) as session:
+                groups = my_orders(session, limit=50)
+        except Exception:
+            log.warning("could not list orders", exc_info=True)
+            return []
+        for group in (*groups.active, *groups.delivered):
+            order = group.order
+            if order is not None and order.id not in seen:
+                seen[order.id] = " · ".join(x for x in (order.shop, order.title) if x)
+        return list(seen.items())
+
+    def _remembered(self) -> dict[str, str]:
+        store = self.services.store
+        if store is None:
+            return {}
+        from app.store import all_corrections, new_session
+
+        with new_session(store) as session:
+            return {c.tracking_number: c.carrier for c in all_corrections(session)}
+
+    def _duplicate(self, number: str, carriers: tuple[str, ...]) -> str | None:
+        store = self.services.store
+        if store is None:
+            return None
+        from app.store import find_parcel, new_session
+
+        with new_session(store) as session:
+            for carrier in carriers:
+                parcel = find_parcel(session, tracking_number=number, carrier=carrier)
+                if parcel is not None:
+                    return parcel.id
+        return None
+
+    # ------------------------------------------------------------------ events ------------
+
+    def _on_change(self, event: ft.Event[ft.TextField]) -> None:
+        self.set_text(event.control.value or "")
+
+    def set_text(self, text: str) -> None:
+        """Analyse `text` and redraw the result cards (also used by tests)."""
+        analysis = analyse(text, self._remembered())
+        numbers = tuple(
+            FoundNumber(
+                f.number, f.candidates, f.remembered, self._duplicate(f.number, f.candidates)
+            )
+            for f in analysis.numbers
+        )
+        self.analysis = Analysis(numbers=numbers, error=analysis.error, empty=analysis.empty)
+        self.cards = [self._card(found) for found in numbers]
+        self.results.controls = self._result_controls()
+        self.message.visible = False
+        self._refresh_submit()
+        update_only(self.results, self.message, self.submit)
+
+    def _result_controls(self) -> list[ft.Control]:
+        ctx = self.ctx
+        analysis = self.analysis
+        if analysis.empty:
+            return []
+        if analysis.error is not None:
+            return [
+                _note(
+                    ft.Icons.ERROR_OUTLINE,
+                    ctx.t("add.not_a_number", reason=reason_text(ctx.lang, analysis.error)),
+                    ft.Colors.ERROR,
+                )
+            ]
+        if not analysis.numbers:
+            return [_note(ft.Icons.SEARCH_OFF, ctx.t("add.none_found"), ft.Colors.ERROR)]
+        count = len(analysis.numbers)
+        heading = ctx.t("add.found_one") if count == 1 else ctx.t("add.found_many", count=count)
+        return [
+            own(ft.Text(heading, theme_style=ft.TextThemeStyle.TITLE_MEDIUM)),
+            *(self._card_control(card) for card in self.cards),
+        ]
+
+    def _card(self, found: FoundNumber) -> _Card:
+        ctx = self.ctx
+        include = ft.Checkbox(
+            label=ctx.t("add.include"),
+            value=found.duplicate_id is None,
+            disabled=found.duplicate_id is not None,
+            on_change=lambda: self._refresh_submit(update=True),
+        )
+        choice = None
+        if len(found.candidates) > 1:
+            radios: list[ft.Control] = []
+            for n, carrier in enumerate(found.candidates):
+                label = carrier_name(carrier)
+                if n == 0 and found.remembered:
+                    label = f"{label} ({ctx.t('add.remembered')})"
+                radios.append(ft.Radio(value=carrier, label=label))
+            choice = ft.RadioGroup(
+                value=found.candidates[0], content=ft.Column(spacing=0, controls=radios)
+            )
+        other = ft.Dropdown(
+            label=ctx.t("add.other_carrier"),
+            expand=True,
+            options=[
+                ft.DropdownOption(key=carrier_id, text=carrier_name(carrier_id))
+                for carrier_id in REGISTRY
+            ],
+        )
+        return _Card(found, include, choice, other)
+
+    def _card_control(self, card: _Card) -> ft.Control:
+        ctx = self.ctx
+        found = card.found
+        lines: list[ft.Control] = [
+            own(
+                ft.Text(
+                    found.number,
+                    weight=ft.FontWeight.W_600,
+                    theme_style=ft.TextThemeStyle.TITLE_MEDIUM,
+                )
+            ),
+        ]
+        if card.choice is None:
+            detected = carrier_name(found.candidates[0])
+            if found.remembered:
+                detected = f"{detected} ({ctx.t('add.remembered')})"
+            lines.append(
+                ft.Row(
+                    spacing=6,
+                    controls=[
+                        ft.Icon(ft.Icons.LOCAL_SHIPPING_OUTLINED, size=18, color=ft.Colors.PRIMARY),
+                        own(ft.Text(ctx.t("add.detected", carrier=detected))),
+                    ],
+                )
+            )
+        else:
+            lines.append(own(ft.Text(ctx.t("add.choose"), color=ft.Colors.ON_SURFACE_VARIANT)))
+            lines.append(card.choice)
+        if found.duplicate_id is not None:
+            parcel_id = found.duplicate_id
+            lines.append(
+                ft.Row(
+                    wrap=True,
+                    controls=[
+                        ft.Icon(ft.Icons.INFO_OUTLINE, size=18, color=ft.Colors.TERTIARY),
+                        own(ft.Text(ctx.t("add.duplicate"), color=ft.Colors.TERTIARY)),
+                        ft.TextButton(
+                            content=ctx.t("add.open"),
+                            on_click=lambda: ctx.navigate(f"/parcels/{parcel_id}"),
+                        ),
+                    ],
+                )
+            )
+        else:
+            lines.append(ft.Row([card.other]))
+            if len(self.cards) > 1:
+                lines.append(card.include)
+        return ft.Card(
+            content=ft.Semantics(
+                container=True,
+                content=ft.Container(padding=16, content=ft.Column(spacing=8, controls=lines)),
+            )
+        )
+
+    def _on_order_choice(self, event: ft.Event[ft.RadioGroup]) -> None:
+        self.new_order.visible = self.order_choice.value == "new"
+        update_only(self.new_order)
+
+    def _selected(self) -> list[_Card]:
+        return [
+            card
+            for card in self.cards
+            if card.found.duplicate_id is None and (len(self.cards) == 1 or card.include.value)
+        ]
+
+    def _refresh_submit(self, *, update: bool = False) -> None:
+        self.submit.disabled = not self._selected()
+        if update:
+            update_only(self.submit)
+
+    def _fail(self, text: str) -> None:
+        self.message.value = text
+        self.message.visible = True
+        update_only(self.message)
+
+    async def _on_add(self) -> None:
+        added = self.add_selected()
+        if added is None:
+            return
+        ctx = self.ctx
+        if not added:
+            ctx.notify(ctx.t("add.nothing"))
+            return
+        self.services.parcels_changed(frozenset(added))
+        self._fetch_now(added)
+        count = len(added)
+        ctx.notify(ctx.t("add.added_one") if count == 1 else ctx.t("add.added_many", count=count))
+        ctx.navigate("/")
+
+    def add_selected(self) -> list[str] | None:
+        """Store the chosen parcels (and the order); the new parcel ids, None on a form error."""
+        from app.store import (
+            DuplicateParcelError,
+            add_order,
+            add_parcel,
+            new_session,
+            set_correction,
+        )
+
+        store = self.services.store
+        selected = self._selected()
+        if store is None or not selected:
+            return []
+        choice = self.order_choice.value or "none"
+        shop = (self.shop.value or "").strip()
+        if choice == "new" and not shop:
+            self._fail(self.ctx.t("add.need_shop"))
+            return None
+        added: list[str] = []
+        with new_session(store) as session:
+            order_id: str | None = None
+            if choice == "new":
+                order = add_order(
+                    session,
+                    shop=shop,
+                    order_number=(self.order_number.value or "").strip() or None,
+                    title=(self.title.value or "").strip() or None,
+                )
+                order_id = order.id
+            elif choice != "none":
+                order_id = choice
+            for card in selected:
+                carrier = card.carrier()
+                number = card.found.number
+                if carrier != card.found.candidates[0] or card.found.remembered:
+                    # The user's choice beats detection next time this number turns up.
+                    set_correction(session, tracking_number=number, carrier=carrier)
+                try:
+                    parcel = add_parcel(
+                        session, tracking_number=number, carrier=carrier, order_id=order_id
+                    )
+                except DuplicateParcelError:
+                    continue
+                added.append(parcel.id)
+        return added
+
+    def _fetch_now(self, parcel_ids: list[str]) -> None:
+        """Fetch the new parcels right away when sync runs (or the demo polls)."""
+        sync = self.services.sync
+        demo = self.services.demo
+        try:
+            if sync is not None and hasattr(sync, "refresh"):
+                outcome = sync.refresh(parcel_ids)
+                if inspect.isawaitable(outcome):
+                    _keep(asyncio.ensure_future(outcome))
+            elif demo is not None:
+                _keep(asyncio.ensure_future(self._demo_fetch(demo)))
+        except Exception:  # fetching is a bonus: the parcel is stored either way
+            log.warning("could not fetch the new parcels now", exc_info=True)
+
+    async def _demo_fetch(self, demo: object) -> None:
+        changed = await demo.poll_once()  # type: ignore[attr-defined]
+        if changed:
+            self.services.parcels_changed(changed)
+
+
+_BACKGROUND: set[asyncio.Future[object]] = set()
+
+
+def _keep(future: asyncio.Future[object]) -> None:
+    """Hold a reference until done, so the fetch is not garbage-collected half-way."""
+    _BACKGROUND.add(future)
+    future.add_done_callback(_BACKGROUND.discard)
+
+
+def _note(icon: ft.IconData, text: str, color: str) -> ft.Control:
+    return ft.Row(
+        spacing=8,
+        vertical_alignment=ft.CrossAxisAlignment.START,
+        controls=[ft.Icon(icon, color=color), own(ft.Text(text, color=color), expand=True)],
+    )
+
+
+def own(control: ft.Control, *, expand: bool | None = None) -> ft.Control:
+    """Its own semantics node: Flutter would otherwise merge a text into a neighbour's label
+    (the text field's, or a card's), where neither screen readers nor tests find it alone."""
+    return ft.Semantics(container=True, content=control, expand=expand)
+
+
+def hidden_note(text: ft.Text) -> ft.Semantics:
+    """A message shown on demand: toggle the returned node's `visible`, never the text's (a
+    Semantics node around an invisible control renders Flet's red error box instead)."""
+    box = ft.Semantics(container=True, live_region=True, content=text)
+    box.visible = False
+    return box
+
+
+def build_add_view(ctx: ViewContext) -> ft.View:
+    return AddScreen(ctx).view()

@@ -1,0 +1,138 @@
+"""Add in a real browser: paste a German shipping e-mail, confirm, find the parcel in My orders."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from app.sandbox.seed import new_number
+from tests.e2e.harness import (
+    DESKTOP,
+    PHONE,
+    AppServer,
+    OpenApp,
+    mean_brightness,
+    stable_screenshot,
+    start_app,
+    stop_app,
+)
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = pytest.mark.e2e
+
+DHL_NUMBER = new_number("dhl", random.Random(3))
+HERMES_NUMBER = new_number("hermes", random.Random(4))
+EMAIL = (
+    "Hallo Maria,\n"
+    "gute Nachrichten: Deine Bestellung 4711 ist unterwegs.\n"
+    f"Deine DHL Sendungsnummer lautet {DHL_NUMBER}\n"
+    "Viele Grüße, dein Shop-Team"
+)
+
+
+def blur(page: Page) -> None:
+    """End editing, so the blinking cursor does not keep screenshots from settling."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.wait_for_timeout(200)
+
+
+@pytest.fixture(scope="module")
+def add_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """A server of its own: this module adds parcels that other modules' empty home must not
+    see."""
+    server = start_app(Path(tmp_path_factory.mktemp("add")))
+    yield server
+    stop_app(server)
+
+
+def test_paste_a_german_shipping_email_and_see_the_parcel(
+    open_app: OpenApp, add_server: AppServer
+) -> None:
+    from playwright.sync_api import expect
+
+    page = open_app("/add", locale="de-DE", server=add_server).page
+    field = page.get_by_role("textbox", name="Sendungsnummer oder Versandbestätigung einfügen")
+    expect(field).to_be_visible()
+    field.click(position={"x": 20, "y": 12})  # its box overlaps the next node below
+    page.keyboard.type(EMAIL)
+
+    expect(page.get_by_text("1 Sendungsnummer gefunden", exact=True)).to_be_visible()
+    expect(page.get_by_text(DHL_NUMBER, exact=True)).to_be_visible()
+    # 20 digits fit DHL, FedEx and USPS: the candidates are choices, the best one chosen.
+    expect(page.get_by_role("radio", name="DHL")).to_be_checked()
+    expect(page.get_by_role("radio", name="FedEx")).not_to_be_checked()
+    blur(page)
+    stable_screenshot(page, "add_de_phone_light_found")
+
+    page.get_by_role("button", name="Hinzufügen", exact=True).click()
+
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_text("Meine Bestellungen", exact=True)).to_be_visible()
+    expect(
+        page.get_by_role("button", name=re.compile(f"Sendung {DHL_NUMBER} öffnen"))
+    ).to_be_visible()
+    stable_screenshot(page, "add_de_phone_light_added_home")
+
+    # The same number again: the app says it is already tracked and offers to open it.
+    add_button = re.compile(r"^(Neue Sendung|Sendung hinzufügen)$")
+    page.get_by_role("button", name=add_button).first.click()
+    field = page.get_by_role("textbox", name="Sendungsnummer oder Versandbestätigung einfügen")
+    field.click(position={"x": 20, "y": 12})  # its box overlaps the next node below
+    page.keyboard.type(DHL_NUMBER)
+    expect(page.get_by_text("Wird schon verfolgt", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Öffnen")).to_be_visible()
+    expect(page.get_by_role("button", name="Hinzufügen", exact=True)).to_be_disabled()
+
+
+def test_junk_gets_a_clear_reason_in_english(open_app: OpenApp, add_server: AppServer) -> None:
+    from playwright.sync_api import expect
+
+    page = open_app("/add", locale="en-US", server=add_server).page
+    page.get_by_role("textbox", name="Paste a tracking number or shipping confirmation").click(
+        position={"x": 20, "y": 12}
+    )
+    page.keyboard.type("+49 30 1234567")
+    expect(page.get_by_text("Not a tracking number: looks like a phone number")).to_be_visible()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("1234")
+    expect(page.get_by_text(re.compile(r"too short: 4 characters"))).to_be_visible()
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("de-DE", "de"), ("en-US", "en")])
+def test_add_screenshots(open_app: OpenApp, add_server: AppServer, locale: str, lang: str) -> None:
+    """Phone and desktop, light and dark, with a shipping e-mail holding two numbers."""
+    from playwright.sync_api import expect
+
+    opened = open_app(
+        "/add", locale=locale, color_scheme="light", viewport=PHONE, server=add_server
+    )
+    page = opened.page
+    label = {
+        "de": "Sendungsnummer oder Versandbestätigung einfügen",
+        "en": "Paste a tracking number or shipping confirmation",
+    }[lang]
+    page.get_by_role("textbox", name=label).click(position={"x": 20, "y": 12})
+    page.keyboard.type(f"Sendungsnummer Hermes: {HERMES_NUMBER}\nTracking: 1Z999AA10123456784")
+    found = {"de": "2 Sendungsnummern gefunden", "en": "Found 2 tracking numbers"}[lang]
+    expect(page.get_by_text(found, exact=True)).to_be_visible()
+    blur(page)
+    shots = [stable_screenshot(page, f"add_{lang}_phone_light")]
+    page.set_viewport_size(DESKTOP)
+    shots.append(stable_screenshot(page, f"add_{lang}_desktop_light"))
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_timeout(300)
+    dark = [stable_screenshot(page, f"add_{lang}_desktop_dark")]
+    page.set_viewport_size(PHONE)
+    dark.append(stable_screenshot(page, f"add_{lang}_phone_dark"))
+    for shot in shots:
+        assert mean_brightness(shot.read_bytes()) > 150, shot
+    for shot in dark:
+        assert mean_brightness(shot.read_bytes()) < 100, shot
+    assert all("rive" in url for url in opened.blocked), opened.blocked
