@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import DESKTOP, PHONE, OpenApp, mean_brightness, stable_screenshot
+from tests.e2e.harness import (
+    DESKTOP,
+    PHONE,
+    OpenApp,
+    mean_brightness,
+    stable_screenshot,
+    start_app,
+    stop_app,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -75,12 +84,6 @@ def test_buttons_chips_and_routes_work(open_app: OpenApp) -> None:
 
     page = open_app(locale="en-US").page
 
-    page.get_by_role("button", name="Try the demo").click()
-    # The snackbar is drawn and also announced to screen readers through a live region.
-    expect(page.locator("flt-semantics-host").get_by_text("Coming soon.")).to_be_visible()
-    expect(page.locator("flt-announcement-polite")).to_have_text("Coming soon.")
-    stable_screenshot(page, "home_en_phone_light_snackbar")
-
     # Flutter reads keystrokes, not a value set from outside: click and type, never fill().
     page.get_by_role("textbox", name="Search shop or number").click()
     page.keyboard.type("ikea")
@@ -111,7 +114,21 @@ def test_buttons_chips_and_routes_work(open_app: OpenApp) -> None:
 
     page.get_by_role("checkbox", name="Active").click()  # the empty state lives on Active
     page.get_by_role("button", name="Add parcel").click()
-    expect(page.get_by_text("This screen is on its way.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/add$"))
+
+
+def test_try_the_demo_fills_my_orders(open_app: OpenApp, tmp_path: Path) -> None:
+    """The empty state's demo entry switches a running app to the demo's orders."""
+    from playwright.sync_api import expect
+
+    server = start_app(tmp_path)  # its own server: the demo replaces what the app shows
+    try:
+        page = open_app(locale="en-US", server=server).page
+        page.get_by_role("button", name="Try the demo").click()
+        expect(page.get_by_text("Zalando").first).to_be_visible(timeout=20_000)
+        expect(page.get_by_text("No parcels yet", exact=True)).to_have_count(0)
+    finally:
+        stop_app(server)
 
 
 def test_a_deep_link_opens_on_top_of_home(open_app: OpenApp) -> None:
@@ -119,8 +136,9 @@ def test_a_deep_link_opens_on_top_of_home(open_app: OpenApp) -> None:
 
     page = open_app("/parcels/p1", locale="de-DE").page
 
-    expect(page.get_by_text("Sendung p1", exact=True)).to_be_visible()
-    stable_screenshot(page, "parcel_placeholder_de_phone_light")
+    # A link to a parcel that is not (or no longer) there says so, on top of home.
+    expect(page.get_by_text("Diese Sendung gibt es nicht mehr.")).to_be_visible()
+    stable_screenshot(page, "parcel_missing_de_phone_light")
     page.get_by_role("button", name="Zurück").click()
     expect(page.get_by_text("Meine Bestellungen", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Zurück")).to_have_count(0)
