@@ -101,24 +101,20 @@ def make_sync(services: AppServices) -> Any:
     """
     if services.store is None:
         return None
+    from app.demo import demo_policy
     from app.sync.engine import build_sync
     from app.ui.state import LANG_SETTING, stored_ui_settings
 
     language = stored_ui_settings(services.store).get(LANG_SETTING, "de")
-    engine = build_sync(
+    return build_sync(
         services.store,
         secrets=services.secrets,
         language=language if language in ("de", "en") else "de",
         zone=services.zone,
         on_open=services.open_route,
         on_changed=services.parcels_changed,
+        policy=demo_policy() if services.demo is not None else None,
     )
-    if services.demo is not None:
-        from app.demo import demo_policy
-
-        # build_sync takes no policy (yet): the engine's schedule is its `_policy`.
-        engine._policy = demo_policy()
-    return engine
 
 
 def start_sync(services: AppServices, *, restart: bool = False) -> None:

@@ -845,6 +845,7 @@ def build_sync(
     sandbox: str | None = None,
     email: Any = None,
     mobile_notifier: Any = None,
+    policy: PollPolicy | None = None,
 ) -> SyncEngine:
     """The engine with its accounts and outbox dispatcher, as the composition root wants it.
 
@@ -887,6 +888,7 @@ def build_sync(
         on_changed=on_changed,
         on_status=on_status,
         dispatcher=dispatcher,
+        policy=policy,
     )
 
 
