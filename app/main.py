@@ -106,6 +106,10 @@ def make_sync(services: AppServices) -> Any:
     from app.ui.state import LANG_SETTING, stored_ui_settings
 
     language = stored_ui_settings(services.store).get(LANG_SETTING, "de")
+    # For development and tests: every carrier at a running `paketpilot sandbox`, dummy keys.
+    sandbox = os.environ.get("PAKETPILOT_SANDBOX_URL") or None
+    poll = os.environ.get("PAKETPILOT_POLL_SECONDS")
+    fast = services.demo is not None or poll is not None
     return build_sync(
         services.store,
         secrets=services.secrets,
@@ -113,7 +117,8 @@ def make_sync(services: AppServices) -> Any:
         zone=services.zone,
         on_open=services.open_route,
         on_changed=services.parcels_changed,
-        policy=demo_policy() if services.demo is not None else None,
+        sandbox=sandbox,
+        policy=demo_policy(float(poll)) if poll else demo_policy() if fast else None,
     )
 
 
