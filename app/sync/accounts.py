@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.carriers.auth import Credentials, SecretSource
-from app.carriers.base import ParseResult
+from app.carriers.base import AuthKind, ParseResult
 from app.carriers.registry import CARRIER_MODULES, REGISTRY, CarrierAdapter
 from app.store import CarrierAccount, list_accounts, new_session
 from app.sync.limiter import AccountGate, Limits
@@ -142,6 +142,24 @@ async def build_accounts(
                 clock=clock,
             )
         )
+    # APIs that need no key (DPD's public tracking) work without the user setting anything up.
+    covered = {runtime.carrier for runtime in runtimes}
+    for carrier_id in REGISTRY:
+        adapter = REGISTRY[carrier_id]
+        if adapter.auth is AuthKind.NONE and carrier_id not in covered:
+            client = adapter.client(
+                Credentials({}), account_id=carrier_id, language=language, clock=clock
+            )
+            runtimes.append(
+                runtime_for(
+                    adapter,
+                    client,
+                    account_id=carrier_id,
+                    display_name=adapter.display_name,
+                    fields={},
+                    clock=clock,
+                )
+            )
     return runtimes
 
 

@@ -202,7 +202,10 @@ async def test_accounts_come_from_the_store_and_the_keychain(
     secrets = InMemorySecretStore()
     await secrets.set(account.id, "api_key", "my-key")
     accounts = await build_accounts(store, secrets, language="de")
-    assert [(a.account_id, a.display_name) for a in accounts] == [(account.id, "DHL privat")]
+    assert [(a.account_id, a.display_name) for a in accounts] == [
+        (account.id, "DHL privat"),
+        ("dpd", "DPD"),  # keyless: always there
+    ]
     assert accounts[0].gate.limits.daily_quota == 250  # a DHL starter key
     engine = SyncEngine(store, accounts, clock=sandbox.ctx.clock.now)
     await engine.refresh([parcel_id])

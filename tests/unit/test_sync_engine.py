@@ -408,8 +408,10 @@ async def test_build_sync_wires_accounts_and_the_dispatcher(store: Engine) -> No
     engine = build_sync(store, secrets=secrets, language="en")  # no loop needed
     assert engine.accounts == ()
     await engine.reload_accounts()  # run(), refresh() and sync_due() do this on first use
+    # The stored account, plus DPD, whose public tracking needs no key and no setup.
     assert [(a.account_id, a.carrier, a.display_name) for a in engine.accounts] == [
-        (account.id, "dhl", "DHL")
+        (account.id, "dhl", "DHL"),
+        ("dpd", "dpd", "DPD"),
     ]
     await engine.aclose()
 
