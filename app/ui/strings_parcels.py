@@ -71,6 +71,31 @@ STRINGS: dict[str, tuple[str, str]] = {
     "parcel.last_scan": ("letzter Scan {age}", "last scan {age}"),
     "parcel.number": ("Sendungsnummer {number}", "Tracking number {number}"),
     "parcel.problem": ("Abruf fehlgeschlagen: {detail}", "Last check failed: {detail}"),
+    "problem.not_found": (
+        "Der Versanddienst kennt diese Nummer noch nicht",
+        "The carrier does not know this number yet",
+    ),
+    "problem.invalid_number": (
+        "Die Nummer passt nicht zu diesem Versanddienst",
+        "The number does not fit this carrier",
+    ),
+    "problem.pre_transit": (
+        "Label erstellt, noch kein Scan des Versanddienstes",
+        "Label created, no scan by the carrier yet",
+    ),
+    "problem.auth_failed": (
+        "Schlüssel fehlt oder ist ungültig (Einstellungen)",
+        "Key missing or invalid (Settings)",
+    ),
+    "problem.rate_limited": (
+        "Zu viele Anfragen, neuer Versuch später",
+        "Too many requests, trying again later",
+    ),
+    "problem.unavailable": ("Versanddienst nicht erreichbar", "Carrier not reachable"),
+    "problem.bad_response": (
+        "Unlesbare Antwort vom Versanddienst",
+        "The carrier's answer could not be read",
+    ),
     "parcel.pod": ("Zustellnachweis", "Proof of delivery"),
     "parcel.pod_recipient": ("Empfangen von {name}", "Received by {name}"),
     "parcel.pod_place": ("Abgelegt: {place}", "Left at: {place}"),

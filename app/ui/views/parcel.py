@@ -180,11 +180,13 @@ class ParcelPanel:
             parts.append(
                 _note(
                     ft.Icons.WARNING_AMBER,
-                    ctx.t("parcel.problem", detail=parcel.problem_detail or parcel.problem.value),
+                    ctx.t("parcel.problem", detail=ctx.t(f"problem.{parcel.problem.value}")),
                     ft.Colors.ERROR,
                     small=True,
                 )
             )
+            if parcel.problem_detail:  # the carrier's own words, for support and the curious
+                parts.append(_note(ft.Icons.NOTES, parcel.problem_detail, None, small=True))
         who = [carrier_name(parcel.carrier), parcel.tracking_number]
         if row.total > 1:
             who.insert(0, ctx.t("order.parcel_of", n=row.position, total=row.total))
