@@ -11,8 +11,16 @@ AfterShip only tracks numbers it was told about, so reading is a two-step flow:
    4003 carries the slug for the next read. A 4004 means "not registered": register, read again.
 
 Checkpoints come oldest first. `checkpoint_time` is the courier's local time, usually without an
-offset: the zone is derived from the checkpoint's country when that country has a single zone,
-otherwise it is read as UTC; the original text is always kept in `local_time_text`.
+offset. The zone is derived from the checkpoint's country when that country has a single zone;
+in the US from its `state` (or the state in its `location` text, "MEMPHIS, TN 38101"), where a
+state split between two zones takes the zone most of it uses (`geo.likely_zone`). Only when no
+zone follows is the time read as UTC. The original text is always kept in `local_time_text`.
+
+A tracking without checkpoints: AfterShip answers for any well-formed number and keeps it
+`Pending` until the courier has data, so it stays a parcel (the number is registered, the
+courier known) in PENDING, with `problem` PRE_TRANSIT ("known, but nothing yet": what the
+carrier adapters report as a PRE_TRANSIT error). `InfoReceived` without checkpoints is label
+data without a scan: INFO_RECEIVED / NOT_HANDED_OVER, as the carrier adapters read a label.
 
 The small helpers the two aggregators share (`text`, `clip`, `now_utc`, `clean_numbers`,
 `complete`, `read_time`, `span_estimate`, `carrier_for_slug`) live in `app.carriers.aggregated`;
@@ -22,6 +30,7 @@ they are re-exported here under their old names.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -39,7 +48,7 @@ from app.carriers.aggregated import (
     unreadable,
 )
 from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec, TrackingError
-from app.carriers.geo import from_iso3
+from app.carriers.geo import from_iso3, likely_zone, us_state
 from app.carriers.parsing import (
     BadResponse,
     as_int,
@@ -214,9 +223,34 @@ def map_status(tag: Any, subtag: Any) -> tuple[Status, SubStatus | None]:
     return status, None
 
 
+# "MEMPHIS, TN 38101", "Memphis, TN, US": a state code after a comma; "MEMPHIS TN 38101": one
+# before a ZIP code.
+_LOCATION_STATE = re.compile(
+    r",\s*([A-Za-z]{2})(?:\s+\d{5}(?:-\d{4})?)?\s*(?:,|$)|\b([A-Za-z]{2})\s+\d{5}(?:-\d{4})?\b"
+)
+_NO_DATA_YET = "AfterShip tracks this number, but the courier has no data for it yet"
+
+
+def _state(point: dict[str, Any], country: str | None) -> str | None:
+    """The checkpoint's US state: its `state`, else one named in its `location` text."""
+    found = us_state(point.get("state"))
+    if found is None and country == "US":
+        match = _LOCATION_STATE.search(text(point.get("location")) or "")
+        found = us_state(match.group(1) or match.group(2)) if match else None
+    return found
+
+
+def _place(point: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(country code for a Location, zone for a time without offset) of one checkpoint."""
+    country, zone = from_iso3(point.get("country_iso3"))
+    if zone is None:
+        zone = likely_zone(country, _state(point, country))
+    return country, zone
+
+
 def _checkpoint(raw: Any, fetched_at: datetime) -> TrackingEvent | None:
     point = obj(raw)
-    country, zone = from_iso3(point.get("country_iso3"))
+    country, zone = _place(point)
     original = text(point.get("checkpoint_time"))
     occurred = utc(read_time(original), zone) or utc(read_time(point.get("created_at")), None)
     if occurred is None:
@@ -273,15 +307,22 @@ def parse_tracking(
     if not number:
         return None
     _, dest_zone = from_iso3(tracking.get("destination_country_iso3"))
+    points = as_list(tracking.get("checkpoints"))
     events = tuple(
-        event
-        for point in as_list(tracking.get("checkpoints"))
-        if (event := _checkpoint(point, fetched_at)) is not None
+        event for point in points if (event := _checkpoint(point, fetched_at)) is not None
     )
     tag, subtag = text(tracking.get("tag")), text(tracking.get("subtag"))
     status, sub_status = map_status(tag, subtag) if tag or subtag else (None, None)
+    problem, problem_detail = None, None
+    if not events and status in (None, Status.PENDING):
+        problem, problem_detail = ProblemKind.PRE_TRANSIT, _NO_DATA_YET  # known, nothing yet
+    elif not events and status is Status.INFO_RECEIVED and sub_status is None:
+        sub_status = SubStatus.NOT_HANDED_OVER  # label data, no scan
+    delivery_zone = dest_zone
+    if delivery_zone is None and points:  # delivered where the last checkpoint was
+        delivery_zone = _place(obj(points[-1]))[1]
     signed_by = text(tracking.get("signed_by"))
-    delivered_at = utc(read_time(tracking.get("shipment_delivery_date")), dest_zone)
+    delivered_at = utc(read_time(tracking.get("shipment_delivery_date")), delivery_zone)
     proof = None
     if signed_by or (status is Status.DELIVERED and delivered_at is not None):
         proof = ProofOfDelivery(delivered_at=delivered_at, signed_by=signed_by)
@@ -297,6 +338,8 @@ def parse_tracking(
         status_hint=status,
         sub_status_hint=sub_status,
         carrier_status_code=subtag or tag,
+        problem=problem,
+        problem_detail=problem_detail,
     )
 
 

@@ -3,13 +3,17 @@
 DPD publishes no code table for its public JSON. The scan types below follow DPD's parcel
 status data ("Scanarten") as far as it is known [unconf]; anything else stays UNKNOWN with the
 code kept. DPD gives reasons only as text, so a few words refine the sub-status.
+
+No scan type is known to mean "return": a return travels with ordinary hub scans and ends with
+the delivery scan 13 at the sender. What tells it apart is the statusInfo step list: once a
+RETURN_STEPS step is reached, its date marks where the return began (see `dpd._returns`).
 """
 
 from __future__ import annotations
 
 from app.domain.status import Status, SubStatus
 
-__all__ = ["SCAN_CODES", "STATUS_INFO", "sub_status_from_text"]
+__all__ = ["RETURN_STEPS", "SCAN_CODES", "STATUS_INFO", "sub_status_from_text"]
 
 S = Status
 Sub = SubStatus
@@ -46,6 +50,11 @@ STATUS_INFO: dict[str, tuple[Status, SubStatus | None]] = {
     "RETURNTOSENDER": (S.RETURNING, None),
     "RETURNED": (S.RETURNED, None),
 }
+
+# statusInfo steps after which the parcel travels back to (or has reached) its sender.
+RETURN_STEPS: frozenset[str] = frozenset(
+    name for name, (status, _) in STATUS_INFO.items() if status in (S.RETURNING, S.RETURNED)
+)
 
 _DELIVERY_WORDS: tuple[tuple[tuple[str, ...], SubStatus], ...] = (
     (("nachbar", "neighbour", "neighbor"), Sub.NEIGHBOUR),

@@ -4,6 +4,11 @@ Quirks handled: scan dates in Europe/Berlin with no offset, `scan[]` oldest firs
 dates as "dd.MM.yyyy, HH:mm" free text, unknown numbers answered with 200 and an empty life
 cycle, Akamai bot-protection pages (403 or HTML with 200), the 14-digit number the user typed
 vs. the 15-character one with DPD's check character.
+
+Returns: DPD has no return scan (see codes_dpd). When a return step of the statusInfo list
+(RETURN, RETURN_TO_SENDER, RETURNED) has been reached, the hub scans from its date on are the
+return travelling (RETURNING) and the delivery scan after them is the return reaching the sender
+(RETURNED, the shared rule `returned_after_return`/`settle`), so no proof of delivery is made.
 """
 
 from __future__ import annotations
@@ -11,12 +16,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec, TrackingError
-from app.carriers.codes_dpd import SCAN_CODES, STATUS_INFO, sub_status_from_text
+from app.carriers.codes_dpd import RETURN_STEPS, SCAN_CODES, STATUS_INFO, sub_status_from_text
 from app.carriers.geo import iso2
 from app.carriers.parsing import (
     as_list,
@@ -26,6 +32,8 @@ from app.carriers.parsing import (
     iso,
     load_json,
     obj,
+    returned_after_return,
+    settle,
     text,
     utc,
     whole,
@@ -128,6 +136,7 @@ def _update(number: str, data: dict[str, Any], fetched: datetime) -> ParcelUpdat
     infos = [obj(raw) for raw in as_list(data.get("statusInfo"))]
     if not events:  # no scans: the reached statusInfo steps are the only history
         events = [e for e in (_info_event(info) for info in infos) if e is not None]
+    events = returned_after_return(_returns(events, infos))
     hint, sub_hint, code = _headline(infos)
     if not events and hint in (None, Status.INFO_RECEIVED):
         hint, sub_hint = Status.INFO_RECEIVED, SubStatus.NOT_HANDED_OVER  # label data only
@@ -136,6 +145,8 @@ def _update(number: str, data: dict[str, Any], fetched: datetime) -> ParcelUpdat
     if delivered:
         last = delivered[-1]
         proof = ProofOfDelivery(delivered_at=last.occurred_at, place=_place(last.sub_status))
+    if hint is not None:
+        hint, sub_hint = settle(hint, sub_hint, events, proof)
     return ParcelUpdate(
         tracking_number=number,
         carrier=CARRIER_ID,
@@ -147,6 +158,30 @@ def _update(number: str, data: dict[str, Any], fetched: datetime) -> ParcelUpdat
         sub_status_hint=sub_hint,
         carrier_status_code=code or (events[-1].carrier_code if events else None),
     )
+
+
+def _returns(events: list[TrackingEvent], infos: list[dict[str, Any]]) -> list[TrackingEvent]:
+    """Oldest-first events with the return marked: from the first reached return step's time
+    on, hub scans are the return travelling and a delivery scan is it reaching the sender."""
+    begun = [
+        when
+        for info in infos
+        if _flag(info.get("statusHasBeenReached"))
+        and _key(text(info.get("status")) or "") in RETURN_STEPS
+        and (when := _info_time(text(info.get("date")))) is not None
+    ]
+    if not begun:
+        return events
+    since = min(begun)  # to the minute: the statusInfo date has no seconds
+    marked: list[TrackingEvent] = []
+    for event in events:
+        if event.occurred_at.replace(second=0, microsecond=0) >= since:
+            if event.status is Status.IN_TRANSIT:
+                event = replace(event, status=Status.RETURNING, sub_status=None)
+            elif event.status is Status.DELIVERED:
+                event = replace(event, status=Status.RETURNED, sub_status=None)
+        marked.append(event)
+    return marked
 
 
 def _scan(scan: dict[str, Any]) -> TrackingEvent | None:

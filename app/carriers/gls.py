@@ -4,12 +4,22 @@ Quirks handled: OAuth client credentials, comma-separated unit numbers, `+0200` 
 colon, per-parcel `errorCode` (E_404_01 …) inside a 200, Apigee fault bodies for 401/429
 (`steps.jwt.TokenExpired`, `policies.ratelimit.QuotaViolation`), ProblemDetail for 400/404,
 and one reference that finds several parcels.
+
+Returns (the shared rule of `parsing`): a delivery scan after a RETURN scan is the return
+reaching its sender (RETURNED). GLS has no "returned" event group, so a return may also end with
+one more RETURN scan and the parcel status FINAL ("history closed"): that newest RETURN scan is
+then the return's end too. Neither gives a proof of delivery.
+
+The spec (v1.0.7) has no status or event group for an address problem or a lost parcel: its
+parcel statuses only know NOTDELIVERED and its documented event codes are the INTIAL, DELIVD,
+CHANGD and CANCEL ones. Such cases stay NOTDEL scans (FAILED_ATTEMPT) with GLS's own text.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +38,8 @@ from app.carriers.parsing import (
     load_json_lenient,
     obj,
     pick,
+    returned_after_return,
+    settle,
     text,
     utc,
     whole,
@@ -201,21 +213,37 @@ def _update(
     raw_events = [_event(obj(raw)) for raw in as_list(parcel.get("events"))]
     events = sorted((e for e in raw_events if e is not None), key=lambda e: e.occurred_at)
     code = text(parcel.get("status"))
+    events = returned_after_return(_closed_return(code, events))
     hint, sub_hint = _PARCEL_STATUS.get((code or "").upper(), (Status.UNKNOWN, None))
     if code and hint is Status.UNKNOWN:
         log.info("GLS parcel status %r is not in the table", code)
+    proof = _proof(code, utc(iso(parcel.get("statusDateTime")), _ZONE), events)
+    if hint is not None:
+        hint, sub_hint = settle(hint, sub_hint, events, proof)
+    elif events and events[-1].status is Status.RETURNED:
+        hint, sub_hint = Status.RETURNED, None  # FINAL after the return's end
+    if hint is Status.RETURNED:
+        proof = None  # the parcel went back to its sender: nothing was delivered
     return ParcelUpdate(
         tracking_number=number,
         carrier=CARRIER_ID,
         fetched_at=fetched,
         source_name=CARRIER_ID,
         events=tuple(events),
-        proof_of_delivery=_proof(code, utc(iso(parcel.get("statusDateTime")), _ZONE), events),
+        proof_of_delivery=proof,
         pieces=(unitno,) if unitno and unitno != number else (),
         status_hint=hint,
         sub_status_hint=sub_hint,
         carrier_status_code=code,
     )
+
+
+def _closed_return(code: str | None, events: list[TrackingEvent]) -> list[TrackingEvent]:
+    """Oldest-first events where, with the history closed (FINAL), a newest RETURN scan is the
+    return's end: GLS has no event group for "back at the sender"."""
+    if (code or "").upper() != "FINAL" or not events or events[-1].status is not Status.RETURNING:
+        return events
+    return [*events[:-1], replace(events[-1], status=Status.RETURNED, sub_status=None)]
 
 
 def _proof(

@@ -4,6 +4,11 @@ Quirks handled: `apikey` header, `TimeStamp` as "dd-MM-yyyy HH:mm:ss" in Dutch l
 `Shipment` as an object or an array (multi-collo), CurrentStatus vs CompleteStatus envelopes,
 `Warnings`/`Errors` lists for unknown or invalid barcodes, Apigee fault bodies for 401/429.
 PostNL speaks NL and EN only, so German users get EN.
+
+Returns (the shared rule of `parsing`): PostNL's tables have no "returned to sender". A return
+ends with one more return event (X22) while the status recorded at that moment is a delivery
+(11, or phase 4 "Afgeleverd"): that event is the return reaching its sender (RETURNED), as is
+any delivery after a return event. Neither gives a proof of delivery.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from app.carriers.parsing import (
     norm,
     obj,
     pick,
+    returned_after_return,
+    settle,
     text,
     to_utc,
     whole,
@@ -183,8 +190,12 @@ def _update(
         found = [_event(obj(raw), by_moment) for raw in raw_events]
     else:  # detail=false: the status history is all there is
         found = [_status_event(entry) for entry in statuses]
-    events = sorted((e for e in found if e is not None), key=lambda e: e.occurred_at)
+    events = returned_after_return(
+        sorted((e for e in found if e is not None), key=lambda e: e.occurred_at)
+    )
     hint, sub_hint = _status_of(current) if current else (None, None)
+    if hint is not None:
+        hint, sub_hint = settle(hint, sub_hint, events, None)
     return ParcelUpdate(
         tracking_number=number,
         carrier=CARRIER_ID,
@@ -222,6 +233,9 @@ def _event(
     if found is None:
         log.info("PostNL event code %r is not in the table", code)
     status, sub = found or (Status.UNKNOWN, None)
+    at_moment = by_moment.get(local_text, (None, None))[0]
+    if status is Status.RETURNING and at_moment is Status.DELIVERED:
+        status, sub = Status.RETURNED, None  # the return handed over: back at the sender
     return TrackingEvent(
         occurred_at=when,
         status=status,

@@ -5,12 +5,18 @@ moreInformation, errors[{errorCode …}]}` with `httpCode` as a number or a stri
 errors in `/summary` answers (also parsed, up to 30 items), `mailPieces` as an object (events)
 or an array (summary), event order not guaranteed, estimated-delivery windows as times with
 offsets beside a date.
+
+Returns (the shared rule of `parsing`): the statusCategory "RETURNED TO SENDER" is RETURNED,
+"RETURN TO SENDER" (and any other RETURN…) RETURNING; a delivery scan after a return scan, or
+as the newest event under a return category, is the return reaching its sender (RETURNED), and
+then no proof of delivery is made.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +33,8 @@ from app.carriers.parsing import (
     load_json_lenient,
     obj,
     pick,
+    returned_after_return,
+    settle,
     text,
     to_utc,
     utc,
@@ -81,8 +89,9 @@ _EVENT_CODES: dict[str, tuple[Status, SubStatus | None]] = {
     "EVNDA": (S.AVAILABLE_FOR_PICKUP, Sub.PICKUP_POINT),  # at the delivery office
     "EVKNA": (S.FAILED_ATTEMPT, Sub.RECIPIENT_ABSENT),
 }
-# statusCategory words, checked in order ("RETURN" before "DELIVER…").
+# statusCategory words, checked in order ("RETURNED" before "RETURN" before "DELIVER…").
 _CATEGORIES: tuple[tuple[str, Status, SubStatus | None], ...] = (
+    ("RETURNED", S.RETURNED, None),
     ("RETURN", S.RETURNING, None),
     ("OUT FOR DELIVERY", S.OUT_FOR_DELIVERY, None),
     ("ATTEMPT", S.FAILED_ATTEMPT, None),
@@ -195,8 +204,19 @@ def _update(number: str, piece: dict[str, Any], fetched: datetime) -> ParcelUpda
         found = [_event(obj(raw), last_code, category) for raw in raw_events]
     else:  # a summary answer: only the latest event
         found = [_summary_event(summary, category)]
-    events = sorted((e for e in found if e is not None), key=lambda e: e.occurred_at)
+    events = returned_after_return(
+        sorted((e for e in found if e is not None), key=lambda e: e.occurred_at)
+    )
     hint, sub_hint = category if category else (None, None)
+    if hint in (Status.RETURNING, Status.RETURNED) and events:
+        events = _return_delivered(events)
+        if events[-1].status is Status.RETURNED:
+            hint, sub_hint = Status.RETURNED, None
+    proof = _proof(obj(piece.get("signature")), events)
+    if hint is not None:
+        hint, sub_hint = settle(hint, sub_hint, events, None)  # only the return rule
+    if hint is Status.RETURNED or (events and events[-1].status is Status.RETURNED):
+        proof = None  # back at the sender: nothing was delivered
     return ParcelUpdate(
         tracking_number=number,
         carrier=CARRIER_ID,
@@ -204,11 +224,19 @@ def _update(number: str, piece: dict[str, Any], fetched: datetime) -> ParcelUpda
         source_name=CARRIER_ID,
         events=tuple(events),
         estimate=_estimate(obj(piece.get("estimatedDelivery"))),
-        proof_of_delivery=_proof(obj(piece.get("signature")), events),
+        proof_of_delivery=proof,
         status_hint=hint,
         sub_status_hint=sub_hint,
         carrier_status_code=last_code or (events[-1].carrier_code if events else None),
     )
+
+
+def _return_delivered(events: list[TrackingEvent]) -> list[TrackingEvent]:
+    """With a return category, a delivery scan as the newest event is the return arriving
+    (the earlier return scans may be codes the table does not know)."""
+    if events[-1].status is not Status.DELIVERED:
+        return events
+    return [*events[:-1], replace(events[-1], status=Status.RETURNED, sub_status=None)]
 
 
 def _category(name: str | None) -> tuple[Status, SubStatus | None] | None:

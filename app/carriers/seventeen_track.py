@@ -79,7 +79,8 @@ CREDENTIAL_FIELDS = (
 )
 
 # Carrier keys seen in several open-source clients; other keys fall back to the provider name.
-_CARRIER_KEYS = {100001: "dhl", 100002: "ups", 100003: "fedex", 21051: "usps"}
+# 17TRACK carrier keys of our carriers: DHL Express and DHL Paket (Germany) are both DHL.
+_CARRIER_KEYS = {100001: "dhl", 7041: "dhl", 100002: "ups", 100003: "fedex", 21051: "usps"}
 
 _STATUSES: dict[str, Status] = {
     "notfound": Status.UNKNOWN,

@@ -58,29 +58,9 @@ EQUIVALENT: dict[tuple[str, Status, SubStatus | None], tuple[Status, str]] = {
         S.FAILED_ATTEMPT,
         "DPD has one 'not delivered' scan (14) for every failed delivery; the reason is text",
     ),
-    ("dpd", S.RETURNING, None): (
-        S.IN_TRANSIT,
-        "codes_dpd has no return scan: a return travels with ordinary hub scans",
-    ),
-    ("dpd", S.RETURNED, None): (
-        S.DELIVERED,
-        "the return ends with DPD's ordinary delivery scan 13, at the sender",
-    ),
     ("gls", S.EXCEPTION, None): (
         S.FAILED_ATTEMPT,
         "GLS reports address problems, refusals and losses as NOTDEL (not delivered) scans",
-    ),
-    ("gls", S.RETURNED, None): (
-        S.RETURNING,
-        "GLS has no 'returned' event group; the return's last scan is a RETURN one",
-    ),
-    ("postnl", S.RETURNED, None): (
-        S.RETURNING,
-        "PostNL's status and event tables have no 'returned to sender'; X22 means returning",
-    ),
-    ("royalmail", S.RETURNED, None): (
-        S.RETURNING,
-        "Royal Mail's statusCategory RETURNED TO SENDER reads as RETURN (no returned state)",
     ),
     ("aftership", S.IN_TRANSIT, Sub.DELAYED): (
         S.EXCEPTION,
