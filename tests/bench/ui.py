@@ -1,0 +1,448 @@
+"""UI benchmark: the app in web mode in headless Chromium, on a big store and a small one.
+
+Run: .venv/bin/python tests/bench/ui.py [--runs 3] [--clicks 10]
+
+Fills a store with 2,000 orders, 3,000 parcels and 30,000 events through app.store functions
+(add_order, add_parcel, one apply_update per parcel), and a small one (20 orders, 30 parcels,
+300 events) the same way. For each it measures, in the same run and interleaved:
+
+- start to list: from spawning `python -m app.cli --web` until the first order card's first
+  parcel row is in the accessibility tree (the card My orders ranks first, asked of the same
+  read model the app uses); split into spawn -> server answers -> list readable;
+- click to timeline: from a mouse click on a parcel row (wide window: the timeline opens beside
+  the list) until that parcel's newest event text is in the accessibility tree; over different
+  parcels of orders, scrolling the list for fresh rows.
+
+The machine is shared and noisy, so the small store is the baseline and the big store's figures
+are also given as ratios to it. Each store's app is started once before measuring (not timed):
+with no carrier account the engine marks every active parcel "no account" at its first start,
+which is a one-off write, not what a user meets every day. The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from app.carriers.base import AuthKind
+from app.carriers.registry import REGISTRY
+from app.domain.models import DeliveryEstimate, Location, ParcelUpdate, TrackingEvent
+from app.domain.status import Status
+from app.store import add_order, add_parcel, apply_update, new_session, open_store
+from app.ui.read_model import Clock, ListQuery, load_cards
+from tests.e2e.harness import CHROMIUM_ARGS, DESKTOP, AppServer, start_app, stop_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Locator, Page, Route
+
+# No carrier whose API needs no key (DPD): the app tracks those without any account, so here
+# (offline) it would write one failed fetch after another while the list is measured, moving
+# cards around. The others have no account in these stores and stay as they are.
+KEYLESS = {c for c, adapter in REGISTRY.items() if adapter.auth is AuthKind.NONE}
+CARRIERS = [c for c in ["dhl"] * 40 + ["hermes"] * 15 + ["dpd"] * 12 if c not in KEYLESS]
+CARRIERS += ["gls"] * 12 + ["ups"] * 10 + ["fedex"] * 5 + ["postnl"] * 5 + ["royalmail"] * 5
+SHOPS = ["Zalando", "Otto", "Müller", "MediaMarkt", "Thomann", "Amazon", "IKEA", "Tchibo"]
+SHOPS += ["About You", "Lidl", "Douglas", "Cyberport", "Bonprix", "Galaxus", "Etsy"]
+CITIES = ["Leipzig", "Hamburg", "Köln", "München", "Berlin", "Kassel", "Hannover", "Nürnberg"]
+# Where each parcel's story ends, cycled (not drawn) so the small store has the same mix:
+# 11 of 20 delivered, the rest active.
+ENDINGS = [Status.DELIVERED, Status.IN_TRANSIT] * 5 + [Status.OUT_FOR_DELIVERY] * 2
+ENDINGS += [Status.DELIVERED] * 6 + [Status.AVAILABLE_FOR_PICKUP, Status.FAILED_ATTEMPT]
+ROW_NAME = re.compile(r"^Sendung (Artikel \d{4}) öffnen")
+LIST_TOP = 260  # px: below the toolbar (search, chips, filters, sync line) on DESKTOP
+LIST_X = 210  # px: the middle of the list column (LIST_WIDTH 420)
+TIMEOUT_MS = 60_000
+MISS_MS = 20_000
+
+
+@dataclass(frozen=True)
+class Store:
+    name: str
+    path: Path
+    orders: int
+    parcels: int
+    events: int
+    newest: dict[str, str]  # parcel label -> its newest event's text
+    in_order: frozenset[str]  # labels of the parcels that belong to an order
+    fill_s: float
+
+
+def label_of(index: int) -> str:
+    return f"Artikel {index:04d}"
+
+
+def newest_text(label: str, k: int) -> str:
+    return f"Scan {k} von {label} bearbeitet"
+
+
+def story(n: int, ending: Status) -> list[Status]:
+    middle = [Status.IN_TRANSIT] * max(0, n - 2)
+    if ending in (Status.DELIVERED, Status.FAILED_ATTEMPT) and n > 3:
+        middle[-1] = Status.OUT_FOR_DELIVERY
+    return [Status.INFO_RECEIVED, *middle, ending][:n] if n > 1 else [ending]
+
+
+def fill(name: str, path: Path, *, orders: int, parcels: int, events: int) -> Store:
+    """Write the store through app.store: every order and parcel, then one apply_update per
+    parcel (one transaction each, as the sync engine writes)."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    started = time.perf_counter()
+    engine = open_store(path)
+    per_parcel = [events // parcels + (1 if i < events % parcels else 0) for i in range(parcels)]
+    newest: dict[str, str] = {}
+    in_order: set[str] = set()
+    with new_session(engine) as session:
+        order_ids = [
+            add_order(
+                session,
+                shop=SHOPS[i % len(SHOPS)],
+                order_number=f"B-{100000 + i}",
+                title=f"Bestellung {i}",
+                created_at=now - timedelta(days=40, minutes=i),
+            ).id
+            for i in range(orders)
+        ]
+    with new_session(engine, write=True) as session:
+        for i in range(parcels):
+            carrier = CARRIERS[i % len(CARRIERS)]
+            label = label_of(i)
+            created = now - timedelta(days=30) + timedelta(minutes=13 * i)
+            # The first `orders` parcels give every order one; the rest are second parcels
+            # of some orders, every 7th parcel stands alone.
+            order_id = order_ids[i % orders] if i < orders or i % 7 else None
+            parcel = add_parcel(
+                session,
+                tracking_number=f"{carrier[:2].upper()}{10**11 + 7919 * i}",
+                carrier=carrier,
+                order_id=order_id,
+                label=label,
+                created_at=created,
+            )
+            if order_id is not None:
+                in_order.add(label)
+            statuses = story(per_parcel[i], ENDINGS[i % len(ENDINGS)])
+            last_at = min(now - timedelta(minutes=5), created + timedelta(days=3))
+            step = (last_at - created) / max(1, len(statuses) - 1)
+            scans = tuple(
+                TrackingEvent(
+                    occurred_at=created + step * k,
+                    status=status,
+                    description=newest_text(label, k),
+                    carrier_code=f"{carrier.upper()}-{k}",
+                    location=Location(city=CITIES[(i + k) % len(CITIES)], country="DE"),
+                    source_name=carrier,
+                )
+                for k, status in enumerate(statuses)
+            )
+            last = scans[-1]
+            newest[label] = newest_text(label, len(scans) - 1)
+            apply_update(
+                session,
+                parcel_id=parcel.id,
+                update=ParcelUpdate(
+                    tracking_number=parcel.tracking_number,
+                    carrier=carrier,
+                    fetched_at=last_at,
+                    source_name=carrier,
+                    events=scans,
+                ),
+                status=last.status,
+                estimate=DeliveryEstimate(day=(now + timedelta(days=i % 5)).date()),
+                location=last.location,
+                last_event_at=last.occurred_at,
+                last_event_text=last.description,
+            )
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return Store(name, path, orders, parcels, events, newest, frozenset(in_order), seconds)
+
+
+def first_row(store: Store) -> str:
+    """The label of the first parcel of the card My orders shows first, as the app ranks it.
+
+    Asked after the warm-up start: that start's "no account" marks change the ranking."""
+    engine = open_store(store.path)
+    try:
+        clock = Clock(now=datetime.now(UTC), zone="Europe/Berlin", lang="de")
+        [card, *_] = load_cards(engine, ListQuery(), clock, limit=1)
+    finally:
+        engine.dispose()
+    return card.parcels[0].name
+
+
+def open_page(browser: Browser, server: AppServer) -> Page:
+    """A wide tab on the app, offline-guarded, once Flutter has drawn its first frame."""
+    context = browser.new_context(
+        viewport={"width": DESKTOP["width"], "height": DESKTOP["height"]},
+        locale="de-DE",
+        color_scheme="light",
+    )
+
+    def guard(route: Route) -> None:
+        if route.request.url.startswith(server.url + "/"):
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.goto(server.url + "/")
+    page.wait_for_function("!document.getElementById('loading')", timeout=TIMEOUT_MS)
+    return page
+
+
+def enable_semantics(page: Page) -> None:
+    page.locator("flt-semantics-placeholder").dispatch_event("click")
+    page.wait_for_selector("flt-semantics", state="attached", timeout=TIMEOUT_MS)
+
+
+def see(page: Page, text: str) -> Locator:
+    """Text in the accessibility tree; Flutter folds a group's texts into its aria-label."""
+    return page.get_by_text(text).or_(page.get_by_label(text)).first
+
+
+def row_named(page: Page, label: str) -> Locator:
+    return page.get_by_role("button", name=re.compile(rf"^Sendung {label} öffnen"))
+
+
+@dataclass
+class Run:
+    start_ms: float
+    answer_ms: float  # spawn until the server answered HTTP
+    frame_ms: float  # spawn until Flutter's first frame (the loading element gone)
+    clicks_ms: list[float]
+    missed: list[str]  # rows whose click showed no timeline within MISS_MS
+
+
+def still_rows(page: Page) -> list[tuple[str, float, float]]:
+    """The visible rows once two reads 150 ms apart agree: a tap on a list that is still
+    scrolling only stops the scroll in Flutter."""
+    rows = visible_rows(page)
+    for _ in range(20):
+        page.wait_for_timeout(150)
+        again = visible_rows(page)
+        if again == rows:
+            break
+        rows = again
+    return rows
+
+
+def visible_rows(page: Page) -> list[tuple[str, float, float]]:
+    """(label, x, y) of the parcel rows wholly inside the list's visible area."""
+    boxes = page.get_by_role("button", name=ROW_NAME).evaluate_all(
+        """els => els.map(e => {
+            const r = e.getBoundingClientRect();
+            return [e.getAttribute('aria-label') || '', r.top, r.bottom, r.left, r.right];
+        })"""
+    )
+    rows = []
+    for name, top, bottom, left, right in boxes:
+        found = ROW_NAME.match(name)
+        if found and top >= LIST_TOP and bottom <= DESKTOP["height"] - 4 and right > left:
+            rows.append((found.group(1), (left + right) / 2, (top + bottom) / 2))
+    return rows
+
+
+def measure(browser: Browser, store: Store, clicks: int, first: str | None) -> Run:
+    """Start the app on `store`, wait for the row `first` (or any row), click `clicks` rows."""
+    started = time.perf_counter()
+    server = start_app(store.path.parent.parent)  # serves <that>/data/paketpilot.sqlite
+    answered = time.perf_counter()
+    try:
+        page = open_page(browser, server)
+        framed = time.perf_counter()
+        enable_semantics(page)
+        row = row_named(page, first) if first else page.get_by_role("button", name=ROW_NAME)
+        row.first.wait_for(state="attached", timeout=TIMEOUT_MS)
+        listed = time.perf_counter()
+        if first is None:
+            settle(store.path)
+        timings: list[float] = []
+        missed: list[str] = []
+        clicked: set[str] = set()
+        current: str | None = None
+        before: list[tuple[str, float, float]] = []
+        while len(timings) < clicks:
+            rows = still_rows(page)
+            # Parcels of an order, as most are (here 95 %): opening one also numbers it
+            # among its order's parcels ("Paket 1 von 2"), which a lone parcel skips.
+            fresh = [r for r in rows if r[0] not in clicked and r[0] in store.in_order]
+            if not fresh:
+                page.mouse.move(LIST_X, 600)
+                if rows == before:
+                    # The end of a small store's list: click its rows again from the top
+                    # (never the one open now, which would change nothing).
+                    clicked = {current} if current else set()
+                    page.mouse.wheel(0, -100_000)
+                else:
+                    page.mouse.wheel(0, 300)
+                before = rows
+                page.wait_for_timeout(400)
+                continue
+            label, x, y = fresh[0]
+            target = see(page, store.newest[label])
+            clicked.add(label)
+            t0 = time.perf_counter()
+            page.mouse.click(x, y)
+            try:
+                target.wait_for(state="visible", timeout=MISS_MS)
+            except PlaywrightTimeout:
+                # A click that opened no timeline (seen before the rows were read twice to be
+                # still). Counted and reported, not timed; the next row is clicked.
+                missed.append(label)
+                print(f"  no timeline {MISS_MS} ms after clicking {label}", file=sys.stderr)
+                continue
+            timings.append((time.perf_counter() - t0) * 1000)
+            current = label
+            page.wait_for_timeout(200)  # let the canvas settle before the next click
+        page.context.close()
+    finally:
+        stop_app(server)
+    return Run(
+        (listed - started) * 1000,
+        (answered - started) * 1000,
+        (framed - started) * 1000,
+        timings,
+        missed,
+    )
+
+
+def settle(database: Path, *, quiet: float = 3.0, limit: float = 120.0) -> None:
+    """Wait until the app has stopped writing the store (its files unchanged for `quiet` s)."""
+
+    def stamp() -> tuple[tuple[int, int], ...]:
+        files = (database, database.with_name(database.name + "-wal"))
+        return tuple((f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.exists())
+
+    deadline = time.monotonic() + limit
+    last, since = stamp(), time.monotonic()
+    while time.monotonic() - since < quiet and time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = stamp()
+        if now != last:
+            last, since = now, time.monotonic()
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="server starts per store")
+    parser.add_argument("--clicks", type=int, default=10, help="clicks per server start")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        stores = {}
+        for name, orders, parcels, events in (("big", 2000, 3000, 30_000), ("small", 20, 30, 300)):
+            (root / name / "data").mkdir(parents=True)
+            path = root / name / "data" / "paketpilot.sqlite"
+            stores[name] = store = fill(name, path, orders=orders, parcels=parcels, events=events)
+            print(
+                f"{name} store: {orders} orders, {parcels} parcels, {events} events, "
+                f"filled in {store.fill_s:.1f} s ({events / store.fill_s:,.0f} events/s)"
+            )
+
+        results: dict[str, list[Run]] = {"big": [], "small": []}
+        firsts: dict[str, str] = {}
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+            )
+            for name in ("small", "big"):  # warm-up: first start's one-off writes, caches
+                warm = measure(browser, stores[name], 0, None)
+                firsts[name] = first_row(stores[name])
+                print(
+                    f"warm-up {name}: start to list {warm.start_ms:.0f} ms (not counted); "
+                    f"first row then: {firsts[name]}"
+                )
+            for run in range(args.runs):
+                for name in ("small", "big") if run % 2 == 0 else ("big", "small"):
+                    first = first_row(stores[name])  # the same as after the warm-up, normally
+                    result = measure(browser, stores[name], args.clicks, first)
+                    results[name].append(result)
+                    shown = ", ".join(f"{c:.0f}" for c in result.clicks_ms)
+                    print(
+                        f"run {run + 1} {name}: start to list {result.start_ms:.0f} ms (server "
+                        f"answered {result.answer_ms:.0f} ms, first frame {result.frame_ms:.0f} "
+                        f"ms); clicks {shown} ms"
+                    )
+            browser.close()
+
+    figures: dict[str, dict[str, float]] = {}
+    for name, runs in results.items():
+        clicks = [c for r in runs for c in r.clicks_ms]
+        figures[name] = {
+            "start": statistics.median(r.start_ms for r in runs),
+            "answer": statistics.median(r.answer_ms for r in runs),
+            "frame": statistics.median(r.frame_ms for r in runs),
+            "median": statistics.median(clicks),
+            "p95": p95(clicks),
+            "n": len(clicks),
+            "missed": sum(len(r.missed) for r in runs),
+        }
+        f = figures[name]
+        print(
+            f"{name}: start to list median {f['start']:.0f} ms (server answered "
+            f"{f['answer']:.0f} ms, first frame {f['frame']:.0f} ms) over {len(runs)} starts; "
+            f"click to timeline median {f['median']:.0f} ms, p95 {f['p95']:.0f} ms "
+            f"over {f['n']:.0f} clicks ({f['missed']:.0f} without a timeline)"
+        )
+    big, small = figures["big"], figures["small"]
+    ratios = {
+        "start_to_list_vs_small": round(big["start"] / small["start"], 2),
+        "click_median_vs_small": round(big["median"] / small["median"], 2),
+        "click_p95_vs_small": round(big["p95"] / small["p95"], 2),
+    }
+    print(
+        f"big vs small: start to list {ratios['start_to_list_vs_small']}x, click to timeline "
+        f"median {ratios['click_median_vs_small']}x, p95 {ratios['click_p95_vs_small']}x"
+    )
+    print(
+        json.dumps(
+            {
+                "orders": stores["big"].orders,
+                "parcels": stores["big"].parcels,
+                "events": stores["big"].events,
+                "fill_events_per_s": round(stores["big"].events / stores["big"].fill_s),
+                "start_to_list_ms": round(big["start"]),
+                "server_answer_ms": round(big["answer"]),
+                "first_frame_ms": round(big["frame"]),
+                "click_to_timeline_ms_median": round(big["median"]),
+                "click_to_timeline_ms_p95": round(big["p95"]),
+                "clicks": int(big["n"]),
+                "clicks_missed": int(big["missed"]),
+                "small_orders": stores["small"].orders,
+                "small_parcels": stores["small"].parcels,
+                "small_start_to_list_ms": round(small["start"]),
+                "small_server_answer_ms": round(small["answer"]),
+                "small_first_frame_ms": round(small["frame"]),
+                "small_click_to_timeline_ms_median": round(small["median"]),
+                "small_click_to_timeline_ms_p95": round(small["p95"]),
+                "small_clicks_missed": int(small["missed"]),
+                **ratios,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Live updates in a real browser: the sandbox moves a parcel, the app's real sync engine
+fetches it, and My orders (the row) and the open timeline beside it change without a reload.
+
+The sandbox runs in this test process on a frozen clock; the app (a subprocess) polls it through
+`PAKETPILOT_SANDBOX_URL` (every carrier at the sandbox, dummy keys) on a fast schedule
+(`PAKETPILOT_POLL_SECONDS`). The store is filled before the app starts, through app.store.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.e2e.harness import DESKTOP, AppServer, OpenApp, stable_screenshot, start_app, stop_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
+
+    from app.sandbox.context import SandboxContext
+
+pytestmark = pytest.mark.e2e
+
+LABEL = "Romane"
+# The row is one button; Flutter folds its texts (when, status, carrier) into its name.
+ROW = re.compile(rf"^Sendung {LABEL} öffnen")
+# DHL in German (the sandbox renders the journey's German texts for a German client).
+ARRIVED = "Die Sendung ist im Ziel-Paketzentrum eingetroffen"  # journey hour 20
+OUT_FOR_DELIVERY = "Die Sendung wurde in das Zustellfahrzeug geladen"  # journey hour 30
+# The clock starts 21 journey hours in and then moves 10 hours: out for delivery (30 h) shows,
+# delivered (34 h) does not yet. Event times stay in the app's past: the frozen clock ends at
+# the real now.
+START_HOURS = 21
+STEP = timedelta(hours=10)
+
+
+def see(page: Page, text: str | re.Pattern[str]) -> Locator:
+    """Text on screen; Flutter web folds a group's texts into its aria-label."""
+    return page.get_by_text(text).or_(page.get_by_label(text)).first
+
+
+@dataclass
+class LiveApp:
+    server: AppServer
+    sandbox: SandboxContext
+    parcel_id: str
+    number: str
+
+
+@pytest.fixture
+def live_app(tmp_path: Path) -> Iterator[LiveApp]:
+    from app.sandbox.clock import SandboxClock
+    from app.sandbox.context import SandboxContext
+    from app.sandbox.journeys import Scenario
+    from app.sandbox.seed import new_journey
+    from app.sandbox.server import SandboxServer
+    from app.store import add_order, add_parcel, new_session, open_store
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    clock = SandboxClock(frozen_at=now - STEP)
+    ctx = SandboxContext(clock=clock)
+    journey = new_journey(ctx, carrier="dhl", scenario=Scenario.DELIVERED, rng=random.Random(5))
+    ctx.add_journey(replace(journey, started_at=clock.now() - timedelta(hours=START_HOURS)))
+
+    store = open_store(tmp_path / "data" / "paketpilot.sqlite")
+    try:
+        with new_session(store) as session:
+            order = add_order(session, shop="Thalia", title="Drei Bücher", order_number="TH-1")
+            parcel = add_parcel(
+                session,
+                tracking_number=journey.tracking_number,
+                carrier="dhl",
+                order_id=order.id,
+                label=LABEL,
+            )
+    finally:
+        store.dispose()
+
+    with SandboxServer(ctx) as sandbox:
+        server = start_app(
+            tmp_path,
+            {"PAKETPILOT_SANDBOX_URL": sandbox.url, "PAKETPILOT_POLL_SECONDS": "2"},
+        )
+        try:
+            yield LiveApp(server, ctx, parcel.id, journey.tracking_number)
+        finally:
+            stop_app(server)
+
+
+def test_a_sandbox_move_updates_the_row_and_the_open_timeline_without_reload(
+    open_app: OpenApp, live_app: LiveApp
+) -> None:
+    from playwright.sync_api import expect
+
+    opened = open_app("/", locale="de-DE", viewport=DESKTOP, server=live_app.server)
+    page = opened.page
+    row = page.get_by_role("button", name=ROW)
+    expect(row).to_be_visible()
+    # The engine's first fetch replaces "waiting for data" with the journey so far.
+    expect(row).to_have_accessible_name(re.compile(r"\bUnterwegs\b"), timeout=20_000)
+
+    row.click(force=True)  # wide: the timeline opens beside the list, in place
+    expect(see(page, ARRIVED)).to_be_visible()
+    expect(see(page, OUT_FOR_DELIVERY)).to_have_count(0)
+    stable_screenshot(page, "live_de_desktop_light_before")
+
+    # From here on nothing may navigate: no load event, no frame navigation, same document.
+    url = page.url
+    loads: list[str] = []
+    navigations: list[str] = []
+    page.on("load", lambda _page: loads.append(page.url))
+    page.on(
+        "framenavigated",
+        lambda frame: navigations.append(frame.url) if frame == page.main_frame else None,
+    )
+    page.evaluate("window.__paketpilotLive = 'same document'")
+
+    live_app.sandbox.clock.advance(STEP)
+    page.get_by_role("button", name="Aktualisieren", exact=True).click()
+
+    # The open timeline shows the new scan and status ...
+    expect(see(page, OUT_FOR_DELIVERY)).to_be_visible(timeout=20_000)
+    expect(see(page, ARRIVED)).to_be_visible()
+    expect(see(page, re.compile("in Zustellung: aktuell"))).to_be_visible()
+    # ... and so does the row in the list beside it.
+    expect(row).to_have_accessible_name(re.compile(r"\bIn Zustellung\b"))
+    expect(row).not_to_have_accessible_name(re.compile(r"\bUnterwegs\b"))
+    page.mouse.move(900, 700)  # away from the button: no tooltip in the picture
+    stable_screenshot(page, "live_de_desktop_light_after")
+
+    assert page.url == url
+    assert loads == []
+    assert navigations == []
+    assert page.evaluate("window.__paketpilotLive") == "same document"
+    # Nothing left localhost but Flutter's optional rive script (its failure is harmless).
+    assert [url for url in opened.blocked if "rive" not in url] == []
