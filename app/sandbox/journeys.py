@@ -303,8 +303,11 @@ class Journey:
         return tuple(s for s in self.steps if self.step_time(s) <= now)
 
     def estimate_day(self, now: datetime) -> date | None:
+        visible = self.visible_steps(now)
+        if visible and visible[-1].status is Status.OUT_FOR_DELIVERY:
+            return self.step_time(visible[-1]).date()  # on the van: it comes today
         days = None
-        for step in self.visible_steps(now):
+        for step in visible:
             if step.eta_days is not None:
                 days = step.eta_days
         return (

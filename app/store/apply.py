@@ -60,6 +60,7 @@ _STATE_COLUMNS = (
     ),
     "last_changed_at",
 )
+_PROBLEM_COLUMNS = frozenset({"problem", "problem_detail"})
 _STATE = select(*(PARCELS.c[name] for name in _STATE_COLUMNS)).where(
     PARCELS.c.id == sa.bindparam("parcel_id")
 )
@@ -130,9 +131,12 @@ def apply_update(
             )
 
         stored = current._mapping
-        state_changed = any(stored[name] != value for name, value in new_state.items())
+        differing = {name for name, value in new_state.items() if stored[name] != value}
+        state_changed = bool(differing)
         last_changed = stored["last_changed_at"]
-        if state_changed or merged.changed:
+        # A failed fetch changes only the problem: the parcel's data (and its place in the
+        # list, which sorts by last change) stays as it was.
+        if (differing - _PROBLEM_COLUMNS) or merged.changed:
             last_changed = changed_at or update.fetched_at
         if state_changed or last_changed != stored["last_changed_at"]:
             values = {**new_state, "last_changed_at": last_changed, "parcel_id": parcel_id}

@@ -91,9 +91,12 @@ def list_parcels(
     include_archived: bool = False,
     statuses: Sequence[str] = (),
     carriers: Sequence[str] = (),
+    order_id: str | None = None,
 ) -> list[Parcel]:
-    """Plain parcel list (for the scheduler); 'My orders' is `listing.my_orders`."""
+    """Plain parcel list (for the scheduler, or one order's); 'My orders' is `listing.my_orders`."""
     query = select(PARCELS).order_by(PARCELS.c.created_at, PARCELS.c.id)
+    if order_id is not None:  # uses ix_parcels_order
+        query = query.where(PARCELS.c.order_id == order_id)
     if not include_archived:
         query = query.where(PARCELS.c.archived.is_(False))
     if statuses:

@@ -269,13 +269,9 @@ def make_row(
 
 
 def order_parcels(engine: Store, order_id: str) -> list[Parcel]:
-    """All parcels of one order, oldest first (the order "Paket 1 von 2" counts in).
-
-    The store has no per-order query yet, so this filters the plain list.
-    """
+    """All parcels of one order, oldest first (the order "Paket 1 von 2" counts in)."""
     with new_session(engine) as session:
-        everything = list_parcels(session, include_archived=True)
-    return [parcel for parcel in everything if parcel.order_id == order_id]
+        return list_parcels(session, include_archived=True, order_id=order_id)
 
 
 def load_cards(

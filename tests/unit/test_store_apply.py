@@ -248,3 +248,19 @@ def test_the_domain_pipeline_feeds_apply_update(engine: Engine, parcel_id: str) 
         assert get_parcel(session, parcel_id=parcel_id).status is Status.DELIVERED
         kinds = [item.kind for item in pending(session)]
     assert kinds.count("status_changed") == 2  # in transit, then delivered: each once
+
+
+def test_a_failed_fetch_keeps_the_parcels_last_change(engine: Engine, parcel_id: str) -> None:
+    from app.domain.models import ProblemKind
+
+    first = fetch(scan(0, Status.INFO_RECEIVED), scan(60))
+    _apply(engine, parcel_id, first)
+    failed = fetch(scan(0, Status.INFO_RECEIVED), scan(60), hours=3)
+    result = _apply(
+        engine, parcel_id, failed, problem=ProblemKind.UNAVAILABLE, problem_detail="HTTP 503"
+    )
+    assert result.rows_written == 1  # the problem is recorded...
+    with new_session(engine) as session:
+        parcel = get_parcel(session, parcel_id=parcel_id)
+    assert parcel.problem is ProblemKind.UNAVAILABLE
+    assert parcel.last_changed_at == first.fetched_at  # ...but the list order does not move

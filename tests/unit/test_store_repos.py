@@ -137,3 +137,21 @@ def test_number_corrections(engine: Engine) -> None:
         assert get_correction(session, tracking_number="123456789012") == "gls"
         assert get_correction(session, tracking_number="0") is None
         assert [c.carrier for c in all_corrections(session)] == ["gls"]
+
+
+def test_list_parcels_of_one_order(tmp_path: Path) -> None:
+    from app.store import add_order, add_parcel, list_parcels, new_session, open_store
+
+    engine = open_store(tmp_path / "orders.sqlite")
+    with new_session(engine) as session:
+        order = add_order(session, shop="Zalando")
+        other = add_order(session, shop="Otto")
+        first = add_parcel(
+            session, tracking_number="00340434161094042557", carrier="dhl", order_id=order.id
+        )
+        add_parcel(session, tracking_number="H1234567890123456789", carrier="hermes")
+        add_parcel(session, tracking_number="01234567890123", carrier="dpd", order_id=other.id)
+        second = add_parcel(
+            session, tracking_number="1ZA1B2C30123456787", carrier="ups", order_id=order.id
+        )
+        assert [p.id for p in list_parcels(session, order_id=order.id)] == [first.id, second.id]
