@@ -44,15 +44,52 @@ def test_archived_parcels_are_never_polled() -> None:
 
 
 def test_out_for_delivery_is_polled_often_even_at_night() -> None:
-    assert _wait(_parcel(Status.OUT_FOR_DELIVERY)) == timedelta(minutes=10)
+    assert _wait(_parcel(Status.OUT_FOR_DELIVERY)) == timedelta(minutes=12)
     late = NOON.replace(hour=21, minute=55)  # 22:55 in Berlin: quiet hours
     parcel = _parcel(Status.OUT_FOR_DELIVERY, last_checked_at=late)
-    assert next_check_at(parcel, now=late, policy=NO_JITTER) == late + timedelta(minutes=10)
+    assert next_check_at(parcel, now=late, policy=NO_JITTER) == late + timedelta(minutes=12)
 
 
-def test_eta_today_is_polled_often_and_long_transit_seldom() -> None:
+MORNING = NOON.replace(hour=7)  # 08:00 in Berlin: inside the 06:00–11:00 delivery window
+
+
+def test_the_delivery_window_is_polled_often_when_delivery_is_near() -> None:
     today = DeliveryEstimate(day=date(2026, 11, 24))
-    assert _wait(_parcel(Status.IN_TRANSIT, estimate=today)) == timedelta(minutes=10)
+    tomorrow = DeliveryEstimate(day=date(2026, 11, 25))
+    later = DeliveryEstimate(day=date(2026, 11, 27))
+    for estimate in (today, tomorrow):  # ETAs are often a day conservative
+        parcel = _parcel(Status.IN_TRANSIT, estimate=estimate, last_checked_at=MORNING)
+        assert _wait(parcel, MORNING) == timedelta(minutes=12)
+    failed = _parcel(Status.FAILED_ATTEMPT, estimate=tomorrow, last_checked_at=MORNING)
+    assert _wait(failed, MORNING) == timedelta(minutes=12)
+    far = _parcel(Status.IN_TRANSIT, estimate=later, last_checked_at=MORNING)
+    assert _wait(far, MORNING) == timedelta(hours=4)
+
+
+def test_without_eta_the_window_opens_the_day_after_adding() -> None:
+    added_yesterday = _parcel(Status.IN_TRANSIT, last_checked_at=MORNING)
+    added_today = _parcel(
+        Status.IN_TRANSIT, last_checked_at=MORNING, created_at=MORNING - timedelta(hours=1)
+    )
+    assert _wait(added_yesterday, MORNING) == timedelta(minutes=12)
+    assert _wait(added_today, MORNING) == timedelta(hours=4)
+
+
+def test_a_past_eta_counts_as_none() -> None:
+    past = DeliveryEstimate(day=date(2026, 11, 20))
+    parcel = _parcel(Status.IN_TRANSIT, estimate=past, created_at=NOON - timedelta(days=5))
+    assert _wait(parcel) == timedelta(hours=4)
+
+
+def test_returning_is_polled_seldom() -> None:
+    assert _wait(_parcel(Status.RETURNING)) == timedelta(hours=6)
+
+
+def test_eta_today_outside_the_window_and_long_transit() -> None:
+    today = DeliveryEstimate(day=date(2026, 11, 24))
+    tomorrow = DeliveryEstimate(day=date(2026, 11, 25))
+    assert _wait(_parcel(Status.IN_TRANSIT, estimate=today)) == timedelta(hours=1)
+    assert _wait(_parcel(Status.IN_TRANSIT, estimate=tomorrow)) == timedelta(hours=4)
     assert _wait(_parcel(Status.IN_TRANSIT)) == timedelta(hours=4)
     stale = _parcel(Status.IN_TRANSIT, last_event_at=NOON - timedelta(days=3))
     assert _wait(stale) == timedelta(hours=8)
