@@ -13,6 +13,18 @@ from app.notify.notice import Announcement, Notice, NoticeKind
 
 BURST_SIZE = 3  # this many changes in one go read as one "3 parcels updated"
 
+# When one fetch brings several changes for a parcel, the notice tells the weightiest one
+# ("In Zustellung" rather than the ETA moving to today because of it).
+_WEIGHT: dict[NoticeKind, int] = {
+    NoticeKind.PROBLEM: 6,
+    NoticeKind.DELIVERED: 5,
+    NoticeKind.OUT_FOR_DELIVERY: 4,
+    NoticeKind.READY_FOR_PICKUP: 3,
+    NoticeKind.SHIPPED: 2,
+    NoticeKind.ETA_MOVED: 1,
+    NoticeKind.STALLED: 0,
+}
+
 _REASONS: dict[SubStatus, tuple[str, str]] = {
     SubStatus.DELAYED: ("Verzögerung", "Delayed"),
     SubStatus.CUSTOMS: ("Beim Zoll", "Held in customs"),
@@ -73,7 +85,7 @@ def _body(item: Announcement, now: datetime, zone: str, language: str) -> str:
 def compose(
     items: Sequence[Announcement], *, now: datetime, zone: str, language: str
 ) -> list[Notice]:
-    """One notice per parcel (its latest change), or one summary when a burst arrives at once.
+    """One notice per parcel (its weightiest change), or one summary when a burst arrives at once.
 
     Every change key is carried by the notice that covers it, so the outbox can mark each
     change as announced even when it was folded into another notice.
@@ -97,7 +109,8 @@ def compose(
         ]
     notices = []
     for parcel_id, group in by_parcel.items():
-        latest = group[-1]
+        # Weightiest first; among equals the latest (max keeps the first of equals).
+        latest = max(reversed(group), key=lambda item: _WEIGHT[item.kind])
         notices.append(
             Notice(
                 title=latest.parcel_name,

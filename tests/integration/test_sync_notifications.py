@@ -120,7 +120,7 @@ async def test_out_for_delivery_is_one_desktop_notification_that_opens_the_parce
     await world.sync()
     received = notification_server.received()
     assert [(r["summary"], r["body"]) for r in received] == [
-        ("Winterjacke", "In Zustellung – morgen, 10–14 Uhr")
+        ("Winterjacke", "In Zustellung – heute, 10–14 Uhr")  # on the van: today
     ]
     assert received[0]["app_name"] == "Paketpilot"
 
@@ -255,7 +255,7 @@ async def test_the_background_loop_does_it_all_by_itself(
         with contextlib.suppress(asyncio.CancelledError):
             await task
     assert [r["body"] for r in notification_server.received()] == [
-        "In Zustellung – morgen, 10–14 Uhr"
+        "In Zustellung – heute, 10–14 Uhr"
     ]
     assert changed == [frozenset({world.parcel_id})]
     status = world.engine.snapshot().account("sandbox-dhl")

@@ -1,0 +1,67 @@
+"""Notification texts: one notice per parcel with its weightiest change, bursts collapsed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from app.domain.models import DeliveryEstimate
+from app.domain.status import Status, SubStatus
+from app.notify.notice import Announcement, NoticeKind
+from app.notify.wording import compose
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
+TODAY = DeliveryEstimate(
+    day=date(2026, 11, 24),
+    window_start=datetime(2026, 11, 24, 9, 0, tzinfo=UTC),
+    window_end=datetime(2026, 11, 24, 11, 0, tzinfo=UTC),
+)
+
+
+def _item(kind: NoticeKind, status: Status, parcel: str = "p1", **extra: object) -> Announcement:
+    return Announcement(
+        change_key=f"{parcel}:{kind.value}",
+        parcel_id=parcel,
+        parcel_name=f"Paket {parcel}",
+        kind=kind,
+        status=status,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def test_out_for_delivery_outweighs_the_eta_moving_with_it() -> None:
+    items = [
+        _item(NoticeKind.OUT_FOR_DELIVERY, Status.OUT_FOR_DELIVERY, estimate=TODAY),
+        _item(
+            NoticeKind.ETA_MOVED,
+            Status.OUT_FOR_DELIVERY,
+            estimate=TODAY,
+            previous_estimate=DeliveryEstimate(day=TODAY.day + timedelta(days=1)),
+        ),
+    ]
+    (notice,) = compose(items, now=NOW, zone="Europe/Berlin", language="de")
+    assert notice.body == "In Zustellung – heute, 10–12 Uhr"
+    assert notice.route == "/parcels/p1"
+    assert set(notice.change_keys) == {"p1:out_for_delivery", "p1:eta_moved"}
+
+
+def test_a_failed_attempt_reads_with_its_reason_and_the_next_try() -> None:
+    tomorrow = DeliveryEstimate(day=date(2026, 11, 25))
+    item = _item(
+        NoticeKind.PROBLEM,
+        Status.FAILED_ATTEMPT,
+        sub_status=SubStatus.RECIPIENT_ABSENT,
+        estimate=tomorrow,
+    )
+    (notice,) = compose([item], now=NOW, zone="Europe/Berlin", language="de")
+    assert notice.body == (
+        "Zustellversuch fehlgeschlagen – Empfänger nicht angetroffen – neuer Versuch morgen"
+    )
+    assert notice.urgent
+
+
+def test_three_parcels_at_once_read_as_one_burst_that_opens_my_orders() -> None:
+    items = [_item(NoticeKind.DELIVERED, Status.DELIVERED, parcel=f"p{i}") for i in range(3)]
+    (notice,) = compose(items, now=NOW, zone="Europe/Berlin", language="en")
+    assert notice.title == "3 parcels updated"
+    assert notice.route == "/"
+    assert len(notice.change_keys) == 3
