@@ -20,6 +20,7 @@ from app.domain.models import ProblemKind
 __all__ = [
     "DEFAULT_LIMITS",
     "DEFAULT_TIMEOUT",
+    "KEEPALIVE_EXPIRY_S",
     "MAX_BODY_BYTES",
     "MAX_RETRY_AFTER_S",
     "REQUEST_DEADLINE_S",
@@ -34,7 +35,13 @@ __all__ = [
 ]
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=10.0, pool=5.0)
-DEFAULT_LIMITS = httpx.Limits(max_connections=10, max_keepalive_connections=5, keepalive_expiry=30)
+# An idle connection is dropped after 4 s: servers close theirs sooner than we did (uvicorn
+# after 5 s, many load balancers after 5-60 s), and reusing one the server has just closed ends
+# in a RemoteProtocolError. Below the common 5 s, a reused connection is one the server keeps.
+KEEPALIVE_EXPIRY_S = 4.0
+DEFAULT_LIMITS = httpx.Limits(
+    max_connections=10, max_keepalive_connections=5, keepalive_expiry=KEEPALIVE_EXPIRY_S
+)
 MAX_BODY_BYTES = 2 * 1024 * 1024
 REQUEST_DEADLINE_S = 30.0  # the read timeout is per chunk; a trickling server must still end
 MAX_RETRY_AFTER_S = 24 * 3600.0  # a broken Retry-After must not silence an account forever
@@ -49,15 +56,39 @@ class RequestFailed(Exception):
         self.error = error
 
 
+class _RetryStaleGet(httpx.AsyncBaseTransport):
+    """Sends a GET once more when the server closed the reused connection under it.
+
+    A keep-alive connection the server has just closed fails with RemoteProtocolError before
+    any answer; a GET is idempotent, so asking again (on a fresh connection) is safe. Other
+    methods (an aggregator's "create") are never repeated.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._inner.handle_async_request(request)
+        except httpx.RemoteProtocolError:
+            if request.method != "GET":
+                raise
+            return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 def make_http_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """The one `AsyncClient` configuration the app uses (a transport is injected in tests)."""
+    inner = transport or httpx.AsyncHTTPTransport(verify=True, limits=DEFAULT_LIMITS)
     return httpx.AsyncClient(
         verify=True,
         timeout=DEFAULT_TIMEOUT,
         limits=DEFAULT_LIMITS,
         follow_redirects=False,
         headers={"User-Agent": USER_AGENT},
-        transport=transport,
+        transport=_RetryStaleGet(inner),
     )
 
 

@@ -69,9 +69,11 @@ CARRIER_ID = "royalmail"
 DISPLAY_NAME = "Royal Mail"
 DEFAULT_BASE_URL = "https://api.royalmail.net/mailpieces/v2"
 TRACKING_PAGE_URL = "https://www.royalmail.com/track-your-item#/tracking-results/{number}"
-# Numbers per batch. Each still gets its own `/events` request (the full history); `/summary`
-# would take all 30 at once but only with the latest event, so it is parsed, not requested.
-BATCH_LIMIT = 30
+# Numbers per batch: one, because each number gets its own `/events` request (the full
+# history). The engine's `AccountGate` counts one slot per batch, so a batch of 30 would send
+# 30 requests on one slot and overrun the rate limit. `/summary` would take 30 numbers at once
+# but only with the latest event, so it is parsed (up to 30 items), not requested.
+BATCH_LIMIT = 1
 AUTH = AuthKind.CLIENT_ID_SECRET_HEADERS
 CREDENTIAL_FIELDS = (
     CredentialField("client_id", "Client ID", "Client-ID", secret=False),

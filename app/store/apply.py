@@ -1,7 +1,9 @@
 """Applying one fetch to one parcel: events, parcel state and outbox in ONE transaction.
 
 Only what differs is written, so re-applying the same update writes no row at all. The time of
-the fetch (`last_checked_at`) is deliberately not part of it: see `parcels.touch_checked`.
+the fetch (`last_checked_at`) is not part of that count: it may be set in the same transaction
+(`checked_at`, one commit instead of two), but it is left out of `rows_written`, which says
+whether the parcel's data changed; `parcels.touch_checked` sets it on its own.
 """
 
 from __future__ import annotations
@@ -75,6 +77,13 @@ _UPDATE_STATE = (
 )
 
 
+_TOUCH = (
+    sa.update(PARCELS)
+    .where(PARCELS.c.id == sa.bindparam("t_parcel_id"))
+    .values(last_checked_at=sa.bindparam("t_checked", type_=PARCELS.c.last_checked_at.type))
+)
+
+
 def apply_update(
     session: Session,
     *,
@@ -92,13 +101,16 @@ def apply_update(
     proof_of_delivery: ProofOfDelivery | None = None,
     changed_at: datetime | None = None,
     changes: Sequence[ChangeLike] = (),
+    checked_at: datetime | None = None,
 ) -> ApplyResult:
     """Merge `update.events` into the stored ones and store the parcel's derived state.
 
     The state keywords are the parcel's complete new state (as derived from the merged
     timeline), not a patch: None clears a field. `last_changed_at` becomes `changed_at`
     (default: the fetch time) when an event or a state field changed. One outbox row is written
-    per change whose key is new. Commits on success; on any error nothing is written.
+    per change whose key is new, stamped `changed_at` (default: the fetch time). `checked_at`
+    also records the fetch time in the same transaction (not counted in `rows_written`).
+    Commits on success; on any error nothing is written.
     Call it on a `new_session(engine, write=True)` session so a concurrent writer waits for the
     lock instead of failing between the read and the write.
     """
@@ -143,9 +155,11 @@ def apply_update(
             connection.execute(_UPDATE_STATE, {f"b_{name}": v for name, v in values.items()})
 
         outbox_added = insert_entries(
-            connection, parcel_id=parcel_id, entries=changes, at=update.fetched_at
+            connection, parcel_id=parcel_id, entries=changes, at=changed_at or update.fetched_at
         )
         written = total_changes(connection) - before
+        if checked_at is not None:
+            connection.execute(_TOUCH, {"t_parcel_id": parcel_id, "t_checked": checked_at})
     return ApplyResult(
         rows_written=written,
         added_events=merged.added,

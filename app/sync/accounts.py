@@ -26,6 +26,7 @@ from app.sync.limiter import AccountGate, Limits
 
 __all__ = [
     "AGGREGATORS",
+    "GATE_RATE_FACTOR",
     "SANDBOX_SECRET",
     "AccountRuntime",
     "Tracker",
@@ -43,6 +44,9 @@ DEFAULT_CONCURRENCY = 2
 # Five failures in a row pause an account this long: a carrier that is down for the day then
 # costs a few requests per cooldown, not the day's quota.
 CIRCUIT_COOLDOWN_S = 600.0
+# Gates run a little below the carrier's documented rate: at exactly that rate, arrival jitter
+# (latency, scheduling) still puts k+1 requests into some window of k and earns a 429.
+GATE_RATE_FACTOR = 0.95
 
 
 class Tracker(Protocol):
@@ -63,6 +67,9 @@ class AccountRuntime:
     batch_limit: int
     client: Tracker
     gate: AccountGate
+    # The client registers a number before it reads it (aggregators: AfterShip, 17TRACK): a
+    # batch with a number new to this client sends two requests and takes two gate slots.
+    registers: bool = False
 
     @property
     def aggregator(self) -> bool:
@@ -76,7 +83,7 @@ def limits_for(carrier: str, fields: Mapping[str, str] | None = None) -> Limits:
     if override and override.strip().isdigit():
         quota = int(override)
     return Limits(
-        rate_per_second=float(rate),
+        rate_per_second=float(rate) * GATE_RATE_FACTOR,
         daily_quota=quota,
         concurrency=DEFAULT_CONCURRENCY,
         circuit_cooldown=CIRCUIT_COOLDOWN_S,
@@ -99,6 +106,7 @@ def runtime_for(
         batch_limit=adapter.batch_limit,
         client=client,
         gate=AccountGate(limits_for(adapter.id, fields), clock=clock),
+        registers=adapter.build_register_requests is not None,
     )
 
 

@@ -11,9 +11,12 @@ One update, end to end (ARCHITECTURE.md "The flow of one update"):
 3. Per parcel, ONE transaction (a `new_session(write=True)`: BEGIN IMMEDIATE) reads the stored
    events and state, derives the state before and after, detects the changes, and
    `apply_update` writes events, state and one outbox row per new change, then commits. A
-   re-fetch with nothing new writes no row. `touch_checked` then records the fetch time.
+   re-fetch with nothing new writes no row. The same transaction records the fetch time
+   (`last_checked_at`, not counted as a written row).
 4. Failures become state: a per-number error is stored on the parcel (`problem`,
    `problem_detail`); a failure of the whole request also sets the account's `SyncStatus`.
+   A per-number 429 or outage in an otherwise answered batch is not the parcel's problem: it
+   is neither stored nor counted as a check (the parcel stays due), and it feeds the gate.
    Silence for `EXPIRY_DAYS` is persisted as `expired` (and announced) on either path.
 5. The dispatcher is kicked to drain the outbox, and `on_changed` is called with the ids of
    the parcels whose stored data changed.
@@ -55,11 +58,10 @@ from app.store import (
     list_parcels,
     new_session,
     set_setting,
-    touch_checked,
 )
 from app.sync.accounts import AccountRuntime
 from app.sync.announce import outbox_entries
-from app.sync.limiter import CircuitOpen, QuotaExhausted
+from app.sync.limiter import AccountGate, CircuitOpen, QuotaExhausted
 from app.sync.schedule import PollPolicy, next_check_at
 from app.sync.status import SyncPhase, SyncSnapshot, SyncStatus
 
@@ -79,6 +81,9 @@ _ACCOUNT_KINDS = frozenset(
         ProblemKind.BAD_RESPONSE,
     }
 )
+# Per-number errors that say "not now" rather than anything about the parcel: the parcel is
+# neither stored with the problem nor marked as checked (it stays due), and the gate hears it.
+_RETRY_KINDS = frozenset({ProblemKind.RATE_LIMITED, ProblemKind.UNAVAILABLE})
 # No quiet hours, no jitter: the plain interval, for estimating a day's demand.
 _PLAIN = PollPolicy(jitter=0.0, day_starts=time(0, 0), quiet_from=time(23, 59, 59, 999999))
 MAX_STRETCH = 24.0
@@ -170,6 +175,9 @@ class SyncEngine:
         self._stretch: dict[str, tuple[float, float]] = {}  # account -> (priority, others)
         self._quota_day: dict[str, date] = {}
         self._unrouted: set[str] = set()
+        # Aggregators: numbers each account's client has registered (it does so once per
+        # client, in memory), so a batch with a new number costs a second gate slot.
+        self._registered: dict[str, set[str]] = {}
         self._wake: dict[str, asyncio.Event] = {}
         self._loops: dict[str, asyncio.Task[None]] = {}
         self._running = False
@@ -177,6 +185,7 @@ class SyncEngine:
 
     def _set_accounts(self, accounts: Sequence[AccountRuntime]) -> None:
         self._accounts = list(accounts)
+        self._registered = {}  # new runtimes, new clients: nothing registered through them yet
         self._by_carrier = {}
         self._aggregators = []
         for account in self._accounts:
@@ -319,6 +328,26 @@ class SyncEngine:
             for task in [*tasks, *loops]:
                 task.cancel()
             await asyncio.gather(*tasks, *loops, return_exceptions=True)
+
+    def next_due_at(
+        self, now: datetime, *, account: AccountRuntime | None = None
+    ) -> datetime | None:
+        """The earliest moment one of the parcels (of `account`, else of any account) is due,
+        as the background loop sees it; it may lie before `now` (due already). None when no
+        routed parcel will ever be due again (none, or all in a final state)."""
+        with new_session(self._store) as session:
+            parcels = list_parcels(session)
+        earliest: datetime | None = None
+        for parcel in parcels:
+            if parcel.status in TERMINAL:
+                continue
+            routed = self.route(parcel)
+            if routed is None or (account is not None and routed[0] is not account):
+                continue
+            due = self._due_at(routed[0], parcel, now)
+            if due is not None and (earliest is None or due < earliest):
+                earliest = due
+        return earliest
 
     def wake(self) -> None:
         """New parcels or settings: look for due parcels now instead of at the next tick."""
@@ -473,16 +502,10 @@ class SyncEngine:
     def _next_tick(self, account: AccountRuntime) -> float:
         """Sleep until the next parcel is due (or the gate opens), between 1 s and `idle_poll`."""
         now = self._clock()
-        with new_session(self._store) as session:
-            parcels = list_parcels(session)
         wait = self._idle_poll
-        for parcel in parcels:
-            routed = self.route(parcel)
-            if routed is None or routed[0] is not account or parcel.status in TERMINAL:
-                continue
-            due = self._due_at(account, parcel, now)
-            if due is not None:
-                wait = min(wait, (due - now).total_seconds())
+        due = self.next_due_at(now, account=account)
+        if due is not None:
+            wait = min(wait, (due - now).total_seconds())
         status = self._status[account.account_id]
         for until in (status.rate_limited_until, status.circuit_open_until):
             if until is not None and until > now:
@@ -572,8 +595,12 @@ class SyncEngine:
         report = SyncReport()
         gate = account.gate
         ids = [p.id for p, _ in chunk]
+        numbers = [p.tracking_number for p, _ in chunk]
+        registered = self._registered.setdefault(account.account_id, set())
+        # An aggregator registers numbers it has not seen before reading them: two requests.
+        fresh = account.registers and any(_key(n) not in registered for n in numbers)
         try:
-            await gate.acquire()
+            await _acquire(gate, 2 if fresh else 1)
         except CircuitOpen as exc:
             until = self._clock() + timedelta(seconds=exc.retry_in)
             self._set_status(account, phase=SyncPhase.CIRCUIT_OPEN, circuit_open_until=until)
@@ -584,7 +611,6 @@ class SyncEngine:
             report.skipped.update(dict.fromkeys(ids, "daily quota used up"))
             return report
         try:
-            numbers = [p.tracking_number for p, _ in chunk]
             hints = {p.tracking_number: h for p, h in chunk if h}
             result = await account.client.track(numbers, hints=hints or None)
         except Exception as exc:  # track() should never raise; if it does, the batch failed
@@ -599,18 +625,33 @@ class SyncEngine:
         now = self._clock()
         whole = self._account_outcome(account, chunk, result, now)
         updates, errors = _match(chunk, result)
+        retry: list[TrackingError] = []
         for parcel, _ in chunk:
+            # The carrier answered for this number: the check counts (recorded in the apply's
+            # own transaction). A whole-batch failure is stored, but the parcel stays due.
+            checked = now if whole is None or parcel.id in updates else None
             if parcel.id in updates:
-                outcome = self._store_update(parcel.id, updates[parcel.id], None, now)
+                registered.add(_key(parcel.tracking_number))
+                outcome = self._store_update(parcel.id, updates[parcel.id], None, now, checked)
             elif parcel.id in errors:
-                outcome = self._store_update(parcel.id, None, errors[parcel.id], now)
+                error = errors[parcel.id]
+                if whole is None and error.kind in _RETRY_KINDS:
+                    # One number throttled (or its request failed) in an answered batch: not
+                    # the parcel's problem. Leave it due, unchanged, for the next round.
+                    retry.append(error)
+                    report.skipped[parcel.id] = error.message
+                    continue
+                outcome = self._store_update(parcel.id, None, error, now, checked)
             else:
                 continue
             if outcome is None:
                 continue
             report.outcomes[parcel.id] = outcome
-            if whole is None or parcel.id in updates:  # the carrier answered for this number
-                self._touch(parcel.id, now)
+        if whole is None:
+            if retry:
+                _feed_gate(gate, retry)
+            else:
+                gate.succeeded()
         self._announce(report)
         return report
 
@@ -621,7 +662,7 @@ class SyncEngine:
         result: ParseResult,
         now: datetime,
     ) -> TrackingError | None:
-        """Feed the gate and the account status; returns the error if the whole batch failed."""
+        """The account status (and the gate, if the whole batch failed); returns that error."""
         gate = account.gate
         numbers = {_key(p.tracking_number) for p, _ in chunk}
         failed = {_key(e.tracking_number) for e in result.errors if e.tracking_number}
@@ -630,8 +671,7 @@ class SyncEngine:
             kinds = {e.kind for e in result.errors}
             if len(kinds) == 1 and next(iter(kinds)) in _ACCOUNT_KINDS:
                 whole = result.errors[0]
-        if whole is None:
-            gate.succeeded()
+        if whole is None:  # `_fetch_chunk` tells the gate (per-number 429s may slow it)
             self._set_status(
                 account,
                 phase=SyncPhase.OK,
@@ -679,28 +719,20 @@ class SyncEngine:
         update: ParcelUpdate | None,
         error: TrackingError | None,
         now: datetime,
+        checked_at: datetime | None = None,
     ) -> ParcelOutcome | None:
-        """ONE transaction: read events + state, derive, detect, write events/state/outbox."""
+        """ONE transaction: read events + state, derive, detect, write events/state/outbox,
+        and the fetch time (`checked_at`, when given)."""
         try:
             with new_session(self._store, write=True) as session:
                 parcel = get_parcel(session, parcel_id=parcel_id)
                 stored = list_events(session, parcel_id=parcel_id)
-                return self._apply(session, parcel, stored, update, error, now)
+                return self._apply(session, parcel, stored, update, error, now, checked_at)
         except NotFoundError:
             return None  # deleted while it was being fetched
         except Exception:
             log.exception("storing the update of parcel %s failed; nothing was written", parcel_id)
             return None
-
-    def _touch(self, parcel_id: str, now: datetime) -> None:
-        """Record the fetch time (its own tiny transaction, see `touch_checked`)."""
-        try:
-            with new_session(self._store, write=True) as session:
-                touch_checked(session, parcel_id=parcel_id, at=now)
-        except NotFoundError:
-            pass
-        except Exception:
-            log.exception("recording the check time of parcel %s failed", parcel_id)
 
     def _apply(
         self,
@@ -710,6 +742,7 @@ class SyncEngine:
         update: ParcelUpdate | None,
         error: TrackingError | None,
         now: datetime,
+        checked_at: datetime | None = None,
     ) -> ParcelOutcome:
         # Without stored events, the stored status came from a carrier's headline: keep it.
         hint = None if stored else parcel.status
@@ -780,6 +813,7 @@ class SyncEngine:
             proof_of_delivery=pod,
             changed_at=now,
             changes=outbox_entries(changes, parcel, now=now, proof_of_delivery=pod),
+            checked_at=checked_at,
         )
         return ParcelOutcome(
             parcel_id=parcel.id,
@@ -931,6 +965,26 @@ def _handover_overdue(
             )
         )
     return kept
+
+
+async def _acquire(gate: AccountGate, slots: int) -> None:
+    """Take `slots` of the gate's rate (and quota) for one batch, holding one concurrency slot
+    at the end: a batch that sends `slots` HTTP requests must pay for each of them."""
+    for i in range(slots):
+        await gate.acquire()
+        if i < slots - 1:
+            gate.release()
+
+
+def _feed_gate(gate: AccountGate, errors: Sequence[TrackingError]) -> None:
+    """Per-number 429s / failures of an otherwise answered batch still slow the account."""
+    limited = [e for e in errors if e.kind is ProblemKind.RATE_LIMITED]
+    if limited:
+        waits = [e.retry_after for e in limited if e.retry_after is not None]
+        gate.rate_limited(max(waits) if waits else None)
+    else:
+        waits = [e.retry_after for e in errors if e.retry_after is not None]
+        gate.failed(max(waits) if waits else None)
 
 
 def _client_wait(account: AccountRuntime) -> float:

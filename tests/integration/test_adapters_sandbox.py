@@ -283,7 +283,7 @@ REQUESTS_FOR: dict[str, Callable[[int], int]] = {
     "gls": lambda n: math.ceil(n / 10),
     "hermes": lambda n: math.ceil(n / 20),
     "17track": lambda n: 2 * math.ceil(n / 40),  # register, then gettrackinfo, per 40
-    "royalmail": lambda n: n,  # batches of 30, but the full history is one /events per item
+    "royalmail": lambda n: n,  # one /events per number (the full history); BATCH_LIMIT 1
     "aftership": lambda n: 2 * n,  # create, then read, per tracking
 }
 

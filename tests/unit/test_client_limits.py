@@ -12,6 +12,7 @@ import pytest
 from app.carriers.auth import Credentials
 from app.carriers.client import TrackingClient
 from app.carriers.limits import (
+    DEFAULT_LIMITS,
     DEFAULT_TIMEOUT,
     check_base_url,
     join_url,
@@ -81,6 +82,41 @@ def test_http_client_defaults() -> None:
     assert DEFAULT_TIMEOUT.read == 15.0
     assert http.follow_redirects is False
     asyncio.run(http.aclose())
+
+
+def test_idle_connections_expire_before_the_servers_keep_alive() -> None:
+    # uvicorn closes an idle connection after 5 s; reusing it later is a RemoteProtocolError.
+    assert DEFAULT_LIMITS.keepalive_expiry is not None
+    assert DEFAULT_LIMITS.keepalive_expiry < 5.0
+
+
+class _StaleOnce(httpx.AsyncBaseTransport):
+    """The first request finds the kept-alive connection closed by the server."""
+
+    def __init__(self) -> None:
+        self.methods: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.methods.append(request.method)
+        if len(self.methods) == 1:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        return httpx.Response(200, json={"ok": True})
+
+
+async def test_a_get_on_a_connection_the_server_closed_is_sent_once_more() -> None:
+    stale = _StaleOnce()
+    async with make_http_client(stale) as http:
+        response = await http.get("https://api.example/track")
+    assert response.status_code == 200
+    assert stale.methods == ["GET", "GET"]
+
+
+async def test_a_post_is_never_repeated() -> None:
+    stale = _StaleOnce()
+    async with make_http_client(stale) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.post("https://api.example/trackings", json={})
+    assert stale.methods == ["POST"]
 
 
 async def test_endless_body_is_cut_at_the_cap_and_not_read_further() -> None:

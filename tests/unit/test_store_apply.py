@@ -264,3 +264,35 @@ def test_a_failed_fetch_keeps_the_parcels_last_change(engine: Engine, parcel_id:
         parcel = get_parcel(session, parcel_id=parcel_id)
     assert parcel.problem is ProblemKind.UNAVAILABLE
     assert parcel.last_changed_at == first.fetched_at  # ...but the list order does not move
+
+
+def test_the_outbox_row_is_stamped_with_the_change_time(engine: Engine, parcel_id: str) -> None:
+    # The engine's clock (`changed_at`), not the parser's real time (`fetched_at`).
+    update = fetch(scan(0), hours=3)
+    engine_time = T0 + timedelta(hours=1)
+    entry = OutboxEntry(key=f"{parcel_id}:status:in_transit", kind="status")
+    _apply(engine, parcel_id, update, changes=[entry], changed_at=engine_time)
+    with new_session(engine) as session:
+        [item] = pending(session)
+        assert item.created_at == engine_time
+        assert get_parcel(session, parcel_id=parcel_id).last_changed_at == engine_time
+    # Without `changed_at`, the fetch time is used as before.
+    other = OutboxEntry(key=f"{parcel_id}:other", kind="status")
+    _apply(engine, parcel_id, update, changes=[other])
+    with new_session(engine) as session:
+        assert {i.key: i.created_at for i in pending(session)}[other.key] == update.fetched_at
+
+
+def test_checked_at_is_recorded_in_the_same_transaction_uncounted(
+    engine: Engine, parcel_id: str
+) -> None:
+    update = fetch(scan(0), scan(60))
+    first = _apply(engine, parcel_id, update, checked_at=T0 + timedelta(hours=1))
+    later = T0 + timedelta(hours=5)
+    again = _apply(engine, parcel_id, update, checked_at=later)
+    assert first.rows_written > 0
+    assert again.rows_written == 0  # the check time alone is no change of the parcel's data
+    with new_session(engine) as session:
+        parcel = get_parcel(session, parcel_id=parcel_id)
+        assert parcel.last_checked_at == later
+        assert parcel.last_changed_at == update.fetched_at

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -478,3 +479,92 @@ async def test_accounts_are_reloaded_while_running(store: Engine, clock: FakeClo
     assert second.calls == [(("00340434000000000001",), None)]
     assert engine.snapshot().account("dhl-new") is not None
     assert _parcel(store, parcel_id).status is Status.IN_TRANSIT
+
+
+@pytest.mark.parametrize(
+    ("kind", "retry_after"),
+    [
+        (ProblemKind.RATE_LIMITED, 30.0),
+        (ProblemKind.RATE_LIMITED, None),
+        (ProblemKind.UNAVAILABLE, None),
+    ],
+)
+async def test_a_throttled_number_in_an_answered_batch_stays_due(
+    store: Engine, clock: FakeClock, kind: ProblemKind, retry_after: float | None
+) -> None:
+    throttled = "90000000002"
+
+    def respond(number: str, hints: Any) -> Any:
+        if number == throttled:
+            return error(number, kind, "not now", retry_after)
+        return _transit(number)
+
+    tracker = FakeTracker(respond)
+    ok_id = add(store, "90000000001", "gls")
+    late_id = add(store, throttled, "gls")
+    gls = runtime("gls", tracker, clock)
+    engine = SyncEngine(store, [gls], clock=clock.now)
+    report = await engine.sync_due()
+
+    assert _parcel(store, ok_id).last_checked_at == T0
+    late = _parcel(store, late_id)
+    # Neither stored with the problem nor marked as checked: it is still due.
+    assert late.last_checked_at is None
+    assert late.problem is None
+    assert late_id not in report.outcomes
+    assert report.skipped[late_id] == "not now"
+    assert engine.next_due_at(clock.now()) == T0
+    # The gate heard it: Retry-After, else a backoff.
+    assert gls.gate.ready_in() > 0
+    if retry_after is not None:
+        assert gls.gate.ready_in() == pytest.approx(retry_after)
+
+    tracker.respond = _transit
+    clock.advance(60)
+    await engine.sync_due()
+    assert _parcel(store, late_id).last_checked_at == T0 + timedelta(seconds=60)
+    assert _parcel(store, late_id).status is Status.IN_TRANSIT
+
+
+async def test_a_new_number_at_an_aggregator_costs_two_gate_slots(
+    store: Engine, clock: FakeClock
+) -> None:
+    tracker = FakeTracker(_transit)
+    parcel_id = add(store, "H1234567890123456789", "hermes")
+    aftership = runtime("aftership", tracker, clock, registers=True)
+    engine = SyncEngine(store, [aftership], clock=clock.now)
+    await engine.sync_due()
+    assert aftership.gate.sent == 2  # register (create), then read
+    clock.advance(600)
+    await engine.refresh([parcel_id])
+    assert aftership.gate.sent == 3  # known to the client now: read only
+
+
+def test_aggregators_that_register_are_marked_and_gates_run_below_the_rate() -> None:
+    from app.carriers.registry import REGISTRY
+    from app.sync.accounts import GATE_RATE_FACTOR, limits_for, runtime_for
+
+    assert GATE_RATE_FACTOR < 1.0
+    for carrier in ("dhl", "aftership"):
+        module = importlib.import_module(f"app.carriers.{carrier}")
+        documented = module.RATE_LIMIT[0]
+        assert limits_for(carrier).rate_per_second == pytest.approx(documented * 0.95)
+    tracker = FakeTracker(_transit)
+    assert runtime_for(REGISTRY["aftership"], tracker, account_id="a").registers
+    assert runtime_for(REGISTRY["17track"], tracker, account_id="b").registers
+    assert not runtime_for(REGISTRY["dhl"], tracker, account_id="c").registers
+
+
+async def test_next_due_at_is_the_earliest_due_parcel(store: Engine, clock: FakeClock) -> None:
+    tracker = FakeTracker(_transit)
+    dhl = runtime("dhl", tracker, clock)
+    engine = SyncEngine(store, [dhl], clock=clock.now)
+    assert engine.next_due_at(clock.now()) is None  # no parcels
+    add(store, "00340434000000000001")
+    assert engine.next_due_at(clock.now()) == T0  # never fetched: due at once
+    await engine.sync_due()
+    due = engine.next_due_at(clock.now())
+    assert due is not None
+    assert due > T0
+    assert due == engine.next_due_at(clock.now(), account=dhl)
+    assert engine._next_tick(dhl) == min(60.0, (due - T0).total_seconds())

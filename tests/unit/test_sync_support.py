@@ -137,6 +137,7 @@ def runtime(
     *,
     account_id: str | None = None,
     batch_limit: int | None = None,
+    registers: bool = False,
     **limits: Any,
 ) -> AccountRuntime:
     adapter = REGISTRY[carrier]
@@ -146,6 +147,7 @@ def runtime(
         display_name=adapter.display_name,
         batch_limit=batch_limit or adapter.batch_limit,
         client=tracker,
+        registers=registers,
         gate=AccountGate(
             Limits(**{"rate_per_second": 1000.0, **limits}),
             clock=clock.monotonic,
