@@ -344,15 +344,26 @@ class TrackingClient:
         return ParseResult(result.parcels, tuple(expanded))
 
     async def _exchange(self, spec: RequestSpec) -> tuple[int, Mapping[str, str], bytes]:
-        """Send one request with auth; for OAuth renew the token once on a 401 and retry."""
+        """Send one request with auth; for OAuth renew the token once on a 401 and retry.
+
+        A Retry-After that arrived while this request waited for its token (another request
+        of the account got a 429) is honoured before every send, the resend included.
+        """
         token = await self._tokens.get(self._fetch_token) if self.adapter.uses_oauth else None
+        self._raise_if_gated()
         status, headers, body = await self._send(self._request(spec, token))
         if status == 401 and token is not None:
             log.info("%s rejected the access token; renewing it once", self.adapter.id)
             await self._tokens.drop(token)
             token = await self._tokens.get(self._fetch_token)
+            self._raise_if_gated()
             status, headers, body = await self._send(self._request(spec, token))
         return status, headers, body
+
+    def _raise_if_gated(self) -> None:
+        gate = self._gate_error()
+        if gate is not None:
+            raise RequestFailed(gate)
 
     def _request(self, spec: RequestSpec, token: str | None) -> httpx.Request:
         headers: dict[str, str] = {"Accept": "application/json"}
@@ -396,6 +407,7 @@ class TrackingClient:
 
     async def _fetch_token(self) -> tuple[str, float]:
         assert self._token_url is not None
+        self._raise_if_gated()  # the token endpoint is the same account's API
         grant = token_request(
             self.adapter.auth, self._credentials, basic=self.adapter.token_basic_auth
         )

@@ -293,3 +293,35 @@ async def test_token_parser_that_raises_on_an_error_status_falls_back_to_the_sta
         result = await client.track(["A"])
     assert result.errors[0].kind is ProblemKind.UNAVAILABLE
     assert result.errors[0].retry_after == 5
+
+
+async def test_a_retry_after_that_arrives_during_the_token_fetch_stops_the_send() -> None:
+    """Another request of the account got a 429 while this one fetched its token."""
+    server = OAuthServer()
+    client, recorder = oauth_client(server, carrier_id="fedex")
+
+    def token_then_throttled(request: httpx.Request) -> httpx.Response:
+        answer = server(request)
+        if request.url.path.endswith("/token"):
+            client._note_gate(  # what the concurrent request's 429 does
+                TrackingError(ProblemKind.RATE_LIMITED, "slow down", "X", retry_after=30)
+            )
+        return answer
+
+    recorder.handler = token_then_throttled
+    async with client:
+        result = await client.track(["A"])
+    assert recorder.paths() == ["/oauth/token"]  # the tracking request was never sent
+    assert [e.kind for e in result.errors] == [ProblemKind.RATE_LIMITED]
+    assert result.errors[0].retry_after == pytest.approx(30)
+
+
+async def test_no_token_is_requested_while_a_retry_after_runs() -> None:
+    server = OAuthServer()
+    clock = FakeClock()
+    client, recorder = oauth_client(server, carrier_id="fedex", clock=clock)
+    async with client:
+        client._note_gate(TrackingError(ProblemKind.RATE_LIMITED, "wait", "X", retry_after=10))
+        blocked = await client.track(["A"])
+    assert recorder.paths() == []
+    assert [e.kind for e in blocked.errors] == [ProblemKind.RATE_LIMITED]
