@@ -22,6 +22,7 @@ class Place:
     postal_code: str
     country: str  # ISO 3166-1 alpha-2
     zone: str  # IANA zone, for carriers that send local times
+    state: str = ""  # US state code, where addresses carry one
 
 
 BERLIN = Place("Berlin", "10115", "DE", "Europe/Berlin")
@@ -31,8 +32,8 @@ KASSEL = Place("Kassel", "34117", "DE", "Europe/Berlin")
 MUNICH = Place("München", "80331", "DE", "Europe/Berlin")
 LONDON = Place("London", "EC1A 1BB", "GB", "Europe/London")
 AMSTERDAM = Place("Amsterdam", "1012 AB", "NL", "Europe/Amsterdam")
-LOUISVILLE = Place("Louisville", "40201", "US", "America/New_York")
-MEMPHIS = Place("Memphis", "38101", "US", "America/Chicago")
+LOUISVILLE = Place("Louisville", "40201", "US", "America/New_York", "KY")
+MEMPHIS = Place("Memphis", "38101", "US", "America/Chicago", "TN")
 FRANKFURT_CUSTOMS = Place("Frankfurt am Main", "60549", "DE", "Europe/Berlin")
 
 
@@ -295,6 +296,7 @@ class Journey:
     started_at: datetime  # sandbox-clock time of step 0 (UTC)
     steps: tuple[Step, ...]
     speed: float = 1.0  # journey hours per real hour
+    destination: Place | None = None  # the recipient's address, as APIs that send it show it
 
     def step_time(self, step: Step) -> datetime:
         return self.started_at + step.after / self.speed

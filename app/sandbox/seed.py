@@ -104,6 +104,7 @@ def new_journey(
         started_at=ctx.clock.now(),
         steps=script(scenario, origin, destination),
         speed=ctx.speed,
+        destination=destination,
     )
     ctx.add_journey(journey)
     return journey

@@ -133,12 +133,26 @@ def _activity(event: ShownEvent, index: int) -> dict[str, object]:
     return activity
 
 
+def _addresses(journey: Journey) -> list[dict[str, object]]:
+    place = journey.destination
+    if place is None:
+        return []
+    address = {
+        "city": place.city,
+        "stateProvince": place.state,
+        "postalCode": place.postal_code,
+        "countryCode": place.country,
+    }
+    return [{"type": "DESTINATION", "address": address}]
+
+
 def _shipment(ctx: SandboxContext, journey: Journey, events: list[ShownEvent]) -> dict[str, object]:
     activities = [_activity(e, i) for i, e in enumerate(events)][::-1]  # newest first
     package: dict[str, object] = {
         "trackingNumber": journey.tracking_number,
         "activity": activities,
         "packageCount": 1,
+        "packageAddress": _addresses(journey),
         "service": {"code": "011", "description": "UPS Standard"},
     }
     if activities:

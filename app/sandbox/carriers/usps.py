@@ -133,6 +133,17 @@ def _event(event: ShownEvent, index: int) -> dict[str, object]:
     return rendered
 
 
+def _destination(journey: Journey) -> dict[str, str]:
+    place = journey.destination
+    if place is None or place.country != "US":
+        return {}
+    return {
+        "destinationCity": place.city.upper(),
+        "destinationState": place.state,
+        "destinationZIP": place.postal_code,
+    }
+
+
 def _tracking(ctx: SandboxContext, journey: Journey, events: list[ShownEvent]) -> dict[str, object]:
     rendered = [_event(e, i) for i, e in enumerate(events)][::-1]  # reverse chronological
     last = events[-1] if events else None
@@ -141,6 +152,7 @@ def _tracking(ctx: SandboxContext, journey: Journey, events: list[ShownEvent]) -
         "trackingNumber": journey.tracking_number,
         "mailClass": "Priority Mail<SUP>&#174;</SUP>",
         "mailType": "DM",
+        **_destination(journey),
         "status": last.text if last else "",
         "statusCategory": category,
         "statusSummary": last.text if last else "",
