@@ -461,11 +461,3 @@ def is_pickup(entry: TimelineEntry) -> bool:
 
 def is_delay(entry: TimelineEntry) -> bool:
     return entry.sub_status is SubStatus.DELAYED
-
-
-class EmptyOrdersSource:
-    """Transitional: app/ui/app.py still hands the shell this; the shell now reads the store
-    through AppServices. Remove once the composition root calls Shell(page, services)."""
-
-
-OrdersSource = EmptyOrdersSource
