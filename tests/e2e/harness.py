@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Page
+    from playwright.sync_api import BrowserContext, Locator, Page, Position
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -127,6 +127,35 @@ def enable_semantics(page: Page) -> None:
     page.locator("flt-semantics-host :is(h1, h2, h3)").first.wait_for(
         state="attached", timeout=30_000
     )
+
+
+def type_into(page: Page, field: Locator, text: str, *, position: Position | None = None) -> None:
+    """Click `field`, replace its text with `text` by typing, and check the text arrived whole.
+
+    Flutter reads keystrokes, not a value set from outside, so fill() cannot be used. It
+    attaches its editing handlers a moment after the field takes focus, and a key typed in that
+    instant is lost (CI once lost the first digit of a number). So: wait for the focus, type,
+    read the value back, and type again over it if a key went missing.
+    """
+    field.click(position=position)
+    page.wait_for_function(
+        "() => ['INPUT', 'TEXTAREA'].includes(document.activeElement?.tagName ?? '')",
+        timeout=5_000,
+    )
+
+    # Read from the focused input: a field's accessible name may change once it holds text.
+    def typed() -> str:
+        return str(page.evaluate("document.activeElement?.value ?? ''"))
+
+    for _ in range(3):
+        page.keyboard.press("Control+A")
+        page.keyboard.type(text)
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline and typed() != text:
+            page.wait_for_timeout(100)
+        if typed() == text:
+            return
+    raise AssertionError(f"typed {text!r} but the field holds {typed()!r}")
 
 
 def stable_screenshot(page: Page, name: str, *, settle: int = 4, attempts: int = 40) -> Path:

@@ -20,15 +20,17 @@ from tests.e2e.harness import (
     stable_screenshot,
     start_app,
     stop_app,
+    type_into,
 )
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Page, Position
 
 pytestmark = pytest.mark.e2e
 
 DHL_NUMBER = new_number("dhl", random.Random(3))
 HERMES_NUMBER = new_number("hermes", random.Random(4))
+BELOW_OVERLAP: Position = {"x": 20, "y": 12}  # the field's box overlaps the next node below
 EMAIL = (
     "Hallo Maria,\n"
     "gute Nachrichten: Deine Bestellung 4711 ist unterwegs.\n"
@@ -60,8 +62,7 @@ def test_paste_a_german_shipping_email_and_see_the_parcel(
     page = open_app("/add", locale="de-DE", server=add_server).page
     field = page.get_by_role("textbox", name="Sendungsnummer oder Versandbestätigung einfügen")
     expect(field).to_be_visible()
-    field.click(position={"x": 20, "y": 12})  # its box overlaps the next node below
-    page.keyboard.type(EMAIL)
+    type_into(page, field, EMAIL, position=BELOW_OVERLAP)
 
     expect(page.get_by_text("1 Sendungsnummer gefunden", exact=True)).to_be_visible()
     expect(page.get_by_text(DHL_NUMBER, exact=True)).to_be_visible()
@@ -84,8 +85,7 @@ def test_paste_a_german_shipping_email_and_see_the_parcel(
     add_button = re.compile(r"^(Neue Sendung|Sendung hinzufügen)$")
     page.get_by_role("button", name=add_button).first.click()
     field = page.get_by_role("textbox", name="Sendungsnummer oder Versandbestätigung einfügen")
-    field.click(position={"x": 20, "y": 12})  # its box overlaps the next node below
-    page.keyboard.type(DHL_NUMBER)
+    type_into(page, field, DHL_NUMBER, position=BELOW_OVERLAP)
     expect(page.get_by_text("Wird schon verfolgt", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Öffnen")).to_be_visible()
     expect(page.get_by_role("button", name="Hinzufügen", exact=True)).to_be_disabled()
@@ -95,13 +95,10 @@ def test_junk_gets_a_clear_reason_in_english(open_app: OpenApp, add_server: AppS
     from playwright.sync_api import expect
 
     page = open_app("/add", locale="en-US", server=add_server).page
-    page.get_by_role("textbox", name="Paste a tracking number or shipping confirmation").click(
-        position={"x": 20, "y": 12}
-    )
-    page.keyboard.type("+49 30 1234567")
+    field = page.get_by_role("textbox", name="Paste a tracking number or shipping confirmation")
+    type_into(page, field, "+49 30 1234567", position=BELOW_OVERLAP)
     expect(page.get_by_text("Not a tracking number: looks like a phone number")).to_be_visible()
-    page.keyboard.press("Control+A")
-    page.keyboard.type("1234")
+    type_into(page, field, "1234", position=BELOW_OVERLAP)
     expect(page.get_by_text(re.compile(r"too short: 4 characters"))).to_be_visible()
 
 
@@ -118,8 +115,12 @@ def test_add_screenshots(open_app: OpenApp, add_server: AppServer, locale: str, 
         "de": "Sendungsnummer oder Versandbestätigung einfügen",
         "en": "Paste a tracking number or shipping confirmation",
     }[lang]
-    page.get_by_role("textbox", name=label).click(position={"x": 20, "y": 12})
-    page.keyboard.type(f"Sendungsnummer Hermes: {HERMES_NUMBER}\nTracking: 1Z999AA10123456784")
+    type_into(
+        page,
+        page.get_by_role("textbox", name=label),
+        f"Sendungsnummer Hermes: {HERMES_NUMBER}\nTracking: 1Z999AA10123456784",
+        position=BELOW_OVERLAP,
+    )
     found = {"de": "2 Sendungsnummern gefunden", "en": "Found 2 tracking numbers"}[lang]
     expect(page.get_by_text(found, exact=True)).to_be_visible()
     blur(page)

@@ -15,6 +15,7 @@ from tests.e2e.harness import (
     stable_screenshot,
     start_app,
     stop_app,
+    type_into,
 )
 
 pytestmark = pytest.mark.e2e
@@ -84,9 +85,7 @@ def test_buttons_chips_and_routes_work(open_app: OpenApp) -> None:
 
     page = open_app(locale="en-US").page
 
-    # Flutter reads keystrokes, not a value set from outside: click and type, never fill().
-    page.get_by_role("textbox", name="Search shop or number").click()
-    page.keyboard.type("ikea")
+    type_into(page, page.get_by_role("textbox", name="Search shop or number"), "ikea")
     expect(page.get_by_text("No matches for “ikea”.")).to_be_visible()
     page.keyboard.press("Control+A")
     page.keyboard.press("Backspace")

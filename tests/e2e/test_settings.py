@@ -26,6 +26,7 @@ from tests.e2e.harness import (
     stable_screenshot,
     start_app,
     stop_app,
+    type_into,
 )
 
 if TYPE_CHECKING:
@@ -115,9 +116,7 @@ def test_a_carrier_key_goes_to_the_secret_service_not_sqlite(
             page.get_by_text("Dein Schlüssel liegt im Schlüsselbund des Systems")
         ).to_be_visible()
         key = f"dhl-e2e-{uuid.uuid4().hex}"
-        page.get_by_role("textbox", name="API-Schlüssel").click()
-        page.wait_for_timeout(300)  # a key typed in the same instant as the focus can be lost
-        page.keyboard.type(key)
+        type_into(page, page.get_by_role("textbox", name="API-Schlüssel"), key)
         page.evaluate("document.activeElement && document.activeElement.blur()")
         stable_screenshot(page, "settings_de_phone_light_key_typed")
         page.get_by_role("button", name="Speichern").first.click()

@@ -24,6 +24,7 @@ from tests.e2e.harness import (
     stable_screenshot,
     start_app,
     stop_app,
+    type_into,
 )
 from tests.unit.test_ui_seed import Seeded, seed_file
 
@@ -220,10 +221,7 @@ def test_actions_update_the_list_and_timeline_in_place(
     expect(see(page, "Liegt zur Abholung bereit")).to_be_visible()
 
     page.get_by_role("button", name="Umbenennen").click()
-    field = page.get_by_role("textbox", name="Name")
-    field.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.type("Laufschuhe")
+    type_into(page, page.get_by_role("textbox", name="Name"), "Laufschuhe")
     page.get_by_role("button", name="Speichern").click()
     # The row in the list and the open timeline both show the new name.
     expect(page.get_by_role("button", name="Sendung Laufschuhe öffnen")).to_be_visible()
