@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec, TrackingError
 from app.carriers.codes_ups import UPS_STATUS_CODES, UPS_TYPES
-from app.carriers.geo import iso2, locale_for, zone_for
+from app.carriers.geo import iso2, likely_zone, locale_for, zone_for
 from app.carriers.parsing import (
     as_list,
     carrier_parser,
@@ -337,7 +337,9 @@ def _destination_zone(package: dict[str, Any]) -> str | None:
         if (text(obj(entry).get("type")) or "").upper() == "DESTINATION":
             address = obj(obj(entry).get("address"))
             country = iso2(address.get("countryCode")) or iso2(address.get("country"))
-            return zone_for(country, text(address.get("stateProvince")))
+            # A state split between zones takes its main zone, as USPS's does: the newest
+            # scan's offset would move the window each time the parcel crosses a zone.
+            return likely_zone(country, text(address.get("stateProvince")))
     return None
 
 

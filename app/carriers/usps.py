@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from app.carriers.base import AuthKind, CredentialField, ParseResult, RequestSpec, TrackingError
 from app.carriers.codes_usps import USPS_CATEGORIES, USPS_EVENT_CODES
-from app.carriers.geo import US_STATE_ZONES, zone_for
+from app.carriers.geo import US_STATE_ZONES, likely_zone, zone_for
 from app.carriers.parsing import (
     as_float,
     as_list,
@@ -291,7 +291,9 @@ def _estimate(root: dict[str, Any], raw_events: list[dict[str, Any]]) -> Deliver
     if predicted is not None:
         start = _clock(root.get("predictedDeliveryWindowStartTime"))
         end = _clock(root.get("predictedDeliveryWindowEndTime"))
-    zone = zone_for("US", text(root.get("destinationState")))
+    # A state split between zones takes its main zone: the newest scan's offset would move
+    # the window by an hour each time the parcel crosses a zone on its way.
+    zone = likely_zone("US", text(root.get("destinationState")))
     # Without a destination state, the newest scan's offset is the nearest local clock we know.
     offset = (
         None if zone else next((o for e in raw_events if (o := _offset(e.get("GMTOffset")))), None)

@@ -32,7 +32,7 @@ async def test_the_window_stays_put_from_hub_to_hub(carrier: str) -> None:
     with SandboxServer(ctx) as server:
         base_url = sandbox_url(server.url, carrier, adapter.default_base_url)
         async with adapter.client(secrets, base_url=base_url, language="de") as client:
-            for hours in (6, 10, 21):  # picked up, origin hub, destination hub
+            for hours in (0, 6, 10, 21):  # label created, picked up, origin hub, destination hub
                 ctx.clock.freeze(START + timedelta(hours=hours))
                 result = await client.track([journey.tracking_number])
                 (update,) = result.parcels

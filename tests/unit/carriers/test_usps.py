@@ -106,3 +106,30 @@ def test_gmt_offset_in_all_its_shapes(offset: object, expected_hour: int) -> Non
     (event,) = result.parcels[0].events
     # A bogus offset falls back to the state's zone (Massachusetts, EDT): the same instant.
     assert event.occurred_at == datetime(2026, 3, 12, expected_hour, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("scan_offset", ["-05:00", "-06:00", "-08:00"])
+def test_a_window_in_a_split_state_is_read_in_its_main_zone(scan_offset: str) -> None:
+    """Tennessee is split between Eastern and Central time: the window is read in Central, its
+    main zone, wherever the newest scan happened, so it does not move as the parcel travels."""
+    body = {
+        "trackingNumber": "9400111899223856421173",
+        "statusCategory": "In Transit",
+        "destinationState": "TN",
+        "predictedDeliveryDate": "2026-11-25",
+        "predictedDeliveryWindowStartTime": "10:00",
+        "predictedDeliveryWindowEndTime": "14:00",
+        "trackingEvents": [
+            {
+                "eventType": "Arrived at USPS Regional Facility",
+                "eventTimestamp": "2026-11-23T05:30:00",
+                "GMTOffset": scan_offset,
+                "eventCode": "10",
+            }
+        ],
+    }
+    result = usps.parse_response(200, {}, json.dumps(body).encode(), fetched_at=NOW)
+    estimate = result.parcels[0].estimate
+    assert estimate is not None
+    assert estimate.window_start == datetime(2026, 11, 25, 16, 0, tzinfo=UTC)
+    assert estimate.window_end == datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
