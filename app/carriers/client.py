@@ -44,7 +44,7 @@ from app.carriers.limits import (
     read_capped,
     transport_error,
 )
-from app.carriers.parsing import http_error
+from app.carriers.parsing import http_error, parse_retry_after
 from app.carriers.redact import KNOWN_SECRETS, SecretRegistry, redact
 from app.domain.models import ParcelUpdate, ProblemKind
 
@@ -396,6 +396,7 @@ class TrackingClient:
 
     async def _send(self, request: httpx.Request) -> tuple[int, Mapping[str, str], bytes]:
         response = await self._http.send(request, stream=True)
+        self._note_retry_after(response)
         try:
             body = await read_capped(response, self._max_body)
         finally:
@@ -435,6 +436,16 @@ class TrackingClient:
             return None
         message = f"{self.adapter.display_name} asked us to wait; next try in {remaining:.0f} s"
         return TrackingError(ProblemKind.RATE_LIMITED, message, retry_after=remaining)
+
+    def _note_retry_after(self, response: httpx.Response) -> None:
+        """Close the gate as soon as a 429/503's headers arrive, before its body is read: while
+        the body is awaited, another request of this account could otherwise still go out."""
+        if response.status_code not in (429, 503):
+            return
+        wait = parse_retry_after(plain_headers(response.headers))
+        if wait:
+            wait = min(wait, MAX_RETRY_AFTER_S)
+            self._blocked_until = max(self._blocked_until, self._clock() + wait)
 
     def _note_gate(self, error: TrackingError) -> TrackingError:
         if error.kind in _GATED and error.retry_after:

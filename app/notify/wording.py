@@ -12,6 +12,7 @@ from app.domain.when import estimate_in_words
 from app.notify.notice import Announcement, Notice, NoticeKind
 
 BURST_SIZE = 3  # this many changes in one go read as one "3 parcels updated"
+_NOT_HANDED_OVER = (Status.PENDING, Status.INFO_RECEIVED)
 
 # When one fetch brings several changes for a parcel, the notice tells the weightiest one
 # ("In Zustellung" rather than the ETA moving to today because of it).
@@ -74,6 +75,11 @@ def _body(item: Announcement, now: datetime, zone: str, language: str) -> str:
         return f"New delivery date: {when}" + (f" (was {before})" if before else "")
     if kind is NoticeKind.STALLED:
         days = item.stalled_days or 0
+        if item.status in _NOT_HANDED_OVER or item.sub_status is SubStatus.NOT_HANDED_OVER:
+            # Only a label exists: the wait is on the seller, not on the carrier.
+            if de:
+                return f"Seit {days} Tagen vom Verkäufer nicht an den Paketdienst übergeben"
+            return f"Not handed to the carrier by the seller for {days} days"
         return f"Seit {days} Tagen kein neuer Scan" if de else f"No new scan for {days} days"
     reason = _REASONS.get(item.sub_status) if item.sub_status else None
     text = f"{label} – {reason[0 if de else 1]}" if reason and reason[1] != label else label

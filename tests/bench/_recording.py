@@ -165,11 +165,10 @@ def bench_accounts(
 
 
 class RetryAfterLog:
-    """Client-side view of Retry-After: every 429 with Retry-After an account received, and every
-    request it sent while such a wait was still running (the sandbox counts those too, plus
-    requests that were already on the wire when it answered 429)."""
-
-    GRACE = 0.05  # seconds
+    """Client-side view of Retry-After, at the transport: every 429 with Retry-After an account
+    received, and every request it sent after that 429 had arrived and before its Retry-After
+    elapsed. The sandbox's own count also holds requests that were already on the wire when it
+    answered 429 (sent before any Retry-After existed), which no client can take back."""
 
     def __init__(self) -> None:
         self._blocks: dict[str, list[tuple[float, float]]] = {}
@@ -185,9 +184,7 @@ class RetryAfterLog:
         now = time.monotonic()
         self.sent += 1
         for received, until in self._blocks.get(carrier, ()):
-            # Within GRACE of the 429's arrival the client cannot have parsed it yet: the other
-            # request slot was already on its way (a race, not an ignored Retry-After).
-            if received + self.GRACE <= now < until:
+            if received <= now < until:
                 self.sent_while_blocked += 1
                 if len(self.examples) < 3:
                     self.examples.append(f"{carrier} {url} {until - now:.2f} s early")

@@ -42,8 +42,11 @@ sandbox clock instead (see `ClockedTracker`; `--wall-fetched-at` shows why).
 Besides the script comparison, each journey's notifications are compared with those of the
 other journeys of the same carrier and scenario: a carrier whose API cannot say "returned"
 changes them all alike (listed as systematic), a fault that leaks through changes one
-(`notification_anomalies`). Early retries are split by a client-side log into requests sent
-after the client had the Retry-After and requests already in flight when the 429 was sent.
+(`notification_anomalies`). Early retries (`early_retries`) are requests an account sent after
+a 429 with Retry-After had reached it and before that wait elapsed, logged at the transport
+under the client. The sandbox also counts the requests that arrive while its Retry-After runs
+(`arrived_during_retry_after`): those include requests of the account's other slot that were
+already on the wire when it answered 429, sent before any Retry-After existed.
 
 The last line is one JSON object.
 """
@@ -558,11 +561,11 @@ class Soak:
             print(f"  (the sandbox itself logged {dict(self.sandbox_errors)}: not the app's)")
         log = self.retry_log
         print(
-            f"requests sent before a Retry-After elapsed: {stats.early_retries} (sandbox count); "
-            f"of them sent more than 50 ms after the client had received that Retry-After: "
-            f"{log.sent_while_blocked} (client-side log, {log.retry_afters} Retry-Afters "
-            f"received); "
-            f"the rest were already on their way when the sandbox answered 429"
+            f"requests sent before a Retry-After elapsed: {log.sent_while_blocked} (sent by the "
+            f"client after the 429 had arrived, at the transport; {log.retry_afters} "
+            f"Retry-Afters received); requests that reached the sandbox while a Retry-After it "
+            f"sent was running: {stats.early_retries} (the difference was already on the wire "
+            f"when the sandbox answered 429)"
         )
         for sample in log.examples:
             print(f"  e.g. {sample}")
@@ -581,8 +584,8 @@ class Soak:
             "lost_events": lost_events,
             "phantom_events": phantom_events,
             "escaped_exceptions": self.escaped + self.errors.count,
-            "early_retries": stats.early_retries,
-            "early_retries_after_notice": log.sent_while_blocked,
+            "early_retries": log.sent_while_blocked,
+            "arrived_during_retry_after": stats.early_retries,
             "notification_anomalies": anomalies,
             "requests": stats.requests,
             "faults_injected": sum(faults.values()),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
@@ -123,6 +126,30 @@ async def test_retry_after_is_surfaced_and_honoured_without_sleeping() -> None:
         clock.now += 21
         await client.track(["A"])
     assert len(recorder.requests) == 2
+
+
+async def test_a_retry_after_closes_the_gate_before_its_body_is_read() -> None:
+    """While a 429's body trickles in, another request of the account must not go out."""
+    body_may_end = asyncio.Event()
+
+    async def slow_body() -> AsyncIterator[bytes]:
+        await body_may_end.wait()
+        yield b'{"error": "slow down"}'
+
+    recorder = Recorder(
+        lambda r: httpx.Response(429, headers={"Retry-After": "60"}, content=slow_body())
+    )
+    async with make(recorder) as client:
+        first = asyncio.create_task(client.track(["A"]))
+        while not recorder.requests:
+            await asyncio.sleep(0)
+        await asyncio.sleep(0.01)  # the headers are in; the body is not
+        assert client.retry_after == pytest.approx(60, abs=1)
+        second = await client.track(["B"])
+        body_may_end.set()
+        await first
+    assert len(recorder.requests) == 1
+    assert second.errors[0].kind is ProblemKind.RATE_LIMITED
 
 
 async def test_retry_after_from_an_earlier_batch_stops_the_later_ones() -> None:

@@ -65,3 +65,24 @@ def test_three_parcels_at_once_read_as_one_burst_that_opens_my_orders() -> None:
     assert notice.title == "3 parcels updated"
     assert notice.route == "/"
     assert len(notice.change_keys) == 3
+
+
+def test_silence_in_transit_reads_as_no_new_scan() -> None:
+    item = _item(NoticeKind.STALLED, Status.IN_TRANSIT, stalled_days=6)
+    (de,) = compose([item], now=NOW, zone="Europe/Berlin", language="de")
+    (en,) = compose([item], now=NOW, zone="Europe/Berlin", language="en")
+    assert de.body == "Seit 6 Tagen kein neuer Scan"
+    assert en.body == "No new scan for 6 days"
+
+
+def test_a_label_without_a_scan_puts_the_wait_on_the_seller() -> None:
+    item = _item(
+        NoticeKind.STALLED,
+        Status.INFO_RECEIVED,
+        sub_status=SubStatus.NOT_HANDED_OVER,
+        stalled_days=3,
+    )
+    (de,) = compose([item], now=NOW, zone="Europe/Berlin", language="de")
+    (en,) = compose([item], now=NOW, zone="Europe/Berlin", language="en")
+    assert de.body == "Seit 3 Tagen vom Verkäufer nicht an den Paketdienst übergeben"
+    assert en.body == "Not handed to the carrier by the seller for 3 days"
