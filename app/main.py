@@ -102,7 +102,7 @@ def make_sync(services: AppServices) -> Any:
     if services.store is None:
         return None
     from app.demo import demo_policy
-    from app.sync.engine import build_sync
+    from app.sync.build import build_sync
     from app.ui.state import LANG_SETTING, stored_ui_settings
 
     language = stored_ui_settings(services.store).get(LANG_SETTING, "de")

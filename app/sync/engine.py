@@ -21,7 +21,7 @@ One update, end to end (ARCHITECTURE.md "The flow of one update"):
 5. The dispatcher is kicked to drain the outbox, and `on_changed` is called with the ids of
    the parcels whose stored data changed.
 
-API for the UI (build it with `build_sync(...)`):
+API for the UI (build it with `app.sync.build.build_sync(...)`):
 - `await engine.run()`: the background loop (start with `page.run_task(engine.run)`);
 - `await engine.refresh(ids)`: fetch now (opened, pulled to refresh), bypassing the schedule
   but not the gates; `engine.wake()`: look for due parcels now (e.g. after adding one);
@@ -37,35 +37,25 @@ import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from app.carriers.base import ParseResult, TrackingError
-from app.domain.changes import Change, ChangeKind, detect_changes
-from app.domain.merge import merge_events
-from app.domain.models import Parcel, ParcelUpdate, ProblemKind
-from app.domain.stall import HANDOVER_DAYS
-from app.domain.state import ParcelState, derive_state
+from app.domain.models import Parcel, ProblemKind
+from app.domain.state import derive_state
 from app.domain.status import TERMINAL, Status
-from app.store import (
-    NotFoundError,
-    apply_update,
-    get_parcel,
-    get_setting,
-    list_events,
-    list_parcels,
-    new_session,
-    set_setting,
-)
+from app.store import NotFoundError, get_parcel, list_parcels, new_session
 from app.sync.accounts import AccountRuntime
-from app.sync.announce import outbox_entries
-from app.sync.limiter import AccountGate, CircuitOpen, QuotaExhausted
+from app.sync.batches import acquire, client_wait, feed_gate, match_answers, number_key
+from app.sync.limiter import CircuitOpen, QuotaExhausted
+from app.sync.quota import QuotaPlanner, is_priority
+from app.sync.report import ParcelOutcome, SyncReport
 from app.sync.schedule import PollPolicy, next_check_at
 from app.sync.status import SyncPhase, SyncSnapshot, SyncStatus
+from app.sync.writer import store_update
 
-__all__ = ["AccountLoader", "ParcelOutcome", "SyncEngine", "SyncReport", "build_sync"]
+__all__ = ["AccountLoader", "ParcelOutcome", "SyncEngine", "SyncReport"]
 
 log = logging.getLogger(__name__)
 
@@ -84,54 +74,10 @@ _ACCOUNT_KINDS = frozenset(
 # Per-number errors that say "not now" rather than anything about the parcel: the parcel is
 # neither stored with the problem nor marked as checked (it stays due), and the gate hears it.
 _RETRY_KINDS = frozenset({ProblemKind.RATE_LIMITED, ProblemKind.UNAVAILABLE})
-# No quiet hours, no jitter: the plain interval, for estimating a day's demand.
-_PLAIN = PollPolicy(jitter=0.0, day_starts=time(0, 0), quiet_from=time(23, 59, 59, 999999))
-MAX_STRETCH = 24.0
-QUOTA_KEY = "sync.quota_used."  # + account id -> "YYYY-MM-DD:N"
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _key(number: str) -> str:
-    return "".join(number.split()).upper()
-
-
-@dataclass(frozen=True, slots=True)
-class ParcelOutcome:
-    parcel_id: str
-    rows_written: int  # by the one apply transaction (SQLite's count)
-    outbox_added: int
-    status: Status
-    problem: ProblemKind | None = None
-
-
-@dataclass
-class SyncReport:
-    outcomes: dict[str, ParcelOutcome] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)  # parcel id -> why it was not fetched
-    requests: int = 0
-
-    @property
-    def changed(self) -> frozenset[str]:
-        return frozenset(p for p, o in self.outcomes.items() if o.rows_written)
-
-    def merge(self, other: SyncReport) -> None:
-        self.outcomes.update(other.outcomes)
-        self.skipped.update(other.skipped)
-        self.requests += other.requests
-
-
-def is_priority(parcel: Parcel, today: date) -> bool:
-    """Out for delivery, or expected today: first in line and last to be stretched."""
-    if parcel.status is Status.OUT_FOR_DELIVERY:
-        return True
-    return (
-        parcel.estimate is not None
-        and parcel.status not in TERMINAL
-        and parcel.estimate.day <= today <= parcel.estimate.last_day
-    )
 
 
 AccountLoader = Callable[[], Awaitable[Sequence[AccountRuntime]]]
@@ -166,14 +112,12 @@ class SyncEngine:
         self._dispatcher = dispatcher
         self._policy = policy or PollPolicy()
         self._max_gate_wait = max_gate_wait
-        self._quota_reserve = quota_reserve
         self._idle_poll = idle_poll
         self._accounts: list[AccountRuntime] = []
         self._by_carrier: dict[str, AccountRuntime] = {}
         self._aggregators: list[AccountRuntime] = []
         self._status: dict[str, SyncStatus] = {}
-        self._stretch: dict[str, tuple[float, float]] = {}  # account -> (priority, others)
-        self._quota_day: dict[str, date] = {}
+        self._quota = QuotaPlanner(store, zone=zone, reserve=quota_reserve)
         self._unrouted: set[str] = set()
         # Aggregators: numbers each account's client has registered (it does so once per
         # client, in memory), so a batch with a new number costs a second gate slot.
@@ -197,7 +141,7 @@ class SyncEngine:
             or SyncStatus(a.account_id, a.carrier, a.display_name)
             for a in self._accounts
         }
-        self._load_quota_usage()
+        self._quota.load_usage(self._accounts, self._clock())
 
     async def _ensure_accounts(self) -> None:
         if not self._loaded:
@@ -360,9 +304,6 @@ class SyncEngine:
                 await account.client.aclose()
 
     # ---------------------------------------------------------------- scheduling ----------
-    def _today(self, now: datetime) -> date:
-        return now.astimezone(ZoneInfo(self._zone)).date()
-
     def _due(
         self, now: datetime, only: AccountRuntime | None = None
     ) -> tuple[dict[str, list[tuple[Parcel, str | None]]], list[Parcel]]:
@@ -386,7 +327,9 @@ class SyncEngine:
         due: dict[str, list[tuple[Parcel, str | None]]] = {}
         for account_id, items in grouped.items():
             account = runtimes[account_id]
-            self._update_stretch(account, [p for p, _ in items], now)
+            stretch = self._quota.update_stretch(account, [p for p, _ in items], now)
+            if stretch is not None:
+                self._set_status(account, stretch=max(stretch))
             ready = [(p, h) for p, h in items if self._is_due(account, p, now)]
             if ready:
                 due[account_id] = ready
@@ -400,8 +343,7 @@ class SyncEngine:
         base = next_check_at(parcel, now=now, zone=self._zone, policy=self._policy, rng=rng)
         if base is None:
             return None
-        priority, others = self._stretch.get(account.account_id, (1.0, 1.0))
-        factor = priority if is_priority(parcel, self._today(now)) else others
+        factor = self._quota.factor(account, parcel, now)
         if factor <= 1.0:
             return base
         return parcel.last_checked_at + (base - parcel.last_checked_at) * factor
@@ -409,78 +351,6 @@ class SyncEngine:
     def _is_due(self, account: AccountRuntime, parcel: Parcel, now: datetime) -> bool:
         due = self._due_at(account, parcel, now)
         return due is not None and due <= now
-
-    def _update_stretch(
-        self, account: AccountRuntime, parcels: list[Parcel], now: datetime
-    ) -> None:
-        """Spread a daily quota over the rest of the day: stretch intervals when it is tight.
-
-        Demand is what the normal intervals would ask until local midnight (requests, batches
-        counted). Priority parcels (out for delivery, ETA today) keep their pace as long as the
-        budget holds them; the others share what is left.
-        """
-        self._roll_quota_day(account, now)
-        left = account.gate.quota_left()
-        if left is None:
-            self._stretch[account.account_id] = (1.0, 1.0)
-            return
-        zone = ZoneInfo(self._zone)
-        local = now.astimezone(zone)
-        midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=zone)
-        remaining = max(0.0, (midnight - local).total_seconds())
-        today = local.date()
-        priority = others = 0.0
-        for parcel in parcels:
-            probe = replace(parcel, last_checked_at=now)
-            nxt = next_check_at(probe, now=now, zone=self._zone, policy=_PLAIN)
-            if nxt is None:
-                continue
-            interval = max(60.0, (nxt - now).total_seconds())
-            calls = remaining / interval / max(1, account.batch_limit)
-            if is_priority(parcel, today):
-                priority += calls
-            else:
-                others += calls
-        budget = max(0.0, float(left - self._quota_reserve))
-        if priority + others <= budget:
-            stretch = (1.0, 1.0)
-        elif priority <= budget:
-            spare = budget - priority
-            stretch = (1.0, min(MAX_STRETCH, others / spare) if spare > 0 else MAX_STRETCH)
-        else:
-            stretch = (min(MAX_STRETCH, priority / budget) if budget else MAX_STRETCH, MAX_STRETCH)
-        self._stretch[account.account_id] = stretch
-        self._set_status(account, stretch=max(stretch))
-
-    def _roll_quota_day(self, account: AccountRuntime, now: datetime) -> None:
-        today = self._today(now)
-        day = self._quota_day.get(account.account_id)
-        if day is None:
-            self._quota_day[account.account_id] = today
-        elif day != today:
-            account.gate.new_day()
-            self._quota_day[account.account_id] = today
-
-    def _load_quota_usage(self) -> None:
-        """A restart must not forget what today's requests already used of a daily quota."""
-        today = self._today(self._clock())
-        with new_session(self._store) as session:
-            for account in self._accounts:
-                if account.gate.limits.daily_quota is None:
-                    continue
-                stored = get_setting(session, key=QUOTA_KEY + account.account_id) or ""
-                day, _, used = stored.partition(":")
-                if day == today.isoformat() and used.isdigit():
-                    account.gate.used_today = max(account.gate.used_today, int(used))
-                self._quota_day[account.account_id] = today
-
-    def _save_quota_usage(self, account: AccountRuntime) -> None:
-        if account.gate.limits.daily_quota is None:
-            return
-        day = self._quota_day.get(account.account_id) or self._today(self._clock())
-        value = f"{day.isoformat()}:{account.gate.used_today}"
-        with new_session(self._store, write=True) as session:
-            set_setting(session, key=QUOTA_KEY + account.account_id, value=value)
 
     # ---------------------------------------------------------------- loops ---------------
     async def _account_loop(self, account: AccountRuntime) -> None:
@@ -546,12 +416,12 @@ class SyncEngine:
         """Why the account must not be asked now (and its status says so), or None."""
         gate = account.gate
         left = gate.quota_left()
-        if left is not None and (left <= 0 or (not forced and left <= self._quota_reserve)):
+        if left is not None and (left <= 0 or (not forced and left <= self._quota.reserve)):
             self._set_status(account, phase=SyncPhase.QUOTA_EXHAUSTED)
             return "daily quota used up"
         if gate.circuit_open:
             return "circuit open"
-        wait = max(gate.ready_in(), _client_wait(account))
+        wait = max(gate.ready_in(), client_wait(account))
         if wait > self._max_gate_wait + 1.0 / gate.limits.rate_per_second:
             until = now + timedelta(seconds=wait)
             self._set_status(account, phase=SyncPhase.RATE_LIMITED, rate_limited_until=until)
@@ -567,12 +437,12 @@ class SyncEngine:
     ) -> SyncReport:
         report = SyncReport()
         now = self._clock()
-        self._roll_quota_day(account, now)
+        self._quota.roll_day(account, now)
         refusal = self._gate_refusal(account, now, forced=forced)
         if refusal is not None:
             report.skipped.update(dict.fromkeys((p.id for p, _ in items), refusal))
             return report
-        today = self._today(now)
+        today = self._quota.today(now)
         ordered = sorted(items, key=lambda item: not is_priority(item[0], today))
         size = max(1, account.batch_limit)
         chunks = [ordered[i : i + size] for i in range(0, len(ordered), size)]
@@ -584,7 +454,7 @@ class SyncEngine:
                 parts = list(await asyncio.gather(*(self._fetch_chunk(account, c) for c in chunks)))
         finally:
             self._set_status(account, syncing=False)
-            self._save_quota_usage(account)
+            self._quota.save_usage(account, self._clock())
         for part in parts:
             report.merge(part)
         return report
@@ -598,9 +468,9 @@ class SyncEngine:
         numbers = [p.tracking_number for p, _ in chunk]
         registered = self._registered.setdefault(account.account_id, set())
         # An aggregator registers numbers it has not seen before reading them: two requests.
-        fresh = account.registers and any(_key(n) not in registered for n in numbers)
+        fresh = account.registers and any(number_key(n) not in registered for n in numbers)
         try:
-            await _acquire(gate, 2 if fresh else 1)
+            await acquire(gate, 2 if fresh else 1)
         except CircuitOpen as exc:
             until = self._clock() + timedelta(seconds=exc.retry_in)
             self._set_status(account, phase=SyncPhase.CIRCUIT_OPEN, circuit_open_until=until)
@@ -624,15 +494,17 @@ class SyncEngine:
         report.requests += 1
         now = self._clock()
         whole = self._account_outcome(account, chunk, result, now)
-        updates, errors = _match(chunk, result)
+        updates, errors = match_answers(chunk, result)
         retry: list[TrackingError] = []
         for parcel, _ in chunk:
             # The carrier answered for this number: the check counts (recorded in the apply's
             # own transaction). A whole-batch failure is stored, but the parcel stays due.
             checked = now if whole is None or parcel.id in updates else None
             if parcel.id in updates:
-                registered.add(_key(parcel.tracking_number))
-                outcome = self._store_update(parcel.id, updates[parcel.id], None, now, checked)
+                registered.add(number_key(parcel.tracking_number))
+                outcome = store_update(
+                    self._store, parcel.id, updates[parcel.id], None, now, checked
+                )
             elif parcel.id in errors:
                 error = errors[parcel.id]
                 if whole is None and error.kind in _RETRY_KINDS:
@@ -641,7 +513,7 @@ class SyncEngine:
                     retry.append(error)
                     report.skipped[parcel.id] = error.message
                     continue
-                outcome = self._store_update(parcel.id, None, error, now, checked)
+                outcome = store_update(self._store, parcel.id, None, error, now, checked)
             else:
                 continue
             if outcome is None:
@@ -649,7 +521,7 @@ class SyncEngine:
             report.outcomes[parcel.id] = outcome
         if whole is None:
             if retry:
-                _feed_gate(gate, retry)
+                feed_gate(gate, retry)
             else:
                 gate.succeeded()
         self._announce(report)
@@ -664,8 +536,8 @@ class SyncEngine:
     ) -> TrackingError | None:
         """The account status (and the gate, if the whole batch failed); returns that error."""
         gate = account.gate
-        numbers = {_key(p.tracking_number) for p, _ in chunk}
-        failed = {_key(e.tracking_number) for e in result.errors if e.tracking_number}
+        numbers = {number_key(p.tracking_number) for p, _ in chunk}
+        failed = {number_key(e.tracking_number) for e in result.errors if e.tracking_number}
         whole: TrackingError | None = None
         if not result.parcels and numbers <= failed:
             kinds = {e.kind for e in result.errors}
@@ -712,117 +584,6 @@ class SyncEngine:
         )
         return whole
 
-    # ---------------------------------------------------------------- storing -------------
-    def _store_update(
-        self,
-        parcel_id: str,
-        update: ParcelUpdate | None,
-        error: TrackingError | None,
-        now: datetime,
-        checked_at: datetime | None = None,
-    ) -> ParcelOutcome | None:
-        """ONE transaction: read events + state, derive, detect, write events/state/outbox,
-        and the fetch time (`checked_at`, when given)."""
-        try:
-            with new_session(self._store, write=True) as session:
-                parcel = get_parcel(session, parcel_id=parcel_id)
-                stored = list_events(session, parcel_id=parcel_id)
-                return self._apply(session, parcel, stored, update, error, now, checked_at)
-        except NotFoundError:
-            return None  # deleted while it was being fetched
-        except Exception:
-            log.exception("storing the update of parcel %s failed; nothing was written", parcel_id)
-            return None
-
-    def _apply(
-        self,
-        session: Any,
-        parcel: Parcel,
-        stored: Sequence[Any],
-        update: ParcelUpdate | None,
-        error: TrackingError | None,
-        now: datetime,
-        checked_at: datetime | None = None,
-    ) -> ParcelOutcome:
-        # Without stored events, the stored status came from a carrier's headline: keep it.
-        hint = None if stored else parcel.status
-        sub_hint = None if stored else parcel.sub_status
-        before = derive_state(
-            stored,
-            now=parcel.last_checked_at or parcel.created_at or now,
-            carrier=parcel.carrier,
-            tracked_since=parcel.created_at,
-            status_hint=hint,
-            sub_status_hint=sub_hint,
-        )
-        if update is None:
-            update = ParcelUpdate(
-                tracking_number=parcel.tracking_number, carrier=parcel.carrier, fetched_at=now
-            )
-        events = merge_events(stored, update.events).events
-        after = derive_state(
-            events,
-            now=now,
-            carrier=parcel.carrier,
-            tracked_since=parcel.created_at,
-            status_hint=update.status_hint or hint,
-            sub_status_hint=update.sub_status_hint if update.status_hint else sub_hint,
-        )
-        if error is None:
-            estimate = update.estimate
-            pod = update.proof_of_delivery or (
-                parcel.proof_of_delivery if after.status is Status.DELIVERED else None
-            )
-            code = update.carrier_status_code or (
-                after.last_event.carrier_code if after.last_event else None
-            )
-            problem, detail = update.problem, update.problem_detail
-        else:
-            estimate, pod, code = (
-                parcel.estimate,
-                parcel.proof_of_delivery,
-                parcel.carrier_status_code,
-            )
-            problem, detail = error.kind, error.message
-        changes = _handover_overdue(
-            detect_changes(
-                before,
-                after,
-                before_estimate=parcel.estimate,
-                after_estimate=estimate,
-                parcel_id=parcel.id,
-            ),
-            parcel,
-            before,
-            after,
-            now,
-        )
-        result = apply_update(
-            session,
-            parcel_id=parcel.id,
-            update=update,
-            status=after.status,
-            sub_status=after.sub_status,
-            carrier_status_code=code,
-            estimate=estimate,
-            location=after.location,
-            last_event_at=after.last_event_at,
-            last_event_text=after.last_event.description if after.last_event else None,
-            problem=problem,
-            problem_detail=detail,
-            proof_of_delivery=pod,
-            changed_at=now,
-            changes=outbox_entries(changes, parcel, now=now, proof_of_delivery=pod),
-            checked_at=checked_at,
-        )
-        return ParcelOutcome(
-            parcel_id=parcel.id,
-            rows_written=result.rows_written,
-            outbox_added=result.outbox_added,
-            status=after.status,
-            problem=problem,
-        )
-
     def _mark_unrouted(self, parcels: list[Parcel], now: datetime, *, every: bool) -> SyncReport:
         """Parcels no account can track: say so on the parcel (and expire them in time).
 
@@ -849,7 +610,7 @@ class SyncEngine:
             if same and not (expires and parcel.status is not Status.EXPIRED):
                 report.skipped[parcel.id] = error.message
                 continue
-            outcome = self._store_update(parcel.id, None, error, now)
+            outcome = store_update(self._store, parcel.id, None, error, now)
             if outcome is not None:
                 report.outcomes[parcel.id] = outcome
             report.skipped[parcel.id] = error.message
@@ -865,165 +626,3 @@ class SyncEngine:
                 self.on_changed(changed)
             except Exception:
                 log.exception("on_changed listener failed")
-
-
-def build_sync(
-    store: Any,
-    *,
-    secrets: Any = None,
-    language: str = "de",
-    zone: str = "Europe/Berlin",
-    on_open: Callable[[str], None] = lambda _route: None,
-    on_changed: ChangedListener | None = None,
-    on_status: StatusListener | None = None,
-    sandbox: str | None = None,
-    email: Any = None,
-    mobile_notifier: Any = None,
-    policy: PollPolicy | None = None,
-) -> SyncEngine:
-    """The engine with its accounts and outbox dispatcher, as the composition root wants it.
-
-    Callable outside an event loop: the accounts are loaded when the engine first runs (and
-    again on `reload_accounts()`). `sandbox`: the root URL of a running sandbox; every adapter
-    gets an account there with dummy credentials. Otherwise accounts come from the store and
-    `secrets` (the keychain). Native notifications: the mobile seam (if a notifier is given),
-    desktop, then plyer; the dispatcher probes them once when it starts. E-mail: `email`, or by
-    default a channel that follows the `email.*` settings (sent only while `email.enabled`).
-    Start it with `page.run_task(engine.run)` so desktop taps arrive on Flet's loop.
-    """
-    from app.notify.dispatcher import Dispatcher
-    from app.notify.mobile import MobileChannel
-    from app.notify.plyer_channel import PlyerChannel
-    from app.notify.preferences import StoredEmailChannel
-    from app.sync.accounts import build_accounts, sandbox_accounts
-
-    async def load() -> Sequence[AccountRuntime]:
-        if sandbox:
-            return sandbox_accounts(sandbox, language=language)
-        return await build_accounts(store, secrets, language=language)
-
-    native: list[Any] = []
-    if mobile_notifier is not None:
-        native.append(MobileChannel(mobile_notifier))
-    try:
-        from app.notify.desktop import DesktopChannel
-    except ImportError:  # a phone build ships without desktop-notifier
-        log.info("desktop notifications are not available in this build")
-    else:
-        native.append(DesktopChannel(on_open=on_open, language=language))
-    native.append(PlyerChannel())
-    if email is None:
-        email = StoredEmailChannel(store, secrets, language=language)
-    dispatcher = Dispatcher(store, native=native, email=email, zone=zone, default_language=language)
-    return SyncEngine(
-        store,
-        account_loader=load,
-        zone=zone,
-        on_changed=on_changed,
-        on_status=on_status,
-        dispatcher=dispatcher,
-        policy=policy,
-    )
-
-
-def _overdue(state: ParcelState, since: datetime | None, at: datetime) -> bool:
-    return (
-        state.awaiting_handover
-        and since is not None
-        and at - since >= timedelta(days=HANDOVER_DAYS)
-    )
-
-
-def _handover_overdue(
-    changes: tuple[Change, ...],
-    parcel: Parcel,
-    before: ParcelState,
-    after: ParcelState,
-    now: datetime,
-) -> list[Change]:
-    """Announce "not handed over" only once it is overdue (HANDOVER_DAYS without a scan).
-
-    Carriers that report a fresh label as "not handed over yet" (DHL, UPS, FedEx ...) make the
-    domain flag `awaiting_handover` at the first sync; that is no news. The change is emitted
-    with the domain's own key when the silence passes HANDOVER_DAYS, so it stays exactly-once.
-    """
-    kept = [c for c in changes if c.kind is not ChangeKind.AWAITING_HANDOVER]
-    since_after = after.last_event_at or parcel.created_at
-    since_before = before.last_event_at or parcel.created_at
-    checked = parcel.last_checked_at or parcel.created_at or now
-    if _overdue(after, since_after, now) and not _overdue(before, since_before, checked):
-        anchor = after.last_event.identity if after.last_event else "-"
-        kept.append(
-            Change(
-                kind=ChangeKind.AWAITING_HANDOVER,
-                key=f"{parcel.id}:handover@{anchor}",
-                status=after.status,
-                sub_status=after.sub_status,
-                previous_status=before.status,
-                event=after.last_event,
-                problem=False,
-            )
-        )
-    return kept
-
-
-async def _acquire(gate: AccountGate, slots: int) -> None:
-    """Take `slots` of the gate's rate (and quota) for one batch, holding one concurrency slot
-    at the end: a batch that sends `slots` HTTP requests must pay for each of them."""
-    for i in range(slots):
-        await gate.acquire()
-        if i < slots - 1:
-            gate.release()
-
-
-def _feed_gate(gate: AccountGate, errors: Sequence[TrackingError]) -> None:
-    """Per-number 429s / failures of an otherwise answered batch still slow the account."""
-    limited = [e for e in errors if e.kind is ProblemKind.RATE_LIMITED]
-    if limited:
-        waits = [e.retry_after for e in limited if e.retry_after is not None]
-        gate.rate_limited(max(waits) if waits else None)
-    else:
-        waits = [e.retry_after for e in errors if e.retry_after is not None]
-        gate.failed(max(waits) if waits else None)
-
-
-def _client_wait(account: AccountRuntime) -> float:
-    wait = getattr(account.client, "retry_after", 0.0)
-    return float(wait) if isinstance(wait, int | float) else 0.0
-
-
-def _match(
-    chunk: list[tuple[Parcel, str | None]], result: ParseResult
-) -> tuple[dict[str, ParcelUpdate], dict[str, TrackingError]]:
-    """Each answer to the parcel it is about (by number, or by a piece number)."""
-    by_number = {_key(p.tracking_number): p for p, _ in chunk}
-    updates: dict[str, ParcelUpdate] = {}
-    for update in result.parcels:
-        parcel = by_number.get(_key(update.tracking_number)) or next(
-            (by_number[_key(n)] for n in update.pieces if _key(n) in by_number), None
-        )
-        if parcel is None:
-            log.info("an answer named a number nobody asked for; ignored")
-            continue
-        previous = updates.get(parcel.id)
-        updates[parcel.id] = update if previous is None else _combine(previous, update)
-    errors: dict[str, TrackingError] = {}
-    for error in result.errors:
-        parcel = by_number.get(_key(error.tracking_number or ""))
-        if parcel is not None and parcel.id not in updates:
-            errors.setdefault(parcel.id, error)
-    return updates, errors
-
-
-def _combine(first: ParcelUpdate, second: ParcelUpdate) -> ParcelUpdate:
-    """Two answers for one parcel (pieces of one shipment): one update with all events."""
-    return replace(
-        first,
-        events=first.events + second.events,
-        estimate=first.estimate or second.estimate,
-        proof_of_delivery=first.proof_of_delivery or second.proof_of_delivery,
-        pieces=tuple(dict.fromkeys(first.pieces + second.pieces)),
-        status_hint=first.status_hint or second.status_hint,
-        sub_status_hint=first.sub_status_hint or second.sub_status_hint,
-        carrier_status_code=first.carrier_status_code or second.carrier_status_code,
-    )

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 import app.store.apply as store_apply
-import app.sync.engine as engine_module
+import app.sync.writer as writer_module
 from app.domain.models import ProblemKind
 from app.domain.status import Status, SubStatus
 from app.notify.notice import NoticeKind
@@ -225,7 +225,7 @@ async def test_one_transaction_per_parcel_update(
 
     before: list[bool] = []
     after: list[bool] = []
-    real_apply = engine_module.apply_update  # type: ignore[attr-defined]
+    real_apply = writer_module.apply_update  # type: ignore[attr-defined]
 
     def apply_spy(session: Any, **kwargs: Any) -> Any:
         # The reads (parcel, events) already run in the transaction the apply commits.
@@ -241,7 +241,7 @@ async def test_one_transaction_per_parcel_update(
             raise RuntimeError("disk full")
         return real_insert(connection, parcel_id=parcel_id, **kwargs)
 
-    monkeypatch.setattr(engine_module, "apply_update", apply_spy)
+    monkeypatch.setattr(writer_module, "apply_update", apply_spy)
     monkeypatch.setattr(store_apply, "insert_entries", failing_insert)
     report = await engine.sync_due()
 
@@ -400,7 +400,7 @@ async def test_run_loop_syncs_and_sleeps_per_account(store: Engine, clock: FakeC
 async def test_build_sync_wires_accounts_and_the_dispatcher(store: Engine) -> None:
     from app.native.secrets import InMemorySecretStore
     from app.store import save_account
-    from app.sync.engine import build_sync
+    from app.sync.build import build_sync
 
     with new_session(store) as session:
         account = save_account(session, carrier="dhl", label="DHL")
