@@ -22,8 +22,9 @@ from app.store import (
     open_store,
     set_correction,
 )
+from app.ui.add_analysis import analyse, looks_like_one_number, reason_text
 from app.ui.services import AppServices
-from app.ui.views.add import AddScreen, analyse, build_add_view, looks_like_one_number, reason_text
+from app.ui.views.add import AddScreen, build_add_view
 from app.ui.views.context import ViewContext
 
 DHL = new_number("dhl", random.Random(3))  # 20 digits: DHL (valid check), FedEx and USPS fit

@@ -10,118 +10,19 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import flet as ft
 
 from app.carriers.registry import REGISTRY
-from app.domain.tracking_numbers import DetectionResult, detect, extract
-from app.ui.i18n import Lang, t
+from app.ui.add_analysis import Analysis, FoundNumber, analyse, carrier_name, reason_text
 from app.ui.views.context import ViewContext
-from app.ui.views.widgets import icon_button, update_only
+from app.ui.views.widgets import icon_button, own, update_only
 
 log = logging.getLogger(__name__)
 
 ADD_ROUTE = "/add"
 MAX_ORDER_CHOICES = 6  # the most recent orders offered to file a parcel under
-_ONE_NUMBER_MAX = 80  # longer input is a text to search, not one number
-
-
-# ---------------------------------------------------------------------- pure part ---------
-
-
-@dataclass(frozen=True, slots=True)
-class FoundNumber:
-    number: str  # normalised
-    candidates: tuple[str, ...]  # carrier ids we can track, best first
-    remembered: bool = False  # the first candidate is the user's earlier choice
-    duplicate_id: str | None = None  # the parcel already tracking it
-
-
-@dataclass(frozen=True, slots=True)
-class Analysis:
-    numbers: tuple[FoundNumber, ...] = ()
-    error: str | None = None  # detect's reason, when one number was typed and is not one
-    empty: bool = True
-
-
-def looks_like_one_number(text: str) -> bool:
-    """A single token (maybe spaced or dashed), not a text with words around numbers."""
-    stripped = text.strip()
-    if not stripped or "\n" in stripped or len(stripped) > _ONE_NUMBER_MAX:
-        return False
-    words = stripped.split()
-    return len(words) == 1 or all(any(c.isdigit() for c in word) for word in words)
-
-
-def _trackable(result: DetectionResult) -> tuple[str, ...]:
-    return tuple(c.carrier for c in result.candidates if c.carrier in REGISTRY)
-
-
-def analyse(text: str, remembered: Mapping[str, str] | None = None) -> Analysis:
-    """What the pasted text holds: numbers with carrier candidates, or why it holds none."""
-    if not text.strip():
-        return Analysis()
-    remembered = remembered or {}
-    results: list[DetectionResult]
-    if looks_like_one_number(text):
-        single = detect(text.strip(), remembered=remembered)
-        if single.error is not None or not single.candidates:
-            found = extract(text, remembered=remembered)
-            if not found:
-                return Analysis(error=single.error or "matches no known tracking-number format",
-                                empty=False)  # fmt: skip
-            results = [f.result for f in found]
-        else:
-            results = [single]
-    else:
-        results = [f.result for f in extract(text, remembered=remembered)]
-    numbers = []
-    for result in results:
-        candidates = _trackable(result)
-        if not candidates:
-            continue
-        numbers.append(
-            FoundNumber(
-                number=result.normalized,
-                candidates=candidates,
-                remembered=remembered.get(result.normalized) == candidates[0],
-            )
-        )
-    return Analysis(numbers=tuple(numbers), empty=False)
-
-
-_REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^empty input"), "reason.empty"),
-    (re.compile(r"^looks like a phone number"), "reason.phone"),
-    (re.compile(r"^looks like an Amazon order"), "reason.amazon"),
-    (re.compile(r"^looks like an IBAN"), "reason.iban"),
-    (re.compile(r"^too short: (?P<n>\d+) characters.*least (?P<min>\d+)"), "reason.short"),
-    (re.compile(r"^too long"), "reason.long"),
-    (re.compile(r"^contains the (?:non-ASCII digit|character) '(?P<char>.)'"), "reason.char"),
-    (re.compile(r"^matches no known"), "reason.nomatch"),
-)
-
-
-def reason_text(lang: Lang, reason: str) -> str:
-    """detect()'s reason in the user's language; unknown reasons are shown as they are."""
-    for pattern, key in _REASONS:
-        match = pattern.match(reason)
-        if match:
-            return t(lang, key, **match.groupdict())
-    return reason
-
-
-def carrier_name(carrier: str) -> str:
-    try:
-        return REGISTRY[carrier].display_name
-    except KeyError:
-        return carrier
-
-
-# ---------------------------------------------------------------------- the screen --------
 
 
 @dataclass
@@ -513,20 +414,6 @@ def _note(icon: ft.IconData, text: str, color: str) -> ft.Control:
         vertical_alignment=ft.CrossAxisAlignment.START,
         controls=[ft.Icon(icon, color=color), own(ft.Text(text, color=color), expand=True)],
     )
-
-
-def own(control: ft.Control, *, expand: bool | None = None) -> ft.Control:
-    """Its own semantics node: Flutter would otherwise merge a text into a neighbour's label
-    (the text field's, or a card's), where neither screen readers nor tests find it alone."""
-    return ft.Semantics(container=True, content=control, expand=expand)
-
-
-def hidden_note(text: ft.Text) -> ft.Semantics:
-    """A message shown on demand: toggle the returned node's `visible`, never the text's (a
-    Semantics node around an invisible control renders Flet's red error box instead)."""
-    box = ft.Semantics(container=True, live_region=True, content=text)
-    box.visible = False
-    return box
 
 
 def build_add_view(ctx: ViewContext) -> ft.View:

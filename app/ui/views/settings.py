@@ -20,11 +20,10 @@ import flet as ft
 
 from app.ui.state import LANG_SETTING, SYSTEM, THEME_SETTING, ThemeChoice
 from app.ui.theme import apply_theme
-from app.ui.views.add import hidden_note, own
 from app.ui.views.context import ViewContext
 from app.ui.views.settings_accounts import account_tiles
 from app.ui.views.settings_data import about_section, data_section
-from app.ui.views.widgets import icon_button, update_only
+from app.ui.views.widgets import hidden_note, icon_button, own, update_only
 
 log = logging.getLogger(__name__)
 

@@ -23,9 +23,8 @@ from app.carriers.base import CredentialField
 from app.carriers.registry import REGISTRY
 from app.domain.models import ProblemKind
 from app.ui.i18n import Lang, t
-from app.ui.views.add import hidden_note, own
 from app.ui.views.context import ViewContext
-from app.ui.views.widgets import update_only
+from app.ui.views.widgets import hidden_note, own, update_only
 
 log = logging.getLogger(__name__)
 

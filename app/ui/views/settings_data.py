@@ -13,9 +13,8 @@ from typing import Any
 
 import flet as ft
 
-from app.ui.views.add import hidden_note, own
 from app.ui.views.context import ViewContext
-from app.ui.views.widgets import update_only
+from app.ui.views.widgets import hidden_note, own, update_only
 
 log = logging.getLogger(__name__)
 

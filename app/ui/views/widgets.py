@@ -323,3 +323,17 @@ def order_card(
             content=ft.Column(spacing=2, controls=[head, *(r.control for r in rows)]),
         ),
     )
+
+
+def own(control: ft.Control, *, expand: bool | None = None) -> ft.Control:
+    """Its own semantics node: Flutter would otherwise merge a text into a neighbour's label
+    (the text field's, or a card's), where neither screen readers nor tests find it alone."""
+    return ft.Semantics(container=True, content=control, expand=expand)
+
+
+def hidden_note(text: ft.Text) -> ft.Semantics:
+    """A message shown on demand: toggle the returned node's `visible`, never the text's (a
+    Semantics node around an invisible control renders Flet's red error box instead)."""
+    box = ft.Semantics(container=True, live_region=True, content=text)
+    box.visible = False
+    return box
