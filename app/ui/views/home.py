@@ -32,6 +32,7 @@ from app.ui.read_model import (
 )
 from app.ui.sync_view import request_sync, snapshot_of, sync_line
 from app.ui.views.context import ViewContext
+from app.ui.views.filters import filter_menu
 from app.ui.views.parcel import ParcelPanel
 from app.ui.views.widgets import (
     ParcelRowControl,
@@ -258,51 +259,13 @@ class HomeScreen:
         current: tuple[object, ...],
         apply: Callable[[str | None], ListQuery],
     ) -> ft.Control:
-        ctx = self.ctx
+        def pick(choice: str | None) -> None:
+            self.query = apply(choice)
+            self.filters.controls = self._filter_menus()
+            self._redraw(self.filters)
+
         chosen = str(current[0]) if current else None
-        words = dict(options)
-        value = words.get(chosen, ctx.t("filter.all")) if chosen else ctx.t("filter.all")
-        label = ctx.t("filter.active", name=ctx.t(name_key), value=value)
-
-        def pick(choice: str | None) -> Callable[[], None]:
-            def run() -> None:
-                self.query = apply(choice)
-                self.filters.controls = self._filter_menus()
-                self._redraw(self.filters)
-
-            return run
-
-        items = [
-            ft.PopupMenuItem(
-                content=ctx.t("filter.all"), checked=chosen is None, on_click=pick(None)
-            )
-        ]
-        items += [
-            ft.PopupMenuItem(content=word, checked=key == chosen, on_click=pick(key))
-            for key, word in options
-        ]
-        # The outline is 40 px tall; the transparent margin makes the tap target 48 px.
-        return ft.PopupMenuButton(
-            items=items,
-            content=ft.Container(
-                padding=ft.Padding.symmetric(vertical=4),
-                content=ft.Container(
-                    height=40,
-                    padding=ft.Padding.symmetric(horizontal=12),
-                    border_radius=8,
-                    border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
-                    bgcolor=ft.Colors.SECONDARY_CONTAINER if chosen else None,
-                    content=ft.Row(
-                        tight=True,
-                        spacing=4,
-                        controls=[
-                            ft.Text(label, size=13),
-                            ft.Icon(ft.Icons.ARROW_DROP_DOWN, size=18),
-                        ],
-                    ),
-                ),
-            ),
-        )
+        return filter_menu(self.ctx, name_key, options, chosen, pick)
 
     # -- the list -----------------------------------------------------------------------
 
