@@ -11,6 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.notify.preferences import load_preferences
+from app.notify.preferences import set_muted as store_muted
+from app.store import new_session
+
 ChangedListener = Callable[[frozenset[str]], None]  # parcel ids whose data changed
 
 
@@ -32,6 +36,20 @@ class AppServices:
     route_listeners: list[Callable[[str], None]] = field(default_factory=list)
     sync_task: Any = None  # the running `sync.run()` task (started once, on Flet's loop)
     start_sync: Callable[[], None] | None = None  # starts `sync` on the running loop, once
+
+    def is_muted(self, parcel_id: str) -> bool:
+        """Whether the user muted this parcel's notifications, read as the dispatcher reads it."""
+        if self.store is None:
+            return False
+        with new_session(self.store) as session:
+            return parcel_id in load_preferences(session).muted
+
+    def set_muted(self, parcel_id: str, muted: bool) -> None:
+        """Mute or unmute one parcel; unmuting drops the key, so a deleted parcel leaves none."""
+        if self.store is None:
+            return
+        with new_session(self.store) as session:
+            store_muted(session, parcel_id=parcel_id, muted=muted)
 
     def parcels_changed(self, parcel_ids: frozenset[str]) -> None:
         """Tell every open session which parcels changed; each updates only their controls."""

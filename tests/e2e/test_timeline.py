@@ -230,3 +230,53 @@ def test_actions_update_the_list_and_timeline_in_place(
     expect(page.get_by_role("button", name="Sendung Laufschuhe öffnen")).to_have_count(0)
     page.get_by_role("button", name="Rückgängig").click()
     expect(page.get_by_role("button", name="Sendung Laufschuhe öffnen")).to_be_visible()
+
+
+def _muted_in_store(database: Path) -> frozenset[str]:
+    """The parcel ids the notification dispatcher would skip, read as it reads them."""
+    from app.notify.preferences import load_preferences
+    from app.store import new_session, open_store
+
+    store = open_store(database)
+    try:
+        with new_session(store) as session:
+            return load_preferences(session).muted
+    finally:
+        store.dispose()
+
+
+def test_muting_a_parcel_keeps_its_notifications_quiet(
+    open_app: OpenApp, fresh_app: SeededApp
+) -> None:
+    """The bell in the parcel's actions writes the mute the dispatcher reads; the parcel screen
+    shows it (after a reload too) and the same button turns it off again."""
+    from playwright.sync_api import expect
+
+    parcel = fresh_app.seeded.failed
+    path = f"/parcels/{parcel}"
+    page = open_app(path, locale="de-DE", viewport=PHONE, server=fresh_app.server).page
+    expect(see(page, "Empfänger nicht angetroffen")).to_be_visible()
+    expect(see(page, "Stummgeschaltet")).to_have_count(0)
+
+    page.get_by_role("button", name="Benachrichtigungen stummschalten").click()
+    expect(see(page, "Stummgeschaltet")).to_be_visible()
+    expect(page.get_by_role("button", name="Benachrichtigungen wieder einschalten")).to_be_visible()
+    assert _muted_in_store(fresh_app.database) == frozenset({parcel})
+
+    # A new tab reads the state from the store: light and dark, without the snackbar.
+    shots: list[Path] = []
+    for scheme in ("light", "dark"):
+        page = open_app(
+            path, locale="de-DE", color_scheme=scheme, viewport=PHONE, server=fresh_app.server
+        ).page
+        expect(see(page, "Stummgeschaltet")).to_be_visible()
+        shots.append(stable_screenshot(page, f"timeline_de_phone_{scheme}_muted"))
+
+    page.get_by_role("button", name="Benachrichtigungen wieder einschalten").click()
+    expect(page.get_by_role("button", name="Benachrichtigungen stummschalten")).to_be_visible()
+    expect(see(page, "Stummgeschaltet")).to_have_count(0)
+    assert _muted_in_store(fresh_app.database) == frozenset()
+
+    light, dark = (mean_brightness(shot.read_bytes()) for shot in shots)
+    assert light > 170, shots[0]
+    assert dark < 90, shots[1]

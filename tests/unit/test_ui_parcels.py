@@ -12,10 +12,13 @@ from sqlalchemy import Engine
 
 from app.domain.models import ProblemKind
 from app.domain.status import Status
+from app.notify.notice import Announcement, NoticeKind
+from app.notify.preferences import load_preferences
 from app.store import (
     NotFoundError,
     add_order,
     add_parcel,
+    all_settings,
     get_parcel,
     list_events,
     new_session,
@@ -32,7 +35,8 @@ from app.ui.sync_view import CarrierFailure, SyncState, snapshot_of, sync_line
 from app.ui.views.context import ViewContext
 from app.ui.views.home import HomeScreen
 from app.ui.views.order import OrderScreen
-from app.ui.views.parcel import ParcelPanel, ParcelScreen, restore_parcel
+from app.ui.views.parcel import ParcelPanel, ParcelScreen
+from app.ui.views.parcel_actions import _Deleted, restore_parcel
 from tests.unit.test_ui_seed import NOW, Seeded, seed_store
 from tests.unit.test_ui_views import buttons, icon_button_names, texts, walk
 
@@ -569,6 +573,7 @@ def test_every_action_on_the_parcel_is_named(services: AppServices, seeded: Seed
             "Beim Versanddienst öffnen",
             "Teilen",
             "Umbenennen",
+            "Benachrichtigungen stummschalten",
             "Archivieren",
             "Löschen",
         ]
@@ -621,6 +626,91 @@ def test_rename_archive_and_delete_with_restore(
         after = get_parcel(session, parcel_id=seeded.failed)
         assert list_events(session, parcel_id=seeded.failed) == events
     assert after == before
+
+
+def icon_button(control: ft.BaseControl, name: str) -> ft.IconButton:
+    found = [
+        n
+        for n in walk(control)
+        if isinstance(n, ft.IconButton) and isinstance(n.icon, ft.Icon)
+        if n.icon.semantics_label == name
+    ]
+    assert len(found) == 1, f"{name!r}: {icon_button_names(control)}"
+    return found[0]
+
+
+def _out_for_delivery(parcel_id: str) -> Announcement:
+    return Announcement(
+        change_key=f"{parcel_id}:ofd",
+        parcel_id=parcel_id,
+        parcel_name="Kopfhörer",
+        kind=NoticeKind.OUT_FOR_DELIVERY,
+        status=Status.OUT_FOR_DELIVERY,
+    )
+
+
+def test_the_bell_mutes_and_unmutes_what_the_dispatcher_announces(
+    services: AppServices, engine: Engine, seeded: Seeded
+) -> None:
+    changed: list[frozenset[str]] = []
+    services.listeners.append(changed.append)
+    recorder = Recorder()
+    p = ParcelPanel(recorder.context("de", services), seeded.failed, now=lambda: NOW)
+    assert "Stummgeschaltet" not in texts(p.control)  # type: ignore[arg-type]
+
+    # The button as the user sees it, found by its name and tapped.
+    mute = icon_button(p.control, "Benachrichtigungen stummschalten")
+    assert mute.on_click is not None
+    mute.on_click()  # type: ignore[call-arg]
+    with new_session(engine) as session:
+        prefs = load_preferences(session)
+    assert prefs.muted == frozenset({seeded.failed})  # only this parcel
+    assert not prefs.wants(_out_for_delivery(seeded.failed))
+    assert prefs.wants(_out_for_delivery(seeded.pickup))
+    assert recorder.notes == ["Keine Benachrichtigungen mehr zu dieser Sendung."]
+    assert changed == [frozenset({seeded.failed})]
+
+    # Redrawn (as the listener does): the state shows beside the status, the button flips.
+    p.refresh()
+    assert "Stummgeschaltet" in texts(p.control)  # type: ignore[arg-type]
+    assert services.is_muted(seeded.failed)
+    unmute = icon_button(p.control, "Benachrichtigungen wieder einschalten")
+    assert unmute.on_click is not None
+    unmute.on_click()  # type: ignore[call-arg]
+    with new_session(engine) as session:
+        assert load_preferences(session).wants(_out_for_delivery(seeded.failed))
+        assert not [key for key in all_settings(session) if key.startswith("notify.mute.")]
+    p.refresh()
+    assert "Stummgeschaltet" not in texts(p.control)  # type: ignore[arg-type]
+    icon_button(p.control, "Benachrichtigungen stummschalten")
+
+
+def test_the_bell_acts_on_what_it_showed(services: AppServices, seeded: Seeded) -> None:
+    """Another session muted meanwhile: a tap on "stummschalten" keeps it muted."""
+    p = panel(services, seeded.failed, "en")
+    icon_button(p.control, "Mute notifications")
+    services.set_muted(seeded.failed, True)
+    p.toggle_mute()
+    assert services.is_muted(seeded.failed)
+
+
+def test_deleting_drops_the_mute_and_undo_brings_it_back(
+    services: AppServices, engine: Engine, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services.set_muted(seeded.failed, True)
+    p = panel(services, seeded.failed, "en")
+    offered: list[_Deleted] = []  # what the snackbar's undo would put back
+    monkeypatch.setattr(p, "_offer_undo", offered.append)
+
+    p._delete()
+    with new_session(engine) as session:
+        assert not [key for key in all_settings(session) if key.startswith("notify.mute.")]
+
+    (kept,) = offered
+    p.restore(kept)
+    assert services.is_muted(seeded.failed)
+    p.refresh()
+    assert "Muted" in texts(p.control)  # type: ignore[arg-type]
 
 
 def test_a_deleted_parcel_says_so(services: AppServices) -> None:

@@ -1,45 +1,31 @@
 """One parcel: the answer first (when, where), the milestones, proof of delivery, provenance,
-the actions, and the timeline. The same panel is a view of its own on a phone and the right
-pane of My orders on a wide window; `refresh()` redraws it in place when sync changes it.
+the actions (app.ui.views.parcel_actions), and the timeline. The same panel is a view of its
+own on a phone and the right pane of My orders on a wide window; `refresh()` redraws it in
+place when sync changes it.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import flet as ft
 
-from app.domain.models import Order, Parcel, ParcelUpdate, TrackingEvent
+from app.domain.models import Order, Parcel
 from app.domain.timeline import TimelineEntry
-from app.store import (
-    add_parcel,
-    apply_update,
-    delete_parcel,
-    list_events,
-    new_session,
-    set_archived,
-    set_label,
-    touch_checked,
-)
-from app.ui.i18n import status_word
 from app.ui.read_model import (
     Clock,
     ParcelDetail,
-    Store,
     carrier_name,
     load_parcel,
     relative_or_none,
-    tracking_url,
 )
 from app.ui.routing import Screen
 from app.ui.views.context import ViewContext
+from app.ui.views.parcel_actions import ParcelActions, current_page
 from app.ui.views.timeline import milestone_bar, original_text, timeline
-from app.ui.views.widgets import icon_button, skip_auto_update, status_chip, update_only
+from app.ui.views.widgets import icon_button, status_chip, update_only
 
-log = logging.getLogger(__name__)
 PANEL_MAX_WIDTH = 760
 
 
@@ -47,27 +33,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _page() -> ft.Page | None:
-    try:
-        return ft.context.page
-    except RuntimeError:  # built outside a session (tests, previews)
-        return None
-
-
-def _client_action(make: Callable[[], ft.ClientAction]) -> ft.ClientAction | None:
-    """Client actions run inside the user's gesture (clipboard, new tab); they need a page."""
-    return make() if _page() is not None else None
-
-
-@dataclass(frozen=True, slots=True)
-class _Deleted:
-    """Enough to put a deleted parcel back, events and all."""
-
-    parcel: Parcel
-    events: tuple[TrackingEvent, ...]
-
-
-class ParcelPanel:
+class ParcelPanel(ParcelActions):
     def __init__(
         self,
         ctx: ViewContext,
@@ -81,27 +47,19 @@ class ParcelPanel:
         self.now = now
         self.on_gone = on_gone
         self.detail: ParcelDetail | None = None
+        self.muted = False
         self.control = ft.Container(expand=True, alignment=ft.Alignment.TOP_CENTER)
         self.refresh()
 
-    @property
-    def engine(self) -> Store | None:
-        store: Store | None = self.ctx.services.store
-        return store
-
     def clock(self) -> Clock:
         return Clock(now=self.now(), zone=self.ctx.services.zone, lang=self.ctx.lang)
-
-    def title(self) -> str:
-        if self.detail is None:
-            return self.ctx.t("screen.parcel")
-        return self.detail.parcel.display_name
 
     def refresh(self) -> None:
         """Re-read the parcel and rebuild the panel's inside; the caller updates `control`."""
         engine = self.engine
         clock = self.clock()
         self.detail = load_parcel(engine, self.parcel_id, clock) if engine is not None else None
+        self.muted = self.detail is not None and self.ctx.services.is_muted(self.parcel_id)
         self.control.content = self._content(clock)
 
     # -- building -----------------------------------------------------------------------
@@ -161,6 +119,8 @@ class ParcelPanel:
         ]
         if row.stalled:
             chips.append(_note(ft.Icons.SCHEDULE, ctx.t("state.stalled"), ft.Colors.ERROR))
+        if self.muted:
+            chips.append(_muted_chip(ctx))
         parts.append(ft.Row(spacing=8, wrap=True, run_spacing=4, controls=chips))
         if state.location is not None and not state.location.is_empty:
             parts.append(
@@ -266,185 +226,9 @@ class ParcelPanel:
             content=ft.Column(spacing=4, controls=lines),
         )
 
-    def _actions(self, detail: ParcelDetail) -> ft.Control:
-        ctx = self.ctx
-        parcel = detail.parcel
-        number = parcel.tracking_number
-        url = tracking_url(parcel.carrier, number)
-        summary = self.share_text(detail)
-        page = _page()
-        on_web = page is None or page.web
-        buttons: list[ft.Control] = [
-            icon_button(
-                ft.Icons.CONTENT_COPY,
-                ctx.t("action.copy_number"),
-                self._copied,
-                action=_client_action(lambda: ft.CopyToClipboard(number)),
-            ),
-        ]
-        if url is not None:
-            buttons.append(
-                icon_button(
-                    ft.Icons.OPEN_IN_NEW,
-                    ctx.t("action.open_carrier"),
-                    skip_auto_update,
-                    action=_client_action(lambda: ft.OpenUrl(url, target=ft.UrlTarget.BLANK)),
-                )
-            )
-        # On the web a share sheet is rare (and falls back to a download): copy the summary.
-        share_action = _client_action(
-            (lambda: ft.CopyToClipboard(summary))
-            if on_web
-            else (lambda: ft.ShareText(summary, subject=self.title()))
-        )
-        buttons += [
-            icon_button(
-                ft.Icons.SHARE_OUTLINED,
-                ctx.t("action.share"),
-                self._shared if on_web else skip_auto_update,
-                action=share_action,
-            ),
-            icon_button(ft.Icons.EDIT_OUTLINED, ctx.t("action.rename"), self._ask_rename),
-            icon_button(
-                ft.Icons.UNARCHIVE_OUTLINED if parcel.archived else ft.Icons.ARCHIVE_OUTLINED,
-                ctx.t("action.unarchive" if parcel.archived else "action.archive"),
-                self._toggle_archive,
-            ),
-            icon_button(
-                ft.Icons.DELETE_OUTLINE, ctx.t("action.delete"), self._delete, color=ft.Colors.ERROR
-            ),
-        ]
-        return ft.Row(spacing=0, wrap=True, controls=buttons)
-
-    def share_text(self, detail: ParcelDetail) -> str:
-        ctx = self.ctx
-        parcel = detail.parcel
-        lines = [
-            ctx.t("share.title", name=parcel.display_name),
-            ctx.t("share.status", status=status_word(ctx.lang, detail.row.status)),
-            ctx.t("share.eta", when=detail.row.eta_text),
-            ctx.t(
-                "share.carrier", carrier=carrier_name(parcel.carrier), number=parcel.tracking_number
-            ),
-        ]
-        url = tracking_url(parcel.carrier, parcel.tracking_number)
-        if url:
-            lines.append(ctx.t("share.link", url=url))
-        return "\n".join(lines)
-
-    # -- actions ------------------------------------------------------------------------
-
-    def _changed(self) -> None:
-        """Tell every session (this one included) that this parcel changed."""
-        self.ctx.services.parcels_changed(frozenset({self.parcel_id}))
-
-    async def _copied(self) -> None:
-        skip_auto_update()
-        await self._copy_fallback(self.detail.parcel.tracking_number if self.detail else "")
-        self.ctx.notify(self.ctx.t("done.copied"))
-
-    async def _shared(self) -> None:
-        skip_auto_update()
-        await self._copy_fallback(self.share_text(self.detail) if self.detail else "")
-        self.ctx.notify(self.ctx.t("done.shared"))
-
-    async def _copy_fallback(self, text: str) -> None:
-        """Where no client action was attached (built outside a session), copy from here."""
-        page = _page()
-        if page is None or not text:
-            return
-        try:
-            await ft.Clipboard().set(text)
-        except Exception:  # the client may refuse outside a gesture; the action did it already
-            log.debug("clipboard write from the server failed", exc_info=True)
-
-    def _ask_rename(self) -> None:
-        ctx = self.ctx
-        page = _page()
-        if page is None or self.detail is None:
-            return
-        field = ft.TextField(
-            label=ctx.t("rename.label"),
-            value=self.detail.parcel.label or "",
-            autofocus=True,
-            on_submit=lambda: save(),
-        )
-
-        def save() -> None:
-            page.pop_dialog()  # first: the "renamed" snackbar is a dialog too, on top
-            self.rename(field.value or None)
-
-        dialog = ft.AlertDialog(
-            title=ft.Text(ctx.t("rename.title")),
-            content=field,
-            actions=[
-                ft.TextButton(content=ctx.t("action.cancel"), on_click=lambda: page.pop_dialog()),
-                ft.FilledButton(content=ctx.t("action.save"), on_click=save),
-            ],
-        )
-        page.show_dialog(dialog)
-
-    def rename(self, label: str | None) -> None:
-        engine = self.engine
-        if engine is None:
-            return
-        with new_session(engine) as session:
-            set_label(session, parcel_id=self.parcel_id, label=(label or "").strip() or None)
-        self.ctx.notify(self.ctx.t("done.renamed"))
-        self._changed()
-
-    def _toggle_archive(self) -> None:
-        engine = self.engine
-        if engine is None or self.detail is None:
-            return
-        archived = not self.detail.parcel.archived
-        with new_session(engine) as session:
-            set_archived(session, parcel_id=self.parcel_id, archived=archived)
-        self.ctx.notify(self.ctx.t("done.archived" if archived else "done.unarchived"))
-        self._changed()
-
-    def _delete(self) -> None:
-        engine = self.engine
-        if engine is None or self.detail is None:
-            return
-        with new_session(engine) as session:
-            kept = _Deleted(self.detail.parcel, list_events(session, parcel_id=self.parcel_id))
-            delete_parcel(session, parcel_id=self.parcel_id)
-        self._changed()
-        self._offer_undo(kept)
-        if self.on_gone is not None:
-            self.on_gone()
-
-    def _offer_undo(self, kept: _Deleted) -> None:
-        ctx = self.ctx
-        page = _page()
-
-        def undo() -> None:
-            self.restore(kept)
-
-        if page is None:
-            ctx.notify(ctx.t("done.deleted"))
-            return
-        page.show_dialog(
-            ft.SnackBar(
-                ft.Text(ctx.t("done.deleted")),
-                action=ft.SnackBarAction(label=ctx.t("action.undo"), on_click=undo),
-                duration=ft.Duration(seconds=8),
-            )
-        )
-
-    def restore(self, kept: _Deleted) -> None:
-        """Put a deleted parcel back as it was: same id, events and state."""
-        engine = self.engine
-        if engine is None:
-            return
-        restore_parcel(engine, kept.parcel, kept.events)
-        self.ctx.notify(self.ctx.t("done.restored"))
-        self._changed()
-
     def _show_original(self, entry: TimelineEntry) -> None:
         ctx = self.ctx
-        page = _page()
+        page = current_page()
         if page is None:
             return
         page.show_dialog(
@@ -458,44 +242,22 @@ class ParcelPanel:
         )
 
 
-def restore_parcel(engine: Store, parcel: Parcel, events: tuple[TrackingEvent, ...]) -> None:
-    with new_session(engine, write=True) as session:
-        add_parcel(
-            session,
-            tracking_number=parcel.tracking_number,
-            carrier=parcel.carrier,
-            order_id=parcel.order_id,
-            label=parcel.label,
-            source=parcel.source,
-            parcel_id=parcel.id,
-            created_at=parcel.created_at,
-        )
-        update = ParcelUpdate(
-            tracking_number=parcel.tracking_number,
-            carrier=parcel.carrier,
-            fetched_at=parcel.last_changed_at or parcel.created_at or datetime.now(UTC),
-            events=events,
-        )
-        apply_update(
-            session,
-            parcel_id=parcel.id,
-            update=update,
-            status=parcel.status,
-            sub_status=parcel.sub_status,
-            carrier_status_code=parcel.carrier_status_code,
-            estimate=parcel.estimate,
-            location=parcel.location,
-            last_event_at=parcel.last_event_at,
-            last_event_text=parcel.last_event_text,
-            problem=parcel.problem,
-            problem_detail=parcel.problem_detail,
-            proof_of_delivery=parcel.proof_of_delivery,
-            changed_at=parcel.last_changed_at,
-        )
-        if parcel.last_checked_at is not None:
-            touch_checked(session, parcel_id=parcel.id, at=parcel.last_checked_at)
-        if parcel.archived:
-            set_archived(session, parcel_id=parcel.id, archived=True)
+def _muted_chip(ctx: ViewContext) -> ft.Control:
+    """Muted is a quiet state, not a problem: an outlined chip beside the status, calm colours."""
+    color = ft.Colors.ON_SURFACE_VARIANT
+    return ft.Container(
+        padding=ft.Padding.symmetric(horizontal=8, vertical=3),
+        border_radius=8,
+        border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+        content=ft.Row(
+            tight=True,
+            spacing=4,
+            controls=[
+                ft.Icon(ft.Icons.NOTIFICATIONS_OFF_OUTLINED, size=16, color=color),
+                ft.Text(ctx.t("parcel.muted"), color=color, weight=ft.FontWeight.W_500, size=13),
+            ],
+        ),
+    )
 
 
 def _note(icon: ft.IconData, text: str, color: str | None, *, small: bool = False) -> ft.Control:

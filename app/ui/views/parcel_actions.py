@@ -1,0 +1,314 @@
+"""The parcel's action row and what its buttons do: copy, open, share, rename, mute, archive,
+delete with undo. Mixed into ParcelPanel, which owns the detail it reads and redraws it when
+`services.parcels_changed` comes back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import flet as ft
+
+from app.domain.models import Parcel, ParcelUpdate, TrackingEvent
+from app.store import (
+    add_parcel,
+    apply_update,
+    delete_parcel,
+    list_events,
+    new_session,
+    set_archived,
+    set_label,
+    touch_checked,
+)
+from app.ui.i18n import status_word
+from app.ui.read_model import ParcelDetail, Store, carrier_name, tracking_url
+from app.ui.views.context import ViewContext
+from app.ui.views.widgets import icon_button, skip_auto_update
+
+log = logging.getLogger(__name__)
+
+
+def current_page() -> ft.Page | None:
+    try:
+        return ft.context.page
+    except RuntimeError:  # built outside a session (tests, previews)
+        return None
+
+
+def _client_action(make: Callable[[], ft.ClientAction]) -> ft.ClientAction | None:
+    """Client actions run inside the user's gesture (clipboard, new tab); they need a page."""
+    return make() if current_page() is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Deleted:
+    """Enough to put a deleted parcel back, events, archive and mute state and all."""
+
+    parcel: Parcel
+    events: tuple[TrackingEvent, ...]
+    muted: bool = False
+
+
+class ParcelActions:
+    """Mixin for ParcelPanel: needs these, set by the panel's `__init__` and `refresh()`."""
+
+    ctx: ViewContext
+    parcel_id: str
+    detail: ParcelDetail | None
+    muted: bool  # the mute state the panel shows (the buttons act on what the user saw)
+    on_gone: Callable[[], object] | None
+
+    @property
+    def engine(self) -> Store | None:
+        store: Store | None = self.ctx.services.store
+        return store
+
+    def title(self) -> str:
+        if self.detail is None:
+            return self.ctx.t("screen.parcel")
+        return self.detail.parcel.display_name
+
+    def _actions(self, detail: ParcelDetail) -> ft.Control:
+        ctx = self.ctx
+        parcel = detail.parcel
+        number = parcel.tracking_number
+        url = tracking_url(parcel.carrier, number)
+        summary = self.share_text(detail)
+        page = current_page()
+        on_web = page is None or page.web
+        buttons: list[ft.Control] = [
+            icon_button(
+                ft.Icons.CONTENT_COPY,
+                ctx.t("action.copy_number"),
+                self._copied,
+                action=_client_action(lambda: ft.CopyToClipboard(number)),
+            ),
+        ]
+        if url is not None:
+            buttons.append(
+                icon_button(
+                    ft.Icons.OPEN_IN_NEW,
+                    ctx.t("action.open_carrier"),
+                    skip_auto_update,
+                    action=_client_action(lambda: ft.OpenUrl(url, target=ft.UrlTarget.BLANK)),
+                )
+            )
+        # On the web a share sheet is rare (and falls back to a download): copy the summary.
+        share_action = _client_action(
+            (lambda: ft.CopyToClipboard(summary))
+            if on_web
+            else (lambda: ft.ShareText(summary, subject=self.title()))
+        )
+        buttons += [
+            icon_button(
+                ft.Icons.SHARE_OUTLINED,
+                ctx.t("action.share"),
+                self._shared if on_web else skip_auto_update,
+                action=share_action,
+            ),
+            icon_button(ft.Icons.EDIT_OUTLINED, ctx.t("action.rename"), self._ask_rename),
+            # Like archive, the icon and name say what a tap does; the header shows the state.
+            icon_button(
+                (
+                    ft.Icons.NOTIFICATIONS_ACTIVE_OUTLINED
+                    if self.muted
+                    else ft.Icons.NOTIFICATIONS_OFF_OUTLINED
+                ),
+                ctx.t("action.unmute" if self.muted else "action.mute"),
+                self.toggle_mute,
+            ),
+            icon_button(
+                ft.Icons.UNARCHIVE_OUTLINED if parcel.archived else ft.Icons.ARCHIVE_OUTLINED,
+                ctx.t("action.unarchive" if parcel.archived else "action.archive"),
+                self._toggle_archive,
+            ),
+            icon_button(
+                ft.Icons.DELETE_OUTLINE, ctx.t("action.delete"), self._delete, color=ft.Colors.ERROR
+            ),
+        ]
+        return ft.Row(spacing=0, wrap=True, controls=buttons)
+
+    def share_text(self, detail: ParcelDetail) -> str:
+        ctx = self.ctx
+        parcel = detail.parcel
+        lines = [
+            ctx.t("share.title", name=parcel.display_name),
+            ctx.t("share.status", status=status_word(ctx.lang, detail.row.status)),
+            ctx.t("share.eta", when=detail.row.eta_text),
+            ctx.t(
+                "share.carrier", carrier=carrier_name(parcel.carrier), number=parcel.tracking_number
+            ),
+        ]
+        url = tracking_url(parcel.carrier, parcel.tracking_number)
+        if url:
+            lines.append(ctx.t("share.link", url=url))
+        return "\n".join(lines)
+
+    # -- what the buttons do ------------------------------------------------------------
+
+    def _changed(self) -> None:
+        """Tell every session (this one included) that this parcel changed."""
+        self.ctx.services.parcels_changed(frozenset({self.parcel_id}))
+
+    async def _copied(self) -> None:
+        skip_auto_update()
+        await self._copy_fallback(self.detail.parcel.tracking_number if self.detail else "")
+        self.ctx.notify(self.ctx.t("done.copied"))
+
+    async def _shared(self) -> None:
+        skip_auto_update()
+        await self._copy_fallback(self.share_text(self.detail) if self.detail else "")
+        self.ctx.notify(self.ctx.t("done.shared"))
+
+    async def _copy_fallback(self, text: str) -> None:
+        """Where no client action was attached (built outside a session), copy from here."""
+        page = current_page()
+        if page is None or not text:
+            return
+        try:
+            await ft.Clipboard().set(text)
+        except Exception:  # the client may refuse outside a gesture; the action did it already
+            log.debug("clipboard write from the server failed", exc_info=True)
+
+    def _ask_rename(self) -> None:
+        ctx = self.ctx
+        page = current_page()
+        if page is None or self.detail is None:
+            return
+        field = ft.TextField(
+            label=ctx.t("rename.label"),
+            value=self.detail.parcel.label or "",
+            autofocus=True,
+            on_submit=lambda: save(),
+        )
+
+        def save() -> None:
+            page.pop_dialog()  # first: the "renamed" snackbar is a dialog too, on top
+            self.rename(field.value or None)
+
+        dialog = ft.AlertDialog(
+            title=ft.Text(ctx.t("rename.title")),
+            content=field,
+            actions=[
+                ft.TextButton(content=ctx.t("action.cancel"), on_click=lambda: page.pop_dialog()),
+                ft.FilledButton(content=ctx.t("action.save"), on_click=save),
+            ],
+        )
+        page.show_dialog(dialog)
+
+    def rename(self, label: str | None) -> None:
+        engine = self.engine
+        if engine is None:
+            return
+        with new_session(engine) as session:
+            set_label(session, parcel_id=self.parcel_id, label=(label or "").strip() or None)
+        self.ctx.notify(self.ctx.t("done.renamed"))
+        self._changed()
+
+    def toggle_mute(self) -> None:
+        """Mute or unmute as the button said (not the opposite of what the store holds now)."""
+        if self.engine is None or self.detail is None:
+            return
+        muted = not self.muted
+        self.ctx.services.set_muted(self.parcel_id, muted)
+        self.ctx.notify(self.ctx.t("done.muted" if muted else "done.unmuted"))
+        self._changed()
+
+    def _toggle_archive(self) -> None:
+        engine = self.engine
+        if engine is None or self.detail is None:
+            return
+        archived = not self.detail.parcel.archived
+        with new_session(engine) as session:
+            set_archived(session, parcel_id=self.parcel_id, archived=archived)
+        self.ctx.notify(self.ctx.t("done.archived" if archived else "done.unarchived"))
+        self._changed()
+
+    def _delete(self) -> None:
+        engine = self.engine
+        services = self.ctx.services
+        if engine is None or self.detail is None:
+            return
+        muted = services.is_muted(self.parcel_id)
+        with new_session(engine) as session:
+            events = list_events(session, parcel_id=self.parcel_id)
+            kept = _Deleted(self.detail.parcel, events, muted=muted)
+            delete_parcel(session, parcel_id=self.parcel_id)
+        # The mute key lives in the settings, not under the parcel: the cascade misses it.
+        services.set_muted(self.parcel_id, False)
+        self._changed()
+        self._offer_undo(kept)
+        if self.on_gone is not None:
+            self.on_gone()
+
+    def _offer_undo(self, kept: _Deleted) -> None:
+        ctx = self.ctx
+        page = current_page()
+
+        def undo() -> None:
+            self.restore(kept)
+
+        if page is None:
+            ctx.notify(ctx.t("done.deleted"))
+            return
+        page.show_dialog(
+            ft.SnackBar(
+                ft.Text(ctx.t("done.deleted")),
+                action=ft.SnackBarAction(label=ctx.t("action.undo"), on_click=undo),
+                duration=ft.Duration(seconds=8),
+            )
+        )
+
+    def restore(self, kept: _Deleted) -> None:
+        """Put a deleted parcel back as it was: same id, events, state and mute."""
+        engine = self.engine
+        if engine is None:
+            return
+        restore_parcel(engine, kept.parcel, kept.events)
+        if kept.muted:
+            self.ctx.services.set_muted(kept.parcel.id, True)
+        self.ctx.notify(self.ctx.t("done.restored"))
+        self._changed()
+
+
+def restore_parcel(engine: Store, parcel: Parcel, events: tuple[TrackingEvent, ...]) -> None:
+    with new_session(engine, write=True) as session:
+        add_parcel(
+            session,
+            tracking_number=parcel.tracking_number,
+            carrier=parcel.carrier,
+            order_id=parcel.order_id,
+            label=parcel.label,
+            source=parcel.source,
+            parcel_id=parcel.id,
+            created_at=parcel.created_at,
+        )
+        update = ParcelUpdate(
+            tracking_number=parcel.tracking_number,
+            carrier=parcel.carrier,
+            fetched_at=parcel.last_changed_at or parcel.created_at or datetime.now(UTC),
+            events=events,
+        )
+        apply_update(
+            session,
+            parcel_id=parcel.id,
+            update=update,
+            status=parcel.status,
+            sub_status=parcel.sub_status,
+            carrier_status_code=parcel.carrier_status_code,
+            estimate=parcel.estimate,
+            location=parcel.location,
+            last_event_at=parcel.last_event_at,
+            last_event_text=parcel.last_event_text,
+            problem=parcel.problem,
+            problem_detail=parcel.problem_detail,
+            proof_of_delivery=parcel.proof_of_delivery,
+            changed_at=parcel.last_changed_at,
+        )
+        if parcel.last_checked_at is not None:
+            touch_checked(session, parcel_id=parcel.id, at=parcel.last_checked_at)
+        if parcel.archived:
+            set_archived(session, parcel_id=parcel.id, archived=True)
