@@ -48,4 +48,5 @@ UPS_STATUS_CODES: dict[str, tuple[Status, SubStatus | None]] = {
     "036": (Status.RETURNING, None),
     "037": (Status.RETURNING, None),
     "038": (Status.IN_TRANSIT, SubStatus.PICKED_UP),
+    "048": (Status.IN_TRANSIT, SubStatus.DELAYED),  # "may be delayed" [obs: live answer]
 }

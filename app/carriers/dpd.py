@@ -33,6 +33,7 @@ from app.carriers.parsing import (
     load_json,
     obj,
     returned_after_return,
+    says_delayed,
     settle,
     text,
     utc,
@@ -200,6 +201,8 @@ def _scan(scan: dict[str, Any]) -> TrackingEvent | None:
     if status is Status.UNKNOWN:
         log.info("DPD scan code %r is not in the table", code)
     sub = sub or sub_status_from_text(description, status)
+    if status is Status.IN_TRANSIT and sub is None and says_delayed(description):
+        sub = SubStatus.DELAYED
     return TrackingEvent(
         occurred_at=when,
         status=status,

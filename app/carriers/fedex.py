@@ -18,7 +18,6 @@ from app.carriers.geo import iso2, locale_for, zone_for
 from app.carriers.parsing import (
     as_list,
     carrier_parser,
-    client_credentials_request,
     each,
     finish,
     http_error,
@@ -55,7 +54,6 @@ __all__ = [
     "TOKEN_PATH",
     "TRACKING_PAGE_URL",
     "build_requests",
-    "build_token_request",
     "parse_response",
     "parse_token_response",
 ]
@@ -76,10 +74,6 @@ CREDENTIAL_FIELDS = (
 RATE_LIMIT: tuple[float, int | None] = (140.0, 100_000)
 TOKEN_PATH = "/oauth/token"  # noqa: S105  (a path, not a secret)
 _NOT_FOUND = "FedEx has no shipment with this number"
-
-
-def build_token_request(client_id: str, client_secret: str) -> RequestSpec:
-    return client_credentials_request(TOKEN_PATH, client_id, client_secret)
 
 
 def parse_token_response(

@@ -30,7 +30,6 @@ from app.carriers.geo import iso2
 from app.carriers.parsing import (
     as_list,
     carrier_parser,
-    client_credentials_request,
     finish,
     http_error,
     iso,
@@ -39,6 +38,7 @@ from app.carriers.parsing import (
     obj,
     pick,
     returned_after_return,
+    says_delayed,
     settle,
     text,
     utc,
@@ -58,7 +58,6 @@ __all__ = [
     "TOKEN_URL",
     "TRACKING_PAGE_URL",
     "build_requests",
-    "build_token_request",
     "parse_response",
     "parse_token_response",
 ]
@@ -144,11 +143,6 @@ def build_requests(numbers: Sequence[str], *, language: str) -> list[RequestSpec
         )
         for chunk in chunks
     ]
-
-
-def build_token_request(client_id: str, client_secret: str) -> RequestSpec:
-    """The client-credentials grant; `path` is the absolute TOKEN_URL."""
-    return client_credentials_request(TOKEN_URL, client_id, client_secret)
 
 
 def parse_token_response(status: int, headers: Mapping[str, str], body: bytes) -> tuple[str, float]:
@@ -274,10 +268,13 @@ def _event(raw: dict[str, Any]) -> TrackingEvent | None:
     status, sub = found or (Status.UNKNOWN, None)
     if found is None:
         log.info("GLS event code %r is not in the table", code)
+    description = text(raw.get("description")) or ""
+    if status is Status.IN_TRANSIT and sub is None and says_delayed(description):
+        sub = SubStatus.DELAYED
     return TrackingEvent(
         occurred_at=when,
         status=status,
-        description=text(raw.get("description")) or "",
+        description=description,
         sub_status=sub,
         carrier_code=code,
         local_time_text=local_text,

@@ -54,7 +54,6 @@ __all__ = [
     "TOKEN_URL",
     "TRACKING_PAGE_URL",
     "build_requests",
-    "build_token_request",
     "parse_response",
     "parse_token_response",
 ]
@@ -99,22 +98,6 @@ def build_requests(numbers: Sequence[str], *, language: str) -> list[RequestSpec
         )
         for chunk in (numbers[i : i + BATCH_LIMIT] for i in range(0, len(numbers), BATCH_LIMIT))
     ]
-
-
-def build_token_request(
-    username: str, password: str, client_id: str, client_secret: str
-) -> RequestSpec:
-    """The password grant; `path` is the absolute TOKEN_URL."""
-    form = (
-        ("grant_type", "password"),
-        ("username", username),
-        ("password", password),
-        ("client_id", client_id),
-        ("client_secret", client_secret),
-    )
-    return RequestSpec(
-        "POST", TOKEN_URL, (), headers=(("Accept", "application/json"),), form_body=form
-    )
 
 
 def parse_token_response(status: int, headers: Mapping[str, str], body: bytes) -> tuple[str, float]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, ParamSpec
 from zoneinfo import ZoneInfo
 
-from app.carriers.base import CarrierParser, ParseResult, RequestSpec, TrackingError
+from app.carriers.base import CarrierParser, ParseResult, TrackingError
 from app.domain.models import ParcelUpdate, ProblemKind, ProofOfDelivery, TrackingEvent
 from app.domain.status import Status, SubStatus
 
@@ -36,7 +37,6 @@ __all__ = [
     "as_int",
     "as_list",
     "carrier_parser",
-    "client_credentials_request",
     "each",
     "fetched_utc",
     "finish",
@@ -51,6 +51,7 @@ __all__ = [
     "parse_retry_after",
     "pick",
     "returned_after_return",
+    "says_delayed",
     "settle",
     "text",
     "to_utc",
@@ -395,21 +396,6 @@ def settle(
 # ------------------------------------------------------------------ OAuth tokens --
 
 
-def client_credentials_request(path: str, client_id: str, client_secret: str) -> RequestSpec:
-    """The client-credentials grant with the id and secret in the form."""
-    return RequestSpec(
-        method="POST",
-        path=path,
-        tracking_numbers=(),
-        headers=(("Accept", "application/json"),),
-        form_body=(
-            ("grant_type", "client_credentials"),
-            ("client_id", client_id),
-            ("client_secret", client_secret),
-        ),
-    )
-
-
 def token_or_error(
     status: int,
     headers: Mapping[str, str],
@@ -442,3 +428,13 @@ def token_or_error(
     seconds = as_float(obj(data).get("expires_in"))  # UPS sends a string such as "14399"
     valid = seconds is not None and 0 < seconds < 10**7
     return token, seconds if valid and seconds is not None else _FALLBACK_TOKEN_SECONDS
+
+
+# A carrier without a delay code (DPD, GLS) says it only in a transit scan's words, in German
+# or English. Unconfirmed wording; kept to these stems on purpose.
+_DELAY_WORDS = re.compile(r"\b(verzögerung|verzögert|verspätet|delay|delayed)\b", re.IGNORECASE)
+
+
+def says_delayed(description: str) -> bool:
+    """Whether a transit scan's text announces a delay."""
+    return _DELAY_WORDS.search(description) is not None

@@ -99,11 +99,12 @@ _CATEGORIES: tuple[tuple[str, Status, SubStatus | None], ...] = (
     ("ATTEMPT", S.FAILED_ATTEMPT, None),
     ("COLLECT", S.AVAILABLE_FOR_PICKUP, Sub.PICKUP_POINT),
     ("DELIVERED", S.DELIVERED, None),
+    # A delay is news, not a stop: the item still travels, as DHL's and FedEx's delays do.
+    ("DELAY", S.IN_TRANSIT, Sub.DELAYED),
     ("TRANSIT", S.IN_TRANSIT, None),
     ("NOT YET", S.INFO_RECEIVED, Sub.NOT_HANDED_OVER),
     ("PRE-ADVICE", S.INFO_RECEIVED, Sub.NOT_HANDED_OVER),
     ("EXCEPTION", S.EXCEPTION, None),
-    ("DELAY", S.EXCEPTION, Sub.DELAYED),
 )
 _NOT_FOUND_CODES = frozenset({"E1142"})  # barcode reference not recognised
 

@@ -9,7 +9,6 @@ The client adds `Authorization: Bearer …` and a unique `transId` header to eve
 
 from __future__ import annotations
 
-import base64
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -57,7 +56,6 @@ __all__ = [
     "TOKEN_PATH",
     "TRACKING_PAGE_URL",
     "build_requests",
-    "build_token_request",
     "parse_response",
     "parse_token_response",
 ]
@@ -80,17 +78,6 @@ TOKEN_PATH = "/security/v1/oauth/token"  # noqa: S105  (a path, not a secret)
 TRANSACTION_SRC = "paketpilot"
 _NOT_FOUND = "UPS has no tracking information for this number"
 _WINDOW_TYPES = ("EDW", "CDW", "IDW")
-
-
-def build_token_request(client_id: str, client_secret: str) -> RequestSpec:
-    basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode("ascii")
-    return RequestSpec(
-        method="POST",
-        path=TOKEN_PATH,
-        tracking_numbers=(),
-        headers=(("Authorization", f"Basic {basic}"), ("Accept", "application/json")),
-        form_body=(("grant_type", "client_credentials"),),
-    )
 
 
 def parse_token_response(
@@ -248,6 +235,7 @@ def _package(
 def _status(raw: dict[str, Any]) -> tuple[Status, SubStatus | None]:
     kind = (text(raw.get("type")) or "").upper()
     code = text(raw.get("statusCode"))
+    # A code wins over the coarse type: 032/048 (delays) arrive with type X.
     if code in UPS_STATUS_CODES:
         return UPS_STATUS_CODES[code]
     if kind in UPS_TYPES:

@@ -21,7 +21,6 @@ from app.carriers.parsing import (
     as_float,
     as_list,
     carrier_parser,
-    client_credentials_request,
     each,
     finish,
     http_error,
@@ -45,7 +44,7 @@ from app.domain.models import (
     Source,
     TrackingEvent,
 )
-from app.domain.status import TERMINAL, Status
+from app.domain.status import TERMINAL, Status, SubStatus
 
 __all__ = [
     "AUTH",
@@ -58,7 +57,6 @@ __all__ = [
     "TOKEN_PATH",
     "TRACKING_PAGE_URL",
     "build_requests",
-    "build_token_request",
     "parse_response",
     "parse_token_response",
 ]
@@ -80,12 +78,12 @@ RATE_LIMIT: tuple[float, int | None] = (60 / 3600, None)
 TOKEN_PATH = "/oauth2/v3/token"  # noqa: S105  (a path, not a secret)
 _NOT_FOUND = "USPS has no record of this number"
 
+# USPS's wording for a late parcel, "In Transit, Arriving Late". Its event code is unconfirmed,
+# so the words mark the delay on an in-transit or unknown event [unconf].
+_ARRIVING_LATE = "arriving late"
+
 _COUNTRY_NAMES = {"UNITED STATES": "US", "USA": "US", "CANADA": "CA", "MEXICO": "MX"}
 _COUNTRY_NAMES |= {"GERMANY": "DE", "UNITED KINGDOM": "GB", "CHINA": "CN", "FRANCE": "FR"}
-
-
-def build_token_request(client_id: str, client_secret: str) -> RequestSpec:
-    return client_credentials_request(TOKEN_PATH, client_id, client_secret)
 
 
 def parse_token_response(
@@ -215,12 +213,16 @@ def _event(raw: dict[str, Any], fetched: datetime) -> TrackingEvent | None:
         return None
     code = text(raw.get("eventCode"))
     status, sub = USPS_EVENT_CODES.get((code or "").upper(), (Status.UNKNOWN, None))
-    if code and code.upper() not in USPS_EVENT_CODES:
+    kind = text(raw.get("eventType"))
+    late = _ARRIVING_LATE in (kind or "").lower()
+    if late and sub is None and status in (Status.IN_TRANSIT, Status.UNKNOWN):
+        status, sub = Status.IN_TRANSIT, SubStatus.DELAYED
+    elif code and code.upper() not in USPS_EVENT_CODES:
         log.info("unknown USPS eventCode %r", code)
     return TrackingEvent(
         occurred_at=when,
         status=status,
-        description=text(raw.get("eventType")) or status.value,
+        description=kind or status.value,
         sub_status=sub,
         carrier_code=code,
         local_time_text=local_text,

@@ -38,6 +38,8 @@ SCAN_CODES: dict[Status, str] = {
     Status.RETURNED: "13",  # delivered (to the sender)
 }
 PICKUP_SCAN = "05"  # collected from the sender
+# No scan type is known for a delay: the delayed step stays a hub scan ("10") and only its text
+# ("Verzögerung: …" / "Delayed: …") says so, which is what the adapter reads [unconf].
 SUB_SCAN_CODES = {SubStatus.CUSTOMS: "04"}
 # statusInfo steps; INFO_RECEIVED has none: DPD shows no step before the first scan.
 STATUS_INFO: dict[Status, str] = {

@@ -44,6 +44,8 @@ EVENT_CODES: dict[Status, str] = {
     Status.RETURNING: "RETURN.SENDER",
     Status.RETURNED: "RETURN.DELIVERED",
 }
+# The spec has no event code for a delay: the delayed step stays an INBOUND.HUB scan and only its
+# description ("Verzögerung: …" / "Delayed: …") says so, which is what the adapter reads [unconf].
 SUB_EVENT_CODES = {
     SubStatus.ADDRESS_PROBLEM: "NOTDEL.ADDRESS",
     SubStatus.REFUSED: "NOTDEL.REFUSED",

@@ -31,6 +31,9 @@ CODES: dict[Status, str] = {
     Status.RETURNED: "7500",  # arrived back at the sender (4054 is still on its way)
 }
 SUB_CODES = {
+    # Hermes' code list has no plain "delayed on the way"; 4610 (picked up a working day late
+    # because of high volume) is its one code that only means a delay [vendor CSV via karrio].
+    SubStatus.DELAYED: "4610",
     SubStatus.ADDRESS_PROBLEM: "3720",
     SubStatus.DAMAGED: "3740",
     SubStatus.PICKED_UP: "3530",

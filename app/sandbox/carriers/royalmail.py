@@ -42,6 +42,9 @@ STATUS_CATEGORY = {
     Status.RETURNING: "RETURN TO SENDER",
     Status.RETURNED: "RETURNED TO SENDER",
 }
+# No EV code for a delay is confirmed: the delayed step keeps the in-transit code and the summary
+# names the delay in its category, which the parser reads for the latest event [unconf].
+DELAYED_CATEGORY = "DELAYED"
 ERROR_CODES = {401: "E0004", 404: "E1142", 429: "E0009", 400: "E1141"}
 
 
@@ -94,6 +97,12 @@ def _code(event: ShownEvent) -> str:
     return CODES.get(event.step.status, CODES[Status.IN_TRANSIT])[0]
 
 
+def _category(event: ShownEvent) -> str:
+    if event.step.status is Status.IN_TRANSIT and event.step.sub_status is SubStatus.DELAYED:
+        return DELAYED_CATEGORY
+    return STATUS_CATEGORY.get(event.step.status, "IN TRANSIT")
+
+
 def _mail_piece(
     ctx: SandboxContext, journey: Journey, events: list[ShownEvent]
 ) -> dict[str, object]:
@@ -109,7 +118,7 @@ def _mail_piece(
             "lastEventName": last.text if last else "",
             "lastEventDateTime": last.local().isoformat(timespec="seconds") if last else "",
             "lastEventLocationName": last.place.city if last and last.place else "",
-            "statusCategory": STATUS_CATEGORY.get(last.step.status, "IN TRANSIT") if last else "",
+            "statusCategory": _category(last) if last else "",
             "statusDescription": last.text if last else "",
         },
         "events": [

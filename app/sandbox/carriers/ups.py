@@ -33,6 +33,10 @@ CODES: dict[Status, tuple[str, str, str]] = {
     Status.RETURNED: ("D", "011", "FS"),  # the ordinary delivery scan, at the sender
 }
 PICKUP = ("P", "038", "PU")
+# A delay is an exception-type activity carrying statusCode 048, as in a captured live answer:
+# {"type": "X", "code": "08", "statusCode": "048", "description": "Due to operating conditions,
+# your package may be delayed."} [obs]. The adapter reads the code, so the parcel stays in transit.
+DELAY = ("X", "048", "08")
 UNKNOWN_NUMBER_WARNING = "NOTYETSCANNED"  # numbers starting with this get the 200 warning
 
 
@@ -105,7 +109,12 @@ def _warning_only(number: str) -> dict[str, object]:
 
 
 def _status(event: ShownEvent, index: int) -> dict[str, str]:
-    kind, code3, scan = PICKUP if index == 1 else CODES.get(event.step.status, ("I", "005", "IT"))
+    if index == 1:
+        kind, code3, scan = PICKUP
+    elif event.step.sub_status is SubStatus.DELAYED:
+        kind, code3, scan = DELAY
+    else:
+        kind, code3, scan = CODES.get(event.step.status, ("I", "005", "IT"))
     return {"type": kind, "code": scan, "description": event.text, "statusCode": code3}
 
 

@@ -33,6 +33,9 @@ CODES: dict[Status, tuple[str, str, str]] = {
     Status.RETURNED: ("01", "Delivered to Sender", "Delivered"),
 }
 PICKUP_CODE = ("03", "USPS picked up item", "Accepted")
+# USPS words a late parcel "In Transit, Arriving Late" (a status seen in many clients); the event
+# code behind it is unconfirmed, so the delayed step keeps the in-transit scan code.
+ARRIVING_LATE = "In Transit, Arriving Late"
 # Exceptions by reason (Pub 199 App. G-4 codes as the app's table reads them).
 SUB_CODES: dict[SubStatus, tuple[str, str, str]] = {
     SubStatus.ADDRESS_PROBLEM: ("25", "Addressee Unknown", "Alert"),
@@ -106,7 +109,10 @@ def _codes(event: ShownEvent) -> tuple[str, str, str]:
     step = event.step
     if step.status is Status.EXCEPTION and step.sub_status in SUB_CODES:
         return SUB_CODES[step.sub_status]
-    return CODES.get(step.status, CODES[Status.IN_TRANSIT])
+    code, kind, category = CODES.get(step.status, CODES[Status.IN_TRANSIT])
+    if step.status is Status.IN_TRANSIT and step.sub_status is SubStatus.DELAYED:
+        kind = ARRIVING_LATE
+    return code, kind, category
 
 
 def _event(event: ShownEvent, index: int) -> dict[str, object]:
@@ -166,5 +172,5 @@ def _tracking(ctx: SandboxContext, journey: Journey, events: list[ShownEvent]) -
         body["predictedDeliveryWindowStartTime"] = "10:00"
         body["predictedDeliveryWindowEndTime"] = "14:00"
     if last and last.step.sub_status is SubStatus.DELAYED:
-        body["statusSummary"] = f"{last.text} – delayed"
+        body["status"] = _codes(last)[1]  # the headline is the status name, "…Arriving Late"
     return body

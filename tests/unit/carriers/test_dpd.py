@@ -105,3 +105,22 @@ def test_scan_code_sent_as_a_number() -> None:
     result = dpd.parse_response(200, {}, body, requested=["01234567890123"], fetched_at=NOW)
     (event,) = result.parcels[0].events
     assert (event.carrier_code, event.status) == ("03", Status.OUT_FOR_DELIVERY)
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        ("Verzögerung: Ihr Paket wird später zugestellt.", SubStatus.DELAYED),
+        ("Die Zustellung verzögert sich.", SubStatus.DELAYED),
+        ("Your parcel is delayed.", SubStatus.DELAYED),
+        ("Ihr Paket ist im Paketzentrum eingetroffen.", None),
+    ],
+)
+def test_a_hub_scan_is_a_delay_only_when_its_text_says_so(text: str, sub: SubStatus | None) -> None:
+    fixture = TABLE.load("delayed_hub_scan")
+    body = json.loads(fixture["raw"])
+    scans = body["parcellifecycleResponse"]["parcelLifeCycleData"]["scanInfo"]["scan"]
+    scans[-1]["scanDescription"]["content"] = [text]
+    fixture["raw"] = json.dumps(body).encode()
+    hub = TABLE.parse(fixture).parcels[0].events[-1]
+    assert (hub.status, hub.sub_status, hub.carrier_code) == (Status.IN_TRANSIT, sub, "10")

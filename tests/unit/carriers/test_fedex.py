@@ -55,16 +55,6 @@ def test_build_requests_batches_thirty_numbers_per_post() -> None:
     assert fedex.build_requests([], language="en") == []
 
 
-def test_token_request_sends_credentials_in_the_form() -> None:
-    spec = fedex.build_token_request("key", "secret")
-    assert (spec.method, spec.path) == ("POST", "/oauth/token")
-    assert spec.form_body == (
-        ("grant_type", "client_credentials"),
-        ("client_id", "key"),
-        ("client_secret", "secret"),
-    )
-
-
 def test_token_response() -> None:
     body = b'{"access_token":"tok","token_type":"bearer","expires_in":3599,"scope":"CXS"}'
     assert fedex.parse_token_response(200, {}, body) == ("tok", 3599.0)

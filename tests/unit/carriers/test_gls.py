@@ -114,13 +114,28 @@ def test_requests_join_ten_numbers_with_commas() -> None:
 def test_token_contract() -> None:
     assert gls.AUTH is AuthKind.OAUTH_CLIENT_CREDENTIALS
     assert {f.name for f in gls.CREDENTIAL_FIELDS} == {"client_id", "client_secret"}
-    spec = gls.build_token_request("cid", "secret")
-    assert spec.path == gls.TOKEN_URL
-    assert spec.form_body is not None
-    assert ("grant_type", "client_credentials") in spec.form_body
     assert gls.parse_token_response(200, {}, b'{"access_token": "t", "expires_in": 14400}') == (
         "t",
         14400.0,
     )
     with pytest.raises(BadResponse):
         gls.parse_token_response(200, {}, b"<html></html>")
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        ("The parcel is delayed and will arrive later.", SubStatus.DELAYED),
+        ("Verzögerung: Das Paket kommt später an.", SubStatus.DELAYED),
+        ("The parcel has reached the GLS parcel center.", None),
+    ],
+)
+def test_a_transit_scan_is_a_delay_only_when_its_text_says_so(
+    text: str, sub: SubStatus | None
+) -> None:
+    fixture = TABLE.load("delayed_in_transit")
+    fixture["raw"] = fixture["raw"].replace(
+        b"The parcel is delayed and will arrive later.", text.encode()
+    )
+    hub = TABLE.parse(fixture).parcels[0].events[-1]
+    assert (hub.status, hub.sub_status, hub.carrier_code) == (Status.IN_TRANSIT, sub, "INBOUND.HUB")

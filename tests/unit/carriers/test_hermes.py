@@ -123,12 +123,16 @@ def test_token_contract() -> None:
     assert {f.name for f in hermes.CREDENTIAL_FIELDS} == {
         "username", "password", "client_id", "client_secret"
     }  # fmt: skip
-    spec = hermes.build_token_request("user", "pw", "cid", "secret")
-    assert spec.method == "POST"
-    assert spec.path == hermes.TOKEN_URL
-    assert spec.form_body is not None
-    assert ("grant_type", "password") in spec.form_body
     token = b'{"access_token": "abc", "token_type": "bearer", "expires_in": "3599"}'
     assert hermes.parse_token_response(200, {}, token) == ("abc", 3599.0)
     with pytest.raises(BadResponse):
         hermes.parse_token_response(200, {}, b'{"error": "invalid_grant"}')
+
+
+def test_4610_is_a_delay_in_transit() -> None:
+    delay = case("delayed_high_volume").parcels[0].events[-1]
+    assert (delay.status, delay.sub_status, delay.carrier_code) == (
+        Status.IN_TRANSIT,
+        SubStatus.DELAYED,
+        "4610",
+    )

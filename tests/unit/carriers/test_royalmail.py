@@ -60,7 +60,7 @@ def test_estimated_window_with_offsets() -> None:
         ("failed_attempt_redelivery", "EVKNA", Status.FAILED_ATTEMPT, SubStatus.RECIPIENT_ABSENT),
         ("awaiting_collection", "EVNDA", Status.AVAILABLE_FOR_PICKUP, SubStatus.PICKUP_POINT),
         ("safe_place", "EVKSF", Status.DELIVERED, SubStatus.SAFE_PLACE),
-        ("delayed_eta_moved", "EVDLY", Status.EXCEPTION, SubStatus.DELAYED),
+        ("delayed_eta_moved", "EVDLY", Status.IN_TRANSIT, SubStatus.DELAYED),
         ("address_problem", "EVRTS", Status.RETURNING, None),
     ],
 )
@@ -102,3 +102,8 @@ def test_requests() -> None:
     specs = royalmail.build_requests(["AB246813576GB", "RR123456785GB"], language="de")
     assert [s.path for s in specs] == ["/AB246813576GB/events", "/RR123456785GB/events"]
     assert all(("X-Accept-RMG-Terms", "yes") in s.headers for s in specs)
+
+
+def test_delayed_category_keeps_the_item_in_transit() -> None:
+    parcel = case("delayed_eta_moved").parcels[0]
+    assert (parcel.status_hint, parcel.sub_status_hint) == (Status.IN_TRANSIT, SubStatus.DELAYED)

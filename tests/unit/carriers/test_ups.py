@@ -13,6 +13,7 @@ import pytest
 from app.carriers import ups
 from app.carriers.base import AuthKind, TrackingError
 from app.domain.models import ProblemKind
+from app.domain.status import Status, SubStatus
 from tests.unit.carriers.fixture_table import FixtureTable, assert_well_formed, over_names
 
 NOW = datetime(2026, 3, 12, 12, 0, tzinfo=UTC)
@@ -60,13 +61,6 @@ def test_build_requests_one_get_per_number_with_locale() -> None:
 )
 def test_locale_for(language: str, locale: str) -> None:
     assert ups.locale_for(language) == locale
-
-
-def test_token_request_uses_basic_auth_and_form_grant() -> None:
-    spec = ups.build_token_request("id", "secret")
-    assert (spec.method, spec.path) == ("POST", "/security/v1/oauth/token")
-    assert ("Authorization", "Basic aWQ6c2VjcmV0") in spec.headers  # base64("id:secret")
-    assert spec.form_body == (("grant_type", "client_credentials"),)
 
 
 def test_token_expires_in_arrives_as_a_string() -> None:
@@ -131,3 +125,14 @@ def test_single_objects_where_arrays_are_documented() -> None:
     fixture["raw"] = json.dumps(fixture["body"]).encode()
     (parcel,) = parse(fixture).parcels
     assert [e.status for e in parcel.events] == ["out_for_delivery"]
+
+
+def test_delay_048_stays_in_transit_although_its_type_is_x() -> None:
+    parcel = parse(load("delay_operating_conditions")).parcels[0]
+    delay = parcel.events[-1]
+    assert (delay.status, delay.sub_status) == (Status.IN_TRANSIT, SubStatus.DELAYED)
+    assert (parcel.status_hint, parcel.sub_status_hint) == (Status.IN_TRANSIT, SubStatus.DELAYED)
+    # Without a known code the type decides: the same scan would be an exception.
+    fixture = load("delay_operating_conditions")
+    fixture["raw"] = fixture["raw"].replace(b'"048"', b'"099"')
+    assert parse(fixture).parcels[0].events[-1].status is Status.EXCEPTION

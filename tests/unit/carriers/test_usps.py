@@ -13,6 +13,7 @@ import pytest
 from app.carriers import usps
 from app.carriers.base import AuthKind, TrackingError
 from app.domain.models import ProblemKind
+from app.domain.status import Status, SubStatus
 from tests.unit.carriers.fixture_table import FixtureTable, assert_well_formed, over_names
 
 NOW = datetime(2026, 3, 12, 12, 0, tzinfo=UTC)
@@ -49,10 +50,7 @@ def test_build_requests_one_detailed_get_per_number() -> None:
     assert spec.tracking_numbers == ("9400111899223856421173",)
 
 
-def test_token_request_and_response() -> None:
-    spec = usps.build_token_request("key", "secret")
-    assert (spec.method, spec.path) == ("POST", "/oauth2/v3/token")
-    assert ("grant_type", "client_credentials") in (spec.form_body or ())
+def test_token_response() -> None:
     body = b'{"access_token":"tok","token_type":"Bearer","expires_in":28799,"issued_at":1}'
     assert usps.parse_token_response(200, {}, body) == ("tok", 28799.0)
 
@@ -133,3 +131,21 @@ def test_a_window_in_a_split_state_is_read_in_its_main_zone(scan_offset: str) ->
     assert estimate is not None
     assert estimate.window_start == datetime(2026, 11, 25, 16, 0, tzinfo=UTC)
     assert estimate.window_end == datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("code", ["10", "NT", None])
+def test_arriving_late_is_a_delay_whatever_its_code(code: str | None) -> None:
+    fixture = load("in_transit_arriving_late")
+    body = json.loads(fixture["raw"])
+    body["trackingEvents"][0]["eventCode"] = code
+    fixture["raw"] = json.dumps(body).encode()
+    parcel = parse(fixture).parcels[0]
+    late = parcel.events[-1]
+    assert (late.status, late.sub_status) == (Status.IN_TRANSIT, SubStatus.DELAYED)
+    assert (parcel.status_hint, parcel.sub_status_hint) == (Status.IN_TRANSIT, SubStatus.DELAYED)
+
+
+def test_other_transit_wording_is_no_delay() -> None:
+    fixture = load("in_transit_arriving_late")
+    fixture["raw"] = fixture["raw"].replace(b"Arriving Late", b"Arriving On Time")
+    assert parse(fixture).parcels[0].events[-1].sub_status is None
