@@ -17,7 +17,10 @@ Intervals, and why (tests/bench/polling_efficiency.py measures them against a bl
 An ETA in the past says nothing about today and counts as none. Quiet hours (22:00–06:00
 local) push routine checks to the morning; only a parcel out for delivery keeps its pace.
 A ±10 % jitter spreads parcels so they don't fire together. A parcel with no data at all for
-`EXPIRE_AFTER` is marked expired by the engine.
+`EXPIRE_AFTER` is marked expired by the engine. Where a carrier answers several numbers per
+request (FedEx, GLS, Hermes, 17TRACK), the engine fills a batch that goes out anyway with
+parcels that have at most half their interval left (`RIDE_ALONG_SHARE`): seen earlier, at no
+extra call.
 """
 
 from __future__ import annotations

@@ -83,6 +83,42 @@ async def test_parcels_are_grouped_per_account_and_batched(store: Engine, clock:
     assert _parcel(store, hermes_id).status is Status.IN_TRANSIT
 
 
+async def test_parcels_due_soon_ride_along_in_a_batch_that_goes_out_anyway(
+    store: Engine, clock: FakeClock
+) -> None:
+    """In transit, a parcel is due every 4 h (±10 %). A GLS request holds up to 10 numbers:
+    one that is due takes along those with at most half their interval left, at no extra call.
+    DHL answers one number per request, so nothing rides there."""
+    gls, dhl = FakeTracker(_transit), FakeTracker(_transit)
+    originals = [f"9{i:010d}" for i in range(3)]
+    for number in originals:
+        add(store, number, "gls")
+    add(store, "00340434000000000001", "dhl")
+    engine = SyncEngine(
+        store, [runtime("gls", gls, clock), runtime("dhl", dhl, clock)], clock=clock.now
+    )
+    await engine.sync_due()
+
+    clock.advance(1.5 * 3600)  # the others have more than half their interval left
+    add(store, "99000000004", "gls")
+    await engine.sync_due()
+
+    clock.advance(1.7 * 3600)  # 3.2 h: the originals are due within the hour, not yet
+    add(store, "99000000005", "gls")
+    await engine.sync_due()
+
+    assert [set(numbers) for numbers, _ in gls.calls] == [
+        set(originals),
+        {"99000000004"},
+        {"99000000005", *originals},
+    ]
+    assert len(dhl.calls) == 1
+
+    clock.advance(0.5 * 3600)  # the riders were seen: they are not due again so soon
+    await engine.sync_due()
+    assert len(gls.calls) == 3
+
+
 async def test_a_stalled_account_does_not_delay_another(store: Engine, clock: FakeClock) -> None:
     slow = FakeTracker(_transit, gate=asyncio.Event())
     fast = FakeTracker(_transit)
