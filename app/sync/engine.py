@@ -5,9 +5,10 @@ One update, end to end (ARCHITECTURE.md "The flow of one update"):
    routed to an account: the carrier's own account, else an aggregator account (AfterShip,
    17TRACK) with `hints={number: carrier}`. Parcels nobody can track get a problem, no request.
 2. Per account, parcels are batched by the adapter's `batch_limit`, out-for-delivery and
-   ETA-today parcels first; free places in the last batch go to parcels due soon. Every batch passes the account's `AccountGate` (rate, concurrency,
-   daily quota, Retry-After, backoff, circuit breaker). Accounts run concurrently and never
-   wait on each other's gates; each batch is written as soon as it is answered.
+   ETA-today parcels first; free places in the last batch go to parcels due soon. Every batch
+   passes the account's `AccountGate` (rate, concurrency, daily quota, Retry-After, backoff,
+   circuit breaker). Accounts run concurrently and never wait on each other's gates; each
+   batch is written as soon as it is answered.
 3. Per parcel, ONE transaction (a `new_session(write=True)`: BEGIN IMMEDIATE) reads the stored
    events and state, derives the state before and after, detects the changes, and
    `apply_update` writes events, state and one outbox row per new change, then commits. A

@@ -342,6 +342,33 @@ async def test_not_handed_over_is_news_only_once_it_is_overdue(
     assert [(i.kind, i.payload["stalled_days"]) for i in items] == [("stalled", 5)]
 
 
+async def test_silence_is_announced_only_after_an_answered_fetch(
+    store: Engine, clock: FakeClock
+) -> None:
+    """Four days without a DHL scan is a stall (three days), but a fetch that failed does not
+    know whether the carrier has a new scan: the stall waits for the next answered fetch."""
+    scans = [event(-1, Status.IN_TRANSIT, "Im Paketzentrum")]
+    answers: list[Any] = []
+    tracker = FakeTracker(lambda n, h: answers.pop(0))
+    parcel_id = add(store, "00340434000000000001")
+    engine = SyncEngine(store, [runtime("dhl", tracker, clock)], clock=clock.now)
+    answers.append(update_for("00340434000000000001", scans, fetched_at=clock.now()))
+    await engine.refresh([parcel_id])
+
+    clock.advance(4 * 86400)
+    answers.append(error("00340434000000000001", ProblemKind.UNAVAILABLE, "DHL is down"))
+    await engine.refresh([parcel_id])
+    with new_session(store) as session:
+        assert [i.kind for i in pending(session)] == ["shipped"]
+        assert get_parcel(session, parcel_id=parcel_id).problem is ProblemKind.UNAVAILABLE
+
+    clock.advance(600)
+    answers.append(update_for("00340434000000000001", scans, fetched_at=clock.now()))
+    await engine.refresh([parcel_id])
+    with new_session(store) as session:
+        assert [i.kind for i in pending(session)] == ["shipped", "stalled"]
+
+
 async def test_silence_for_30_days_is_persisted_as_expired(store: Engine, clock: FakeClock) -> None:
     tracker = FakeTracker(lambda n, h: error(n, ProblemKind.NOT_FOUND, "no data"))
     parcel_id = add(store, "00340434000000000001", created_at=T0 - timedelta(days=31))
