@@ -27,15 +27,17 @@ between (2) and (4): the claim stays without an outcome; a dispatcher with anoth
 restarted app) takes it over once `lease` (default 2 min) has passed since the claim and
 delivers it once more; its own finish then ends it for good.
 
-The residual window. That re-delivery shows the notice a second time only if the crash fell
-between the channel accepting the notice (the D-Bus Notify call returned and desktop-notifier
-reported it dispatched / the SMTP server answered 250 to the message) and the commit of (4):
-one local SQLite write transaction per notice, milliseconds. A crash between (2) and the channel
-accepting it re-delivers a notice the user never saw, which is what we want. The same holds for
-a channel that does not answer within `deliver_timeout`, or reports a failure although the
-notice was shown: it counts as failed and is retried, and the retry repeats the notice. No
-channel here can recall or deduplicate a notice, so the window cannot be closed on our side,
-only kept this small.
+The residual window. The instant a channel accepts a notice (the D-Bus Notify call returned
+and desktop-notifier reported it dispatched / the SMTP server answered 250 to the message),
+the dispatcher appends the entries to a journal file beside the database
+(app/notify/journal.py), before the commit of (4). A restarted dispatcher finishes what the
+journal holds as DELIVERED in `start()`, so a crash between that append and the commit shows
+nothing twice. What is left is the crash between the channel's answer and the append: one
+write() call. A crash between (2) and the channel accepting it re-delivers a notice the user
+never saw, which is what we want. A channel that does not answer within `deliver_timeout`, or
+reports a failure although the notice was shown, counts as failed and is retried, and the
+retry repeats the notice. No channel here can recall or deduplicate a notice, so the window
+cannot be closed on our side, only kept this small.
 
 Leases. A live claim by another dispatcher (a second app instance on the same database) is
 respected for `lease`, which is longer than `deliver_timeout`, so two running instances never
@@ -55,6 +57,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.notify.channels import Channel
+from app.notify.journal import AcceptedJournal, journal_beside
 from app.notify.notice import Announcement, Notice
 from app.notify.preferences import NotificationPreferences, load_preferences
 from app.notify.wording import compose
@@ -113,8 +116,10 @@ class Dispatcher:
         max_age: timedelta = timedelta(days=2),
         batch: int = 200,
         deliver_timeout: float = 60.0,
+        journal: AcceptedJournal | None = None,
     ) -> None:
         self._store = store
+        self._journal = journal if journal is not None else journal_beside(store)
         self._candidates = tuple(native)
         self._native: Channel | None = None
         self._email = email
@@ -146,9 +151,35 @@ class Dispatcher:
             if ok:
                 self._native = channel
                 break
+        self._recover()
         self._started = True
         log.info("notifications via %s", self._native.name if self._native else "nothing")
         return self._native
+
+    def _recover(self) -> None:
+        """Finish what a dead run's channel had accepted but the run did not commit."""
+        if self._journal is None:
+            return
+        accepted = self._journal.read()
+        if accepted:
+            with new_session(self._store, write=True) as session:
+                prefs = load_preferences(session, default_language=self._default_language)
+                required = tuple(self._slots(prefs))
+                finished = sum(
+                    finish_deliveries(
+                        session,
+                        outbox_ids=entry.outbox_ids,
+                        channel=entry.slot,
+                        outcome=DeliveryOutcome.DELIVERED,
+                        at=self._clock(),
+                        via=entry.via,
+                        required_channels=required,
+                    )
+                    for entry in accepted
+                )
+            if finished:
+                log.info("%d notices were shown before a crash; not shown again", finished)
+        self._journal.clear()
 
     @property
     def native_channel(self) -> Channel | None:
@@ -183,7 +214,10 @@ class Dispatcher:
         if not self._started:
             await self.start()
         async with self._lock:
-            return await self._drain()
+            report = await self._drain()
+            if self._journal is not None:
+                self._journal.compact_if_large()  # every line recorded so far is committed
+            return report
 
     async def _drain(self) -> DispatchReport:
         report = DispatchReport()
@@ -274,6 +308,8 @@ class Dispatcher:
         for notice in notices:
             outbox_ids = [by_key[key] for key in notice.change_keys if key in by_key]
             ok = await _deliver(channel, notice, self._deliver_timeout)
+            if ok and self._journal is not None:
+                self._journal.record(slot, outbox_ids, channel.name)
             with new_session(self._store, write=True) as session:
                 if ok:
                     finish_deliveries(

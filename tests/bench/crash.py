@@ -10,16 +10,18 @@ notice is due as soon as its change is stored). Then, `--kills` times, it starts
 tests/bench/crash_child.py (the engine's `run()` loop with the outbox dispatcher and a
 recording channel, on the same clock), waits until it runs, lets it work for a seeded random
 0.2-2.0 s, and kills it with SIGKILL. After each kill it looks at the user's screen (the file the
-recording channel fsyncs each notice to before reporting it delivered): if the last notice the
-killed run showed is not marked delivered in the store, the kill fell into the dispatcher's
-documented residual window (between the channel accepting a notice and the commit of its
-finish) and the notice will be shown again. Finally a last child runs until every journey has
-ended, every parcel has been fetched since its last step and the outbox is empty, and is
-stopped with SIGTERM.
+recording channel writes each notice to before reporting it delivered): if the last notice the
+killed run showed is not marked delivered in the store, the kill fell between the channel
+accepting a notice and the commit of its finish. The next run finishes such a notice from the
+dispatcher's journal (app/notify/journal.py) without showing it again; only a kill between the
+channel's answer and the journal's append (one write() call) would show it twice. Finally a
+last child runs until every journey has ended, every parcel has been fetched since its last
+step and the outbox is empty, and is stopped with SIGTERM.
 
 Reported: `PRAGMA integrity_check`; lost events (journey steps visible before the final run
 with no stored event); duplicate events; duplicate notifications (change keys shown more than
-once) with the number of kills that landed in the residual window; missing notifications
+once) with the number of kills that landed after a notice was shown and before its finish
+committed; missing notifications
 (outbox changes never shown). The last line is one JSON object.
 """
 
@@ -272,7 +274,7 @@ class Crash:
                         f"  kill {tag + 1:2d} after {delay:.2f} s, sandbox +"
                         f"{(self.clock.now() - self.t0).total_seconds() / 3600:5.1f} h, "
                         f"notices on screen {shown}"
-                        + ("  <- in the residual window" if window else ""),
+                        + ("  <- after a notice was shown, before its commit" if window else ""),
                         flush=True,
                     )
             final_started = self.clock.now()
@@ -360,8 +362,8 @@ class Crash:
         )
         print(
             f"duplicate notifications (change keys shown more than once): "
-            f"{duplicate_notifications}; kills that landed in the residual window (notice "
-            f"accepted by the channel, finish not committed): {kills_in_window}"
+            f"{duplicate_notifications}; kills that landed after a notice was shown and before "
+            f"its finish committed (finished from the journal by the next run): {kills_in_window}"
         )
         print(
             f"kills that left notices claimed but unfinished (taken over by the next run after "

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
+import app.notify.dispatcher as dispatcher_module
 from app.domain.status import Status
 from app.notify.dispatcher import EMAIL, NATIVE, Dispatcher
 from app.notify.notice import Announcement, Notice, NoticeKind
@@ -291,8 +292,8 @@ async def test_restart_redelivers_a_claimed_but_unmarked_entry_exactly_once(
 async def test_the_residual_window_a_crash_after_the_channel_accepted(
     store: Engine, clock: FakeClock
 ) -> None:
-    """Documented: killed between the channel accepting and the mark's commit, the notice is
-    shown once more after the restart - and only once more."""
+    """Documented: killed inside the channel's answer, before the journal holds it, the notice
+    is shown once more after the restart - and only once more."""
     parcel_id = add(store, "00340434000000000001")
     _announce(store, clock, parcel_id)
     desktop = FakeChannel("desktop", crash_after_accept=True)
@@ -310,6 +311,40 @@ async def test_the_residual_window_a_crash_after_the_channel_accepted(
     await restarted.drain()
     assert len(desktop.shown) == 2
     assert _pending(store) == 0
+
+
+async def test_a_crash_after_the_channel_answered_is_finished_from_the_journal(
+    store: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after the channel answered but before the finish committed: the restarted
+    dispatcher reads the journal beside the database and does not show the notice again."""
+    parcel_id = add(store, "00340434000000000001")
+    _announce(store, clock, parcel_id)
+    real_finish = dispatcher_module.finish_deliveries
+
+    def killed(*args: object, **kwargs: object) -> int:
+        if kwargs.get("outcome") is DeliveryOutcome.DELIVERED:
+            raise asyncio.CancelledError  # the process dies before the commit
+        return real_finish(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dispatcher_module, "finish_deliveries", killed)
+    desktop = FakeChannel("desktop")
+    with pytest.raises(asyncio.CancelledError):
+        await _dispatcher(store, clock, desktop, run_id="run-1").drain()
+    monkeypatch.setattr(dispatcher_module, "finish_deliveries", real_finish)
+    assert len(desktop.shown) == 1
+    assert Path(f"{store.url.database}.accepted").read_text().count("\n") == 1
+
+    clock.advance(61)
+    restarted = _dispatcher(store, clock, desktop, run_id="run-2")
+    await restarted.drain()
+    await restarted.drain()
+    assert len(desktop.shown) == 1
+    assert _pending(store) == 0
+    with new_session(store) as session:
+        (row,) = list_deliveries(session)
+    assert (row.outcome, row.via) == (DeliveryOutcome.DELIVERED, "desktop")
+    assert Path(f"{store.url.database}.accepted").read_text() == ""
 
 
 async def test_a_crash_before_the_claim_loses_nothing(store: Engine, clock: FakeClock) -> None:
