@@ -1,13 +1,17 @@
 """USPS Tracking API v3 with its OAuth endpoint (REFERENCE §4).
 
-Quirks reproduced: `eventTimestamp` local without offset beside `GMTTimestamp`, `GMTOffset` as
-a string such as "-05:00", booleans as strings, events newest first, and 429/503 that always
-carry `Retry-After` in seconds (the only API that documents it).
+Quirks reproduced: events newest first, `GMTOffset` as a string such as "-05:00" (the spec's
+type), and 429/503 that always carry `Retry-After` in seconds (the only API that documents it).
+The live-response quirks REFERENCE confirms (`eventTimestamp` local without offset, booleans as
+strings, `mailType` "DM", `mailClass` with HTML) come for about half of the parcels
+(`live_quirks`); the others follow the published spec, so clients meet both shapes.
 """
 
 from __future__ import annotations
 
-from datetime import UTC
+import zlib
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -42,6 +46,11 @@ SUB_CODES: dict[SubStatus, tuple[str, str, str]] = {
     SubStatus.REFUSED: ("04", "Refused", "Alert"),
     SubStatus.LOST: ("11", "Dead Letter", "Alert"),
 }
+
+
+def live_quirks(number: str) -> bool:
+    """Whether this parcel's answers carry the live-response quirks (stable per number)."""
+    return zlib.crc32(number.upper().encode()) % 2 == 0
 
 
 class UspsSim:
@@ -115,15 +124,18 @@ def _codes(event: ShownEvent) -> tuple[str, str, str]:
     return code, kind, category
 
 
-def _event(event: ShownEvent, index: int) -> dict[str, object]:
+def _event(event: ShownEvent, index: int, quirks: bool) -> dict[str, object]:
     code, kind, _ = PICKUP_CODE if index == 1 else _codes(event)
     local = event.local("America/New_York")
     offset = local.strftime("%z")
     if event.text != event.step.text_en:  # a CHANGED_TEXT fault reworded this event
         kind += EDITED_SUFFIX["en"]
+    # The spec types eventTimestamp as an RFC 3339 date-time; live answers send the local time
+    # without its offset (REFERENCE §4, "Time quirk").
+    stamp = local.replace(tzinfo=None) if quirks else local
     rendered: dict[str, object] = {
         "eventType": kind,
-        "eventTimestamp": local.replace(tzinfo=None).isoformat(timespec="seconds"),
+        "eventTimestamp": stamp.isoformat(timespec="seconds"),
         "GMTTimestamp": event.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "GMTOffset": f"{offset[:3]}:{offset[3:]}",
         "eventCode": code,
@@ -151,23 +163,28 @@ def _destination(journey: Journey) -> dict[str, str]:
 
 
 def _tracking(ctx: SandboxContext, journey: Journey, events: list[ShownEvent]) -> dict[str, object]:
-    rendered = [_event(e, i) for i, e in enumerate(events)][::-1]  # reverse chronological
+    quirks = live_quirks(journey.tracking_number)
+    rendered = [_event(e, i, quirks) for i, e in enumerate(events)][::-1]  # reverse chronological
     last = events[-1] if events else None
     category = _codes(last)[2] if last else "Pre-Shipment"
     body: dict[str, object] = {
         "trackingNumber": journey.tracking_number,
-        "mailClass": "Priority Mail<SUP>&#174;</SUP>",
-        "mailType": "DM",
+        # live answers: HTML in mailClass, "DM" outside the enum, a boolean as a string [obs]
+        "mailClass": "Priority Mail<SUP>&#174;</SUP>" if quirks else "PRIORITY_MAIL",
+        "mailType": "DM" if quirks else "DOMESTIC_MAIL",
         **_destination(journey),
         "status": last.text if last else "",
         "statusCategory": category,
         "statusSummary": last.text if last else "",
-        "proofOfDeliveryEnabled": "true",  # a string, as live responses send it
+        "proofOfDeliveryEnabled": "true" if quirks else True,
         "trackingEvents": rendered,
     }
     eta = journey.estimate_day(ctx.clock.now())
     if eta is not None and last and last.step.status not in (Status.DELIVERED, Status.RETURNED):
-        body["expectedDeliveryTimeStamp"] = f"{eta.isoformat()}T20:00:00"
+        # date-time in the spec (RFC 3339): the end of the day at the destination, with offset
+        zone = journey.destination.zone if journey.destination else "America/New_York"
+        end_of_day = datetime.combine(eta, time(20), ZoneInfo(zone))
+        body["expectedDeliveryTimeStamp"] = end_of_day.isoformat()
         body["predictedDeliveryDate"] = eta.isoformat()
         body["predictedDeliveryWindowStartTime"] = "10:00"
         body["predictedDeliveryWindowEndTime"] = "14:00"
