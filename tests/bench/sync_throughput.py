@@ -276,9 +276,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 for why in report.skipped.values():
                     skipped[why] = skipped.get(why, 0) + 1
                 with new_session(store) as session:
-                    left = [p.id for p in list_parcels(session) if not answered(p)]
+                    unanswered = [p for p in list_parcels(session) if not answered(p)]
+                left = [p.id for p in unanswered]
                 if rounds == 1:
-                    marked = sum(1 for p in left if p in report.outcomes)
+                    # A fetch without an answer must leave the parcel due (not checked).
+                    marked = sum(1 for p in unanswered if p.last_checked_at is not None)
                     unanswered_first = len(left)
                 if not left or time.perf_counter() - started > args.timeout:
                     break
