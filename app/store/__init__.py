@@ -39,7 +39,14 @@ from app.store.deliveries import (
 from app.store.engine import new_session, open_store
 from app.store.errors import BackupError, DuplicateParcelError, NotFoundError, StoreError
 from app.store.events import list_events
-from app.store.listing import MyOrders, OrderGroup, Section, my_orders
+from app.store.listing import (
+    FilterChoices,
+    MyOrders,
+    OrderGroup,
+    Section,
+    filter_choices,
+    my_orders,
+)
 from app.store.migrations import CURRENT_VERSION
 from app.store.orders import add_order, delete_order, get_order
 from app.store.outbox import (
@@ -80,6 +87,7 @@ __all__ = [
     "Delivery",
     "DeliveryOutcome",
     "DuplicateParcelError",
+    "FilterChoices",
     "ImportResult",
     "MyOrders",
     "NotFoundError",
@@ -103,6 +111,7 @@ __all__ = [
     "enqueue",
     "export_data",
     "export_json",
+    "filter_choices",
     "find_parcel",
     "finish_deliveries",
     "get_account",

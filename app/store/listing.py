@@ -32,7 +32,7 @@ from app.store.engine import fold
 from app.store.mapping import order_from_row, parcel_from_row
 from app.store.tables import ORDERS, PARCELS
 
-__all__ = ["MyOrders", "OrderGroup", "Section", "my_orders"]
+__all__ = ["FilterChoices", "MyOrders", "OrderGroup", "Section", "filter_choices", "my_orders"]
 
 
 class Section(StrEnum):
@@ -58,6 +58,27 @@ class MyOrders:
     def section(self, section: Section) -> tuple[OrderGroup, ...]:
         groups: tuple[OrderGroup, ...] = getattr(self, section.value)
         return groups
+
+
+@dataclass(frozen=True, slots=True)
+class FilterChoices:
+    carriers: tuple[str, ...]  # carrier codes of all parcels, any section
+    shops: tuple[str, ...]  # shops of the orders that have a parcel
+
+
+def filter_choices(session: Session) -> FilterChoices:
+    """What the list's filter menus offer: two DISTINCT queries, no parcel rows loaded."""
+    connection = session.connection()
+    carriers = connection.execute(select(PARCELS.c.carrier).distinct()).scalars()
+    shops = connection.execute(
+        select(ORDERS.c.shop)
+        .distinct()
+        .where(ORDERS.c.id.in_(select(PARCELS.c.order_id).where(PARCELS.c.order_id.is_not(None))))
+    ).scalars()
+    return FilterChoices(
+        carriers=tuple(sorted(c for c in carriers if c)),
+        shops=tuple(sorted(s for s in shops if s)),
+    )
 
 
 def _filters(

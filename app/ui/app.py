@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
+import socket
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
 from app.ui.services import AppServices
-from app.ui.shell import Shell
 from app.ui.state import detect_settings, stored_ui_settings
+
+if TYPE_CHECKING:
+    from app.ui.shell import Shell
 
 ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
 
@@ -22,13 +27,17 @@ def make_main(services: AppServices) -> Callable[[ft.Page], Awaitable[None]]:
     async def main(page: ft.Page) -> None:
         if services.secrets is None:
             services.secrets = _phone_secret_store()
-        # Sync runs on Flet's loop (started by the first session), so its callbacks and
-        # desktop-notification taps arrive there.
-        _start_sync(services)
+        from app.ui.shell import Shell  # imported by the warm-up by now (see serve)
+
         shell = Shell(page, services)
         await shell.start()
         _follow_ui_settings(page, shell, services)
         _follow_routes(page, services)
+        # Sync runs on Flet's loop (started by the first session), so its callbacks and
+        # desktop-notification taps arrive there. Started once the first page is queued:
+        # before, its first pass (it reads every parcel) held the loop ahead of the page.
+        # Not later than that: its first changes would then redraw what the user taps.
+        _start_sync(services)
 
     return main
 
@@ -115,11 +124,55 @@ def _follow_ui_settings(page: ft.Page, shell: Shell, services: AppServices) -> N
     _on_close(page, remove)
 
 
+def _listening(address: tuple[str, int], *, limit: float = 30.0) -> bool:
+    """Wait until something accepts connections at `address` (False after `limit` s)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(address, timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
+def _warm_up(services: AppServices, address: tuple[str, int] | None = None) -> None:
+    """Pay the first session's one-off costs before it connects: Flet imports a control's
+    module on first use, and the store's first reads are cold. Builds a home screen nobody
+    sees (no page, no session); should it fail, the first session just pays as before.
+    The screens are imported here too, not before the server answers."""
+    if address is not None and not _listening(address):
+        return
+    try:
+        from app.ui.shell import Shell  # noqa: F401  (all screens, for the first session)
+        from app.ui.views.context import ViewContext
+        from app.ui.views.home import HomeScreen
+
+        ft.Theme(use_material3=True)
+        HomeScreen(
+            ViewContext(
+                lang="de",
+                navigate=lambda _route: None,
+                back=lambda: None,
+                notify=lambda _text: None,
+                services=services,
+            ),
+            wide=True,
+        ).view()
+    except Exception:
+        log.debug("warm-up failed; the first session pays instead", exc_info=True)
+
+
 def serve(
     *, web: bool, host: str, port: int, demo: bool, services: AppServices | None = None
 ) -> None:
     """Run until the window closes or the server is stopped. `demo` is already in `services`."""
-    main = make_main(services or AppServices())
+    services = services or AppServices()
+    main = make_main(services)
+    # While the browser (or window) loads the client, a second or so of idle server. In web
+    # mode only once the server listens: sooner, it would slow the server's own start.
+    address = (host, port) if web else None
+    threading.Thread(target=_warm_up, args=(services, address), name="warm-up", daemon=True).start()
     if not web:
         # Needs flet-desktop, which downloads its client on first run (no client offline).
         ft.run(main, assets_dir=str(ASSETS_DIR))

@@ -24,6 +24,7 @@ from app.domain.when import day_in_words, estimate_in_words
 from app.store import (
     NotFoundError,
     Section,
+    filter_choices,
     get_order,
     get_parcel,
     list_events,
@@ -57,7 +58,7 @@ __all__ = [
 # The store's engine (app.store.open_store). Typed loosely: only app.store may import SQL
 # libraries (import-linter), the UI just hands the engine back to app.store functions.
 Store = Any
-PAGE_SIZE = 40  # order groups per page; the list asks for the next page near its end
+PAGE_SIZE = 15  # order groups per page (a tall window shows ~8); more load near the end
 MILESTONE_KEYS = (
     "milestone.ordered",
     "milestone.shipped",
@@ -404,18 +405,11 @@ def load_order(engine: Store, order_id: str, clock: Clock) -> OrderDetail | None
     return OrderDetail(order=order, parcels=rows, shipped=shipped)
 
 
-def filter_options(engine: Store, *, limit: int = 300) -> tuple[list[str], list[str]]:
+def filter_options(engine: Store) -> tuple[list[str], list[str]]:
     """The carriers and shops the user has parcels with, for the filter menus."""
     with new_session(engine) as session:
-        result = my_orders(session, limit=limit)
-    carriers: set[str] = set()
-    shops: set[str] = set()
-    for section in Section:
-        for group in result.section(section):
-            carriers.update(parcel.carrier for parcel in group.parcels)
-            if group.order is not None:
-                shops.add(group.order.shop)
-    return sorted(carriers, key=carrier_name), sorted(shops, key=str.casefold)
+        choices = filter_choices(session)
+    return sorted(choices.carriers, key=carrier_name), sorted(choices.shops, key=str.casefold)
 
 
 def status_filter_options() -> list[Status]:

@@ -17,6 +17,7 @@ from app.store import (
     add_order,
     add_parcel,
     apply_update,
+    filter_choices,
     my_orders,
     set_archived,
 )
@@ -138,6 +139,17 @@ def test_filters(engine: Engine) -> None:
 
     only_archive = _list(engine, sections=[Section.ARCHIVED])
     assert only_archive.active == only_archive.delivered == ()
+
+
+def test_filter_choices_are_the_carriers_and_shops_in_use(engine: Engine) -> None:
+    with new_session(engine) as session:
+        add_order(session, order_id="D", shop="Leerladen")  # no parcel: not offered
+    with new_session(engine) as session, statements(engine) as seen:
+        choices = filter_choices(session)
+    # Every section counts (archived Otto too); two small queries, no parcel rows.
+    assert choices.carriers == ("dhl", "hermes", "ups")
+    assert choices.shops == ("Müller Drogerie", "Otto", "Zalando")
+    assert len([s for s in seen if not s.startswith(("BEGIN", "PRAGMA"))]) == 2
 
 
 def test_paging_counts_groups_per_section(engine: Engine) -> None:

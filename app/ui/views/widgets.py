@@ -171,25 +171,44 @@ def milestone_steps(ctx: ViewContext, progress: int, *, problem: bool = False) -
 
 
 def progress_bar(ctx: ViewContext, progress: int, *, problem: bool = False) -> ft.Control:
-    """Five short segments, filled up to the current step; a compact milestone bar."""
-    color = ft.Colors.ERROR if problem else ft.Colors.PRIMARY
-    segments: list[ft.Control] = [
-        ft.Container(
-            expand=True,
-            height=4,
-            border_radius=2,
-            bgcolor=color if n <= progress else ft.Colors.SURFACE_CONTAINER_HIGHEST,
-        )
-        for n in range(len(MILESTONE_KEYS))
-    ]
-    return ft.Semantics(
-        label=milestone_steps(ctx, progress),
-        content=ft.Row(spacing=3, controls=segments),
+    """A thin bar filled up to the current step: one control (not one per step), so a long
+    list stays cheap to build, send and lay out; the step is in its accessible name."""
+    steps = len(MILESTONE_KEYS)
+    bar = ft.ProgressBar(
+        value=(progress + 1) / steps,
+        bar_height=4,
+        border_radius=2,
+        color=ft.Colors.ERROR if problem else ft.Colors.PRIMARY,
+        bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
+        semantics_label=milestone_steps(ctx, progress),
     )
+    # Its own node: merged into the row's, its "progressbar" role would replace "button".
+    return own(bar)
 
 
 def parcel_row_content(ctx: ViewContext, row: ParcelRow, *, selected: bool = False) -> ft.Control:
-    """The answer first (when), then the status chip, then position, carrier and number."""
+    """The answer first (when), then the status chip, then position, carrier and number.
+
+    Flat on purpose (one Column of a few leaves): a page holds dozens of these rows, and every
+    control costs a diff on the server and a layout in the browser.
+    """
+    chip = status_chip(ctx, row.status, loud=row.problem and not row.stalled)
+    if row.stalled:
+        # Only a stalled parcel needs a Row: "no new scan" goes beside the chip.
+        chip = ft.Row(
+            spacing=6,
+            wrap=True,
+            run_spacing=4,
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            controls=[
+                chip,
+                ft.Icon(ft.Icons.SCHEDULE, size=16, color=ft.Colors.ERROR),
+                ft.Text(ctx.t("state.stalled"), size=13, color=ft.Colors.ERROR),
+            ],
+        )
+    where = f"{row.carrier_name} · {row.name}"
+    if row.total > 1:
+        where = f"{ctx.t('order.parcel_of', n=row.position, total=row.total)} · {where}"
     lines: list[ft.Control] = [
         ft.Text(
             row.eta_text,
@@ -197,43 +216,16 @@ def parcel_row_content(ctx: ViewContext, row: ParcelRow, *, selected: bool = Fal
             size=16,
             color=ft.Colors.ERROR if row.problem else None,
         ),
-        ft.Row(
-            spacing=8,
-            wrap=True,
-            run_spacing=4,
-            vertical_alignment=ft.CrossAxisAlignment.CENTER,
-            controls=[
-                status_chip(ctx, row.status, loud=row.problem and not row.stalled),
-                *(
-                    [
-                        ft.Row(
-                            tight=True,
-                            spacing=4,
-                            controls=[
-                                ft.Icon(ft.Icons.SCHEDULE, size=16, color=ft.Colors.ERROR),
-                                ft.Text(ctx.t("state.stalled"), size=13, color=ft.Colors.ERROR),
-                            ],
-                        )
-                    ]
-                    if row.stalled
-                    else []
-                ),
-            ],
-        ),
-    ]
-    where = f"{row.carrier_name} · {row.name}"
-    if row.total > 1:
-        where = f"{ctx.t('order.parcel_of', n=row.position, total=row.total)} · {where}"
-    lines.append(
+        chip,
         ft.Text(
             where,
             color=ft.Colors.ON_SURFACE_VARIANT,
             size=13,
             max_lines=1,
             overflow=ft.TextOverflow.ELLIPSIS,
-        )
-    )
-    lines.append(progress_bar(ctx, row.progress, problem=row.problem))
+        ),
+        progress_bar(ctx, row.progress, problem=row.problem),
+    ]
     return ft.Container(
         padding=ft.Padding.symmetric(horizontal=8, vertical=8),
         border_radius=12,
@@ -297,23 +289,26 @@ def order_card(
                 overflow=ft.TextOverflow.ELLIPSIS,
             )
         )
-    head_inner = ft.Container(
-        padding=ft.Padding.only(left=8, right=8, top=6, bottom=2),
-        content=ft.Column(spacing=0, controls=head_lines),
-    )
-    head: ft.Control = head_inner
-    if card.order_id is not None:
+    head_column = ft.Column(spacing=0, controls=head_lines)
+    if card.order_id is None:
+        head: ft.Control = ft.Container(
+            padding=ft.Padding.only(left=8, right=8, top=6, bottom=2), content=head_column
+        )
+    else:
         order_id = card.order_id
+        head_column.expand = True
+        # One padded Row (texts, chevron) inside the tap area: no wrapper per part.
         head = clickable(
             ctx.t("list.open_order"),
             lambda: on_open_order(order_id),
             ft.Container(
+                padding=ft.Padding.only(left=8, right=0, top=6, bottom=2),
                 content=ft.Row(
                     controls=[
-                        ft.Container(expand=True, content=head_inner),
+                        head_column,
                         ft.Icon(ft.Icons.CHEVRON_RIGHT, color=ft.Colors.ON_SURFACE_VARIANT),
                     ]
-                )
+                ),
             ),
         )
     return ft.Card(
