@@ -62,6 +62,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "parcel.missing": ("Diese Sendung gibt es nicht mehr.", "This parcel no longer exists."),
     "parcel.location": ("Zuletzt in {place}", "Last seen in {place}"),
     "parcel.history": ("Verlauf", "History"),
+    "parcel.history_all": ("Alle {count} Einträge anzeigen", "Show all {count} entries"),
     "parcel.no_events": (
         "Noch keine Scans. Sobald der Versanddienst das Paket erfasst, erscheint es hier.",
         "No scans yet. The history appears here once the carrier scans the parcel.",

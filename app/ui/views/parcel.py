@@ -23,7 +23,7 @@ from app.ui.read_model import (
 from app.ui.routing import Screen
 from app.ui.views.context import ViewContext
 from app.ui.views.parcel_actions import ParcelActions, current_page
-from app.ui.views.timeline import milestone_bar, original_text, timeline
+from app.ui.views.timeline import FIRST_ENTRIES, milestone_bar, original_text, timeline
 from app.ui.views.widgets import icon_button, status_chip, update_only
 
 PANEL_MAX_WIDTH = 760
@@ -48,6 +48,7 @@ class ParcelPanel(ParcelActions):
         self.on_gone = on_gone
         self.detail: ParcelDetail | None = None
         self.muted = False
+        self.show_all = False  # the whole history, once asked for; kept across refreshes
         self.control = ft.Container(expand=True, alignment=ft.Alignment.TOP_CENTER)
         self.refresh()
 
@@ -72,7 +73,16 @@ class ParcelPanel(ParcelActions):
                 padding=24,
                 content=ft.Text(ctx.t("parcel.missing"), color=ft.Colors.ON_SURFACE_VARIANT),
             )
-        entries = timeline(ctx, detail.entries, clock, on_original=self._show_original)
+        limit = None if self.show_all else FIRST_ENTRIES
+        entries = timeline(ctx, detail.entries, clock, on_original=self._show_original, limit=limit)
+        if len(detail.entries) > len(entries):
+            entries.append(
+                ft.TextButton(
+                    content=ctx.t("parcel.history_all", count=len(detail.entries)),
+                    icon=ft.Icons.EXPAND_MORE,
+                    on_click=self._show_all,
+                )
+            )
         if not entries:
             entries = [
                 ft.Container(
@@ -225,6 +235,11 @@ class ParcelPanel(ParcelActions):
             bgcolor=ft.Colors.PRIMARY_CONTAINER,
             content=ft.Column(spacing=4, controls=lines),
         )
+
+    def _show_all(self) -> None:
+        self.show_all = True
+        self.control.content = self._content(self.clock())
+        update_only(self.control)
 
     def _show_original(self, entry: TimelineEntry) -> None:
         ctx = self.ctx

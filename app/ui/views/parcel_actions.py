@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from weakref import WeakKeyDictionary
 
 import flet as ft
 
@@ -41,6 +42,18 @@ def current_page() -> ft.Page | None:
 def _client_action(make: Callable[[], ft.ClientAction]) -> ft.ClientAction | None:
     """Client actions run inside the user's gesture (clipboard, new tab); they need a page."""
     return make() if current_page() is not None else None
+
+
+# One Clipboard service per page, made on first use: a new one per copy would register
+# another service control with the client every time.
+_clipboards: WeakKeyDictionary[ft.Page, ft.Clipboard] = WeakKeyDictionary()
+
+
+def _clipboard(page: ft.Page) -> ft.Clipboard:
+    clipboard = _clipboards.get(page)
+    if clipboard is None:
+        clipboard = _clipboards[page] = ft.Clipboard()
+    return clipboard
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +182,7 @@ class ParcelActions:
         if page is None or not text:
             return
         try:
-            await ft.Clipboard().set(text)
+            await _clipboard(page).set(text)
         except Exception:  # the client may refuse outside a gesture; the action did it already
             log.debug("clipboard write from the server failed", exc_info=True)
 

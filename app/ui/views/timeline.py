@@ -146,6 +146,10 @@ def _tone(entry: TimelineEntry) -> tuple[str, str | None, ft.IconData | None, st
     return ft.Colors.OUTLINE, None, None, None
 
 
+def _span(text: str, **style: object) -> ft.TextSpan:
+    return ft.TextSpan(text, style=ft.TextStyle(**style))  # type: ignore[arg-type]
+
+
 def timeline_entry(
     ctx: ViewContext,
     entry: TimelineEntry,
@@ -155,6 +159,9 @@ def timeline_entry(
     last: bool,
     on_original: Callable[[TimelineEntry], object],
 ) -> ft.Control:
+    """One entry in few controls: a panel shows dozens and each control costs diffing,
+    serialising and layout. Time, place and (calm) status share one Text of spans; icons stay
+    only where they carry meaning (a problem's or a pickup's badge)."""
     dot_color, bg, badge_icon, badge_key = _tone(entry)
     on_bg = (
         ft.Colors.ON_ERROR_CONTAINER
@@ -163,48 +170,29 @@ def timeline_entry(
         if bg
         else None
     )
-    heading: list[ft.Control] = []
-    if badge_icon is not None:
-        heading.append(ft.Icon(badge_icon, size=18, color=on_bg))
-    heading.append(
-        ft.Text(
-            status_word(ctx.lang, entry.status),
-            weight=ft.FontWeight.BOLD,
-            color=on_bg,
-            size=14,
-        )
-    )
-    if badge_key is not None and badge_key != "event.pickup":
-        heading.append(ft.Text(f"· {ctx.t(badge_key)}", color=on_bg, size=14))
     muted = on_bg or ft.Colors.ON_SURFACE_VARIANT
+    place = entry.location.label()
+    status = status_word(ctx.lang, entry.status)
+    # The time stays the Text's own value: tests and screen readers find it as it is.
+    when: list[ft.TextSpan] = [_span(f" · {place}")] if place else []
+    if badge_icon is None:
+        when.append(_span(f"\n{status}", size=14, weight=ft.FontWeight.BOLD, color=on_bg))
     lines: list[ft.Control] = [
-        ft.Text(event_time(entry.occurred_at, clock), size=12, color=muted),
-        ft.Row(spacing=6, wrap=True, controls=heading),
+        ft.Text(event_time(entry.occurred_at, clock), size=12, color=muted, spans=when)
     ]
+    if badge_icon is not None:
+        heading: list[ft.Control] = [
+            ft.Icon(badge_icon, size=18, color=on_bg),
+            ft.Text(status, weight=ft.FontWeight.BOLD, color=on_bg, size=14),
+        ]
+        if badge_key is not None and badge_key != "event.pickup":
+            heading.append(ft.Text(f"· {ctx.t(badge_key)}", color=on_bg, size=14))
+        lines.append(ft.Row(spacing=6, wrap=True, controls=heading))
     if entry.description.strip():
         lines.append(ft.Text(entry.description, color=on_bg))
-    place = entry.location.label()
-    if place:
-        lines.append(
-            ft.Row(
-                spacing=4,
-                controls=[
-                    ft.Icon(ft.Icons.PLACE_OUTLINED, size=14, color=muted),
-                    ft.Text(place, size=13, color=muted, expand=True),
-                ],
-            )
-        )
     note = _source_note(ctx, entry)
     if note:
-        lines.append(
-            ft.Row(
-                spacing=4,
-                controls=[
-                    ft.Icon(ft.Icons.STOREFRONT_OUTLINED, size=14, color=muted),
-                    ft.Text(note, size=13, italic=True, color=muted),
-                ],
-            )
-        )
+        lines.append(ft.Text(note, size=13, italic=True, color=muted))
     if entry.conflict:
         lines.append(
             ft.Container(
@@ -214,17 +202,11 @@ def timeline_entry(
                 content=ft.Column(
                     spacing=2,
                     controls=[
-                        ft.Row(
-                            spacing=4,
-                            controls=[
-                                ft.Icon(ft.Icons.COMPARE_ARROWS, size=16, color=ft.Colors.TERTIARY),
-                                ft.Text(
-                                    ctx.t("event.conflict"),
-                                    size=13,
-                                    weight=ft.FontWeight.W_600,
-                                    color=ft.Colors.TERTIARY,
-                                ),
-                            ],
+                        ft.Text(
+                            ctx.t("event.conflict"),
+                            size=13,
+                            weight=ft.FontWeight.W_600,
+                            color=ft.Colors.TERTIARY,
                         ),
                         *(ft.Text(line, size=13) for line in conflict_lines(ctx, entry)),
                     ],
@@ -268,20 +250,27 @@ def timeline_entry(
     return ft.Stack(controls=[rail, dot])
 
 
+# A long history is shown newest first up to here, the rest behind "show all": what a click
+# sends (and the browser lays out) stays small, and the latest scans are what a user looks at.
+FIRST_ENTRIES = 12
+
+
 def timeline(
     ctx: ViewContext,
     entries: Sequence[TimelineEntry],
     clock: Clock,
     *,
     on_original: Callable[[TimelineEntry], object],
+    limit: int | None = None,
 ) -> list[ft.Control]:
-    """One control per entry, newest first, for a (lazy) ListView."""
+    """One control per entry, newest first, for a (lazy) ListView; the first `limit` only."""
     count = len(entries)
+    shown = entries if limit is None else entries[:limit]
     return [
         timeline_entry(
             ctx, entry, clock, first=n == 0, last=n == count - 1, on_original=on_original
         )
-        for n, entry in enumerate(entries)
+        for n, entry in enumerate(shown)
     ]
 
 
