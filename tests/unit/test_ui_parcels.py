@@ -781,3 +781,32 @@ def test_eta_words_for_the_end_states(services: AppServices, seeded: Seeded) -> 
     assert eta_text(replace(parcel, status=Status.EXPIRED), clock) == "Keine Updates mehr"
     later = Clock(now=NOW + timedelta(days=1), zone="Europe/Berlin", lang="de")
     assert eta_text(parcel, later) == "Zugestellt Gestern, 8:40"
+
+
+class FetchRecorder:
+    """The engine's refresh, as the UI calls it."""
+
+    def __init__(self) -> None:
+        self.asked: list[list[str]] = []
+
+    def refresh(self, parcel_ids: list[str]) -> None:
+        self.asked.append(list(parcel_ids))
+
+
+def test_opening_a_parcel_fetches_it_unless_finished_or_just_checked(
+    engine: Engine, seeded: Seeded
+) -> None:
+    sync = FetchRecorder()
+    services = AppServices(store=engine, sync=sync)
+    with new_session(engine) as session:
+        checked = get_parcel(session, parcel_id=seeded.failed).last_checked_at
+    assert checked is not None
+    assert NOW - checked >= timedelta(minutes=2)
+
+    panel(services, seeded.failed)
+    assert sync.asked == [[seeded.failed]]
+
+    panel(services, seeded.delivered)  # finished: nothing more to fetch
+    just_after = checked + timedelta(seconds=30)  # opened again moments after a check
+    ParcelPanel(Recorder().context("de", services), seeded.failed, now=lambda: just_after)
+    assert sync.asked == [[seeded.failed]]

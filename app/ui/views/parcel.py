@@ -7,11 +7,12 @@ place when sync changes it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import flet as ft
 
 from app.domain.models import Order, Parcel
+from app.domain.status import TERMINAL
 from app.domain.timeline import TimelineEntry
 from app.ui.read_model import (
     Clock,
@@ -21,12 +22,14 @@ from app.ui.read_model import (
     relative_or_none,
 )
 from app.ui.routing import Screen
+from app.ui.sync_view import request_sync
 from app.ui.views.context import ViewContext
 from app.ui.views.parcel_actions import ParcelActions, current_page
 from app.ui.views.timeline import FIRST_ENTRIES, milestone_bar, original_text, timeline
 from app.ui.views.widgets import icon_button, status_chip, update_only
 
 PANEL_MAX_WIDTH = 760
+FETCH_ON_OPEN_AFTER = timedelta(minutes=2)
 
 
 def _now() -> datetime:
@@ -51,6 +54,17 @@ class ParcelPanel(ParcelActions):
         self.show_all = False  # the whole history, once asked for; kept across refreshes
         self.control = ft.Container(expand=True, alignment=ft.Alignment.TOP_CENTER)
         self.refresh()
+        self._fetch_if_stale()
+
+    def _fetch_if_stale(self) -> None:
+        """Opening a parcel fetches it now (through the engine's gates), unless it is finished
+        or was checked moments ago: flipping between parcels must not hammer a carrier."""
+        parcel = self.detail.parcel if self.detail is not None else None
+        if parcel is None or parcel.status in TERMINAL or parcel.archived:
+            return
+        checked = parcel.last_checked_at
+        if checked is None or self.now() - checked >= FETCH_ON_OPEN_AFTER:
+            request_sync(self.ctx.services.sync, [self.parcel_id])
 
     def clock(self) -> Clock:
         return Clock(now=self.now(), zone=self.ctx.services.zone, lang=self.ctx.lang)
