@@ -12,9 +12,21 @@ from app.domain.models import Parcel, ParcelUpdate, ProblemKind
 from app.sync.accounts import AccountRuntime
 from app.sync.limiter import AccountGate
 
-__all__ = ["acquire", "client_wait", "feed_gate", "match_answers", "number_key"]
+__all__ = ["NOT_AN_ANSWER", "acquire", "client_wait", "feed_gate", "match_answers", "number_key"]
 
 log = logging.getLogger(__name__)
+
+# Failures that are no answer about the parcel: the account or the carrier failed, not the
+# number. A whole request failing so says something about the account; after one of them we
+# do not know what the carrier has.
+NOT_AN_ANSWER = frozenset(
+    {
+        ProblemKind.AUTH_FAILED,
+        ProblemKind.RATE_LIMITED,
+        ProblemKind.UNAVAILABLE,
+        ProblemKind.BAD_RESPONSE,
+    }
+)
 
 
 def number_key(number: str) -> str:

@@ -48,7 +48,14 @@ from app.domain.state import derive_state
 from app.domain.status import TERMINAL, Status
 from app.store import NotFoundError, get_parcel, list_parcels, new_session
 from app.sync.accounts import AccountRuntime
-from app.sync.batches import acquire, client_wait, feed_gate, match_answers, number_key
+from app.sync.batches import (
+    NOT_AN_ANSWER,
+    acquire,
+    client_wait,
+    feed_gate,
+    match_answers,
+    number_key,
+)
 from app.sync.limiter import CircuitOpen, QuotaExhausted
 from app.sync.quota import QuotaPlanner, is_priority
 from app.sync.report import ParcelOutcome, SyncReport
@@ -66,15 +73,6 @@ RIDE_ALONG_SHARE = 0.5
 ChangedListener = Callable[[frozenset[str]], None]
 StatusListener = Callable[[SyncSnapshot], None]
 
-# Whole-request failures that say something about the account, not the parcel.
-_ACCOUNT_KINDS = frozenset(
-    {
-        ProblemKind.AUTH_FAILED,
-        ProblemKind.RATE_LIMITED,
-        ProblemKind.UNAVAILABLE,
-        ProblemKind.BAD_RESPONSE,
-    }
-)
 # Per-number errors that say "not now" rather than anything about the parcel: the parcel is
 # neither stored with the problem nor marked as checked (it stays due), and the gate hears it.
 _RETRY_KINDS = frozenset({ProblemKind.RATE_LIMITED, ProblemKind.UNAVAILABLE})
@@ -570,7 +568,7 @@ class SyncEngine:
         whole: TrackingError | None = None
         if not result.parcels and numbers <= failed:
             kinds = {e.kind for e in result.errors}
-            if len(kinds) == 1 and next(iter(kinds)) in _ACCOUNT_KINDS:
+            if len(kinds) == 1 and next(iter(kinds)) in NOT_AN_ANSWER:
                 whole = result.errors[0]
         if whole is None:  # `_fetch_chunk` tells the gate (per-number 429s may slow it)
             self._set_status(

@@ -11,27 +11,19 @@ from typing import Any
 from app.carriers.base import TrackingError
 from app.domain.changes import Change, ChangeKind, detect_changes
 from app.domain.merge import merge_events
-from app.domain.models import Parcel, ParcelUpdate, ProblemKind
+from app.domain.models import Parcel, ParcelUpdate
 from app.domain.stall import HANDOVER_DAYS
 from app.domain.state import ParcelState, derive_state
 from app.domain.status import Status
 from app.store import NotFoundError, apply_update, get_parcel, list_events, new_session
 from app.sync.announce import outbox_entries
+from app.sync.batches import NOT_AN_ANSWER
 from app.sync.report import ParcelOutcome
 
 __all__ = ["store_update"]
 
 log = logging.getLogger(__name__)
 
-# Failures after which we do not know what the carrier has.
-_UNANSWERED = frozenset(
-    {
-        ProblemKind.AUTH_FAILED,
-        ProblemKind.RATE_LIMITED,
-        ProblemKind.UNAVAILABLE,
-        ProblemKind.BAD_RESPONSE,
-    }
-)
 _SILENCE = frozenset({ChangeKind.STALLED, ChangeKind.AWAITING_HANDOVER})
 
 
@@ -119,7 +111,7 @@ def _apply(
         after,
         now,
     )
-    if error is not None and error.kind in _UNANSWERED:
+    if error is not None and error.kind in NOT_AN_ANSWER:
         # Silence is news only when the carrier confirmed it: a fetch that got no readable
         # answer says nothing about new scans. The next answered fetch announces it.
         changes = [c for c in changes if c.kind not in _SILENCE]
