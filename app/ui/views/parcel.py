@@ -52,6 +52,7 @@ class ParcelPanel(ParcelActions):
         self.detail: ParcelDetail | None = None
         self.muted = False
         self.show_all = False  # the whole history, once asked for; kept across refreshes
+        self._list: ft.ListView | None = None
         self.control = ft.Container(expand=True, alignment=ft.Alignment.TOP_CENTER)
         self.refresh()
         self._fetch_if_stale()
@@ -104,22 +105,25 @@ class ParcelPanel(ParcelActions):
                     content=ft.Text(ctx.t("parcel.no_events"), color=ft.Colors.ON_SURFACE_VARIANT),
                 )
             ]
-        # A readable measure on a wide window; a phone is narrower and gets its full width.
-        return ft.ListView(
-            width=PANEL_MAX_WIDTH,
-            padding=ft.Padding.only(left=16, right=16, top=12, bottom=24),
-            spacing=0,
-            controls=[
-                *self._header(detail, clock),
-                ft.Text(
-                    ctx.t("parcel.history"),
-                    theme_style=ft.TextThemeStyle.TITLE_SMALL,
-                    weight=ft.FontWeight.W_600,
-                ),
-                ft.Container(height=8),
-                *entries,
-            ],
-        )
+        # One list for the panel's life: a sync that redraws the parcel keeps the reader's
+        # scroll position. A readable measure on a wide window; a phone gets its full width.
+        if self._list is None:
+            self._list = ft.ListView(
+                width=PANEL_MAX_WIDTH,
+                padding=ft.Padding.only(left=16, right=16, top=12, bottom=24),
+                spacing=0,
+            )
+        self._list.controls = [
+            *self._header(detail, clock),
+            ft.Text(
+                ctx.t("parcel.history"),
+                theme_style=ft.TextThemeStyle.TITLE_SMALL,
+                weight=ft.FontWeight.W_600,
+            ),
+            ft.Container(height=8),
+            *entries,
+        ]
+        return self._list
 
     def _header(self, detail: ParcelDetail, clock: Clock) -> list[ft.Control]:
         ctx = self.ctx
