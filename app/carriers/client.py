@@ -444,14 +444,17 @@ class TrackingClient:
             return
         wait = parse_retry_after(plain_headers(response.headers))
         if wait:
-            wait = min(wait, MAX_RETRY_AFTER_S)
-            self._blocked_until = max(self._blocked_until, self._clock() + wait)
+            self._block_for(wait)
 
     def _note_gate(self, error: TrackingError) -> TrackingError:
         if error.kind in _GATED and error.retry_after:
-            wait = min(error.retry_after, MAX_RETRY_AFTER_S)
-            self._blocked_until = max(self._blocked_until, self._clock() + wait)
+            self._block_for(error.retry_after)
         return error
+
+    def _block_for(self, seconds: float) -> None:
+        """Send nothing for `seconds` (capped); an earlier, longer block stands."""
+        wait = min(seconds, MAX_RETRY_AFTER_S)
+        self._blocked_until = max(self._blocked_until, self._clock() + wait)
 
     def _all_failed(self, numbers: Iterable[str], error: TrackingError) -> ParseResult:
         return ParseResult(errors=tuple(_for_each(numbers, error)))
