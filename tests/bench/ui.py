@@ -43,15 +43,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -72,10 +68,9 @@ from tests.bench.ui_floor_app import floor_rows
 from tests.e2e.harness import (
     CHROMIUM_ARGS,
     DESKTOP,
-    ROOT,
-    SERVER_START_TIMEOUT,
     AppServer,
-    free_port,
+    ServerDidNotStart,
+    launch_server,
     stop_app,
 )
 
@@ -223,7 +218,7 @@ class Side:
 
     name: str
     store: Store
-    argv: Callable[[int], list[str]]  # the command line for a port
+    argv: list[str]  # the server's command line; the host and a free port are appended
     first: Callable[[], str]  # the label of the list's first row, asked before each start
 
 
@@ -231,7 +226,7 @@ def app_side(name: str, store: Store) -> Side:
     return Side(
         name,
         store,
-        lambda port: [sys.executable, "-m", "app.cli", "--web", "--port", str(port)],
+        [sys.executable, "-m", "app.cli", "--web"],
         lambda: first_page(store)[0],
     )
 
@@ -241,49 +236,19 @@ def floor_side(store: Store, rows: int) -> Side:
     return Side(
         "floor",
         store,
-        lambda port: [
-            sys.executable,
-            str(script),
-            "--db",
-            str(store.path),
-            "--rows",
-            str(rows),
-            "--port",
-            str(port),
-        ],
+        [sys.executable, str(script), "--db", str(store.path), "--rows", str(rows)],
         lambda: floor_rows(store.path, rows)[0][1],
     )
 
 
 def spawn(side: Side) -> AppServer:
-    """The side's server on a free port, as tests/e2e/harness.start_app starts the app (same
+    """The side's server on a free port, started as the e2e tests start the app (same
     environment), once it answers HTTP."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAKETPILOT_", "FLET_"))}
     folder = side.store.path.parent.parent
-    env.update(PAKETPILOT_DATA_DIR=str(folder / "data"), FLET_FORCE_WEB_SERVER="1")
-    log_path = folder / f"{side.name}-{port}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*side.argv(port), "--host", "127.0.0.1"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = AppServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{side.name} exited with {process.returncode}:\n{server.log()}")
-        try:
-            with urllib.request.urlopen(server.url, timeout=2) as response:
-                if response.status == 200:
-                    return server
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.05)
-    stop_app(server)
-    raise SystemExit(f"{side.name} did not answer in {SERVER_START_TIMEOUT} s:\n{server.log()}")
+    try:
+        return launch_server(side.argv, folder / "data", folder / f"{side.name}.log")
+    except ServerDidNotStart as failed:
+        raise SystemExit(f"{side.name} {failed}") from failed
 
 
 def rss_mb(pid: int) -> float:

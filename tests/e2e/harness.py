@@ -70,23 +70,26 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_app(tmp: Path, extra_env: dict[str, str] | None = None) -> AppServer:
-    """`python -m app.cli --web` on a free port with its own data dir.
+class ServerDidNotStart(RuntimeError):
+    """The server exited, or did not answer HTTP in time; the message holds its log."""
 
-    No FLET_WEB_NO_CDN here on purpose: serve() must turn the CDN off by itself, and a tab that
-    tried to load the renderer from a CDN would be blocked and never start.
-    """
+
+def launch_server(
+    argv: list[str], data_dir: Path, log_path: Path, extra_env: dict[str, str] | None = None
+) -> AppServer:
+    """Start a Flet web server (`argv` gets `--host 127.0.0.1 --port N` appended) with its own
+    data dir, and return once it answers HTTP."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PAKETPILOT_", "FLET_"))}
     env.update(
-        PAKETPILOT_DATA_DIR=str(tmp / "data"),
+        PAKETPILOT_DATA_DIR=str(data_dir),
         FLET_FORCE_WEB_SERVER="1",  # never open the system browser
         **(extra_env or {}),
     )
-    log_path = tmp / f"server-{port}.log"
+    log_path = log_path.with_name(f"{log_path.stem}-{port}{log_path.suffix}")
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "--web", "--host", "127.0.0.1", "--port", str(port)],
+            [*argv, "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -96,15 +99,28 @@ def start_app(tmp: Path, extra_env: dict[str, str] | None = None) -> AppServer:
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"the app exited with {process.returncode}:\n{server.log()}")
+            raise ServerDidNotStart(f"exited with {process.returncode}:\n{server.log()}")
         try:
             with urllib.request.urlopen(server.url, timeout=2) as response:
                 if response.status == 200:
                     return server
         except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.2)
+            time.sleep(0.05)
     stop_app(server)
-    pytest.fail(f"the app did not answer within {SERVER_START_TIMEOUT} s:\n{server.log()}")
+    raise ServerDidNotStart(f"did not answer within {SERVER_START_TIMEOUT} s:\n{server.log()}")
+
+
+def start_app(tmp: Path, extra_env: dict[str, str] | None = None) -> AppServer:
+    """`python -m app.cli --web` on a free port with its own data dir.
+
+    No FLET_WEB_NO_CDN here on purpose: serve() must turn the CDN off by itself, and a tab that
+    tried to load the renderer from a CDN would be blocked and never start.
+    """
+    argv = [sys.executable, "-m", "app.cli", "--web"]
+    try:
+        return launch_server(argv, tmp / "data", tmp / "server.log", extra_env)
+    except ServerDidNotStart as failed:
+        pytest.fail(f"the app {failed}")
 
 
 def stop_app(server: AppServer) -> None:
