@@ -37,9 +37,10 @@ def app_version() -> str:
         return "0.1.0"
 
 
-def build_services(*, demo: bool = False) -> AppServices:
-    """The real app (SQLite in the data dir, the OS keychain) or the demo."""
-    services = AppServices(version=app_version())
+def build_services(*, demo: bool = False, services: AppServices | None = None) -> AppServices:
+    """The real app (SQLite in the data dir, the OS keychain) or the demo, in `services` (or
+    new ones)."""
+    services = services or AppServices(version=app_version())
     services.start_demo = lambda: start_demo(services)
     services.start_sync = lambda: start_sync(services)
     if demo:
@@ -147,14 +148,16 @@ def run(
     from app.ui.app import serve
 
     demo = demo or os.environ.get(DEMO_ENV) == "1"
-    services = build_services(demo=demo)
+    services = AppServices(version=app_version())
     try:
+        # The services are built while the server starts (see app.ui.app.Startup).
         serve(
             web=web or os.environ.get("PAKETPILOT_WEB") == "1",
             host=host,
             port=port,
             demo=demo,
             services=services,
+            prepare=lambda target: build_services(demo=demo, services=target),
         )
     finally:
         if services.demo is not None:

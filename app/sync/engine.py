@@ -205,7 +205,7 @@ class SyncEngine:
         """One round: every account fetches its due parcels, all accounts concurrently."""
         await self._ensure_accounts()
         now = self._clock()
-        due, unrouted = self._due(now)
+        due, unrouted = self._due(now, parcels=await self._read_parcels_off_loop())
         report = self._mark_unrouted(unrouted, now, every=True)
         reports = await asyncio.gather(
             *(
@@ -276,13 +276,18 @@ class SyncEngine:
             await asyncio.gather(*tasks, *loops, return_exceptions=True)
 
     def next_due_at(
-        self, now: datetime, *, account: AccountRuntime | None = None
+        self,
+        now: datetime,
+        *,
+        account: AccountRuntime | None = None,
+        parcels: list[Parcel] | None = None,
     ) -> datetime | None:
         """The earliest moment one of the parcels (of `account`, else of any account) is due,
         as the background loop sees it; it may lie before `now` (due already). None when no
-        routed parcel will ever be due again (none, or all in a final state)."""
-        with new_session(self._store) as session:
-            parcels = list_parcels(session)
+        routed parcel will ever be due again (none, or all in a final state). `parcels`: all
+        of the store's, when already read."""
+        if parcels is None:
+            parcels = self._read_parcels()
         earliest: datetime | None = None
         for parcel in parcels:
             if parcel.status in TERMINAL:
@@ -306,11 +311,25 @@ class SyncEngine:
                 await account.client.aclose()
 
     # ---------------------------------------------------------------- scheduling ----------
-    def _due(
-        self, now: datetime, only: AccountRuntime | None = None
-    ) -> tuple[dict[str, list[tuple[Parcel, str | None]]], list[Parcel]]:
+    def _read_parcels(self) -> list[Parcel]:
         with new_session(self._store) as session:
-            parcels = list_parcels(session)
+            return list_parcels(session)
+
+    async def _read_parcels_off_loop(self) -> list[Parcel]:
+        """All parcels, read in a worker thread: the loop is the UI's too, and reading a few
+        thousand parcels would hold it (and every click and screen update) for a tenth of a
+        second and more. The read is the bulk of a round; what follows stays on the loop."""
+        return await asyncio.to_thread(self._read_parcels)
+
+    def _due(
+        self,
+        now: datetime,
+        only: AccountRuntime | None = None,
+        *,
+        parcels: list[Parcel] | None = None,
+    ) -> tuple[dict[str, list[tuple[Parcel, str | None]]], list[Parcel]]:
+        if parcels is None:
+            parcels = self._read_parcels()
         grouped: dict[str, list[tuple[Parcel, str | None]]] = {}
         runtimes: dict[str, AccountRuntime] = {}
         unrouted: list[Parcel] = []
@@ -385,22 +404,27 @@ class SyncEngine:
         while True:
             try:
                 now = self._clock()
-                due, _ = self._due(now, only=account)
+                parcels = await self._read_parcels_off_loop()
+                due, _ = self._due(now, only=account, parcels=parcels)
                 items = due.get(account.account_id)
                 if items:
                     await self._sync_account(account, items, forced=False)
             except Exception:
                 log.exception("sync of account %s failed; trying again later", account.account_id)
-            delay = self._next_tick(account)
+            try:
+                delay = self._next_tick(account, await self._read_parcels_off_loop())
+            except Exception:
+                log.exception("scheduling account %s failed", account.account_id)
+                delay = self._idle_poll
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=delay)
             wake.clear()
 
-    def _next_tick(self, account: AccountRuntime) -> float:
+    def _next_tick(self, account: AccountRuntime, parcels: list[Parcel] | None = None) -> float:
         """Sleep until the next parcel is due (or the gate opens), between 1 s and `idle_poll`."""
         now = self._clock()
         wait = self._idle_poll
-        due = self.next_due_at(now, account=account)
+        due = self.next_due_at(now, account=account, parcels=parcels)
         if due is not None:
             wait = min(wait, (due - now).total_seconds())
         status = self._status[account.account_id]
@@ -415,7 +439,7 @@ class SyncEngine:
         while True:
             try:
                 now = self._clock()
-                _, unrouted = self._due(now)
+                _, unrouted = self._due(now, parcels=await self._read_parcels_off_loop())
                 self._mark_unrouted(unrouted, now, every=True)
             except Exception:
                 log.exception("checking parcels without an account failed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import threading
@@ -23,8 +24,51 @@ ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
 log = logging.getLogger(__name__)
 
 
-def make_main(services: AppServices) -> Callable[[ft.Page], Awaitable[None]]:
+class Startup:
+    """Builds the services (store, keychain, sync: the ORM alone takes half a second to import)
+    off the server's critical path: the server listens first, and while the browser loads the
+    client the services are built, then the first screen is warmed up. A session waits for
+    them in `ready()`; a failure is raised there, in the session that cannot work without it.
+    """
+
+    def __init__(
+        self, services: AppServices, prepare: Callable[[AppServices], object] | None = None
+    ) -> None:
+        self.services = services
+        self.prepare = prepare
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+        if prepare is None:
+            self.done.set()
+
+    def run(self, address: tuple[str, int] | None = None) -> None:
+        """In a thread: wait for the server to listen (web mode), build, then warm up."""
+        if address is not None and not _listening(address):
+            log.warning("the server did not start listening; building the services anyway")
+        if self.prepare is not None:
+            try:
+                self.prepare(self.services)
+            except BaseException as failure:  # raised again in every session that waits
+                self.error = failure
+                log.exception("the app could not start")
+            finally:
+                self.done.set()
+        if self.error is None:
+            _warm_up(self.services)
+
+    async def ready(self) -> None:
+        if not self.done.is_set():
+            await asyncio.to_thread(self.done.wait)
+        if self.error is not None:
+            raise RuntimeError("Paketpilot could not start; the log says why") from self.error
+
+
+def make_main(
+    services: AppServices, startup: Startup | None = None
+) -> Callable[[ft.Page], Awaitable[None]]:
     async def main(page: ft.Page) -> None:
+        if startup is not None:
+            await startup.ready()
         if services.secrets is None:
             services.secrets = _phone_secret_store()
         from app.ui.shell import Shell  # imported by the warm-up by now (see serve)
@@ -136,13 +180,11 @@ def _listening(address: tuple[str, int], *, limit: float = 30.0) -> bool:
     return False
 
 
-def _warm_up(services: AppServices, address: tuple[str, int] | None = None) -> None:
+def _warm_up(services: AppServices) -> None:
     """Pay the first session's one-off costs before it connects: Flet imports a control's
     module on first use, and the store's first reads are cold. Builds a home screen nobody
     sees (no page, no session); should it fail, the first session just pays as before.
     The screens are imported here too, not before the server answers."""
-    if address is not None and not _listening(address):
-        return
     try:
         from app.ui.shell import Shell  # noqa: F401  (all screens, for the first session)
         from app.ui.views.context import ViewContext
@@ -164,15 +206,23 @@ def _warm_up(services: AppServices, address: tuple[str, int] | None = None) -> N
 
 
 def serve(
-    *, web: bool, host: str, port: int, demo: bool, services: AppServices | None = None
+    *,
+    web: bool,
+    host: str,
+    port: int,
+    demo: bool,
+    services: AppServices | None = None,
+    prepare: Callable[[AppServices], object] | None = None,
 ) -> None:
-    """Run until the window closes or the server is stopped. `demo` is already in `services`."""
+    """Run until the window closes or the server is stopped. `prepare(services)` builds the
+    services (the demo included) while the server starts; without it they are ready."""
     services = services or AppServices()
-    main = make_main(services)
+    startup = Startup(services, prepare)
+    main = make_main(services, startup)
     # While the browser (or window) loads the client, a second or so of idle server. In web
     # mode only once the server listens: sooner, it would slow the server's own start.
     address = (host, port) if web else None
-    threading.Thread(target=_warm_up, args=(services, address), name="warm-up", daemon=True).start()
+    threading.Thread(target=startup.run, args=(address,), name="startup", daemon=True).start()
     if not web:
         # Needs flet-desktop, which downloads its client on first run (no client offline).
         ft.run(main, assets_dir=str(ASSETS_DIR))

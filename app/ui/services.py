@@ -11,10 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.notify.preferences import load_preferences
-from app.notify.preferences import set_muted as store_muted
-from app.store import new_session
-
 ChangedListener = Callable[[frozenset[str]], None]  # parcel ids whose data changed
 
 
@@ -41,6 +37,10 @@ class AppServices:
         """Whether the user muted this parcel's notifications, read as the dispatcher reads it."""
         if self.store is None:
             return False
+        # Imported here: this module is on the server's start path, the ORM is not.
+        from app.notify.preferences import load_preferences
+        from app.store import new_session
+
         with new_session(self.store) as session:
             return parcel_id in load_preferences(session).muted
 
@@ -48,6 +48,9 @@ class AppServices:
         """Mute or unmute one parcel; unmuting drops the key, so a deleted parcel leaves none."""
         if self.store is None:
             return
+        from app.notify.preferences import set_muted as store_muted
+        from app.store import new_session
+
         with new_session(self.store) as session:
             store_muted(session, parcel_id=parcel_id, muted=muted)
 

@@ -108,6 +108,7 @@ class Shell:
                 now=self.now,
                 on_demo=self._demo_action(),
             )
+            self.home.complete_first_page_soon()  # after the page that shows its first cards
         return self.home
 
     def navigate(self, route: str) -> None:

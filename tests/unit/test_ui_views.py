@@ -22,7 +22,10 @@ _BUTTONS = (ft.Button, ft.OutlinedButton, ft.TextButton)
 
 
 def walk(control: ft.BaseControl) -> Iterator[ft.BaseControl]:
-    """Every control below and including `control`, through any field that holds controls."""
+    """Every shown control below and including `control`, through any field that holds
+    controls; a hidden one (visible=False) is skipped with all it holds, as the client does."""
+    if not control.visible:
+        return
     yield control
     for field in dataclasses.fields(control):
         value = getattr(control, field.name, None)

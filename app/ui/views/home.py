@@ -58,6 +58,9 @@ _TONE_COLORS = {
 }
 _SYNC_POLL_SECONDS = 1.0
 _SYNC_POLL_LIMIT = 120  # stop watching a sync after about two minutes
+# The list's first patch holds the cards a window shows at once; the rest of the first page
+# follows a moment later (complete_first_page_soon): what a user sees comes first.
+FIRST_PAINT = 4
 _NEAR_END_PX = 600
 
 
@@ -98,7 +101,11 @@ class HomeScreen:
             theme_style=ft.TextThemeStyle.BODY_SMALL,
         )
         # One line that scrolls sideways on a phone, rather than two lines of menus.
-        self.filters = ft.Row(spacing=8, scroll=ft.ScrollMode.HIDDEN, controls=self._filter_menus())
+        # The menus' choices (a query, and dozens of controls) follow the first cards.
+        self._menus_filled = False
+        self.filters = ft.Row(
+            spacing=8, scroll=ft.ScrollMode.HIDDEN, controls=self._filter_menus(choices=False)
+        )
         self.list_view: ft.ListView | None = None
         self.list_area = ft.Container(expand=True, content=self._list_content())
         self.detail_pane = ft.Container(
@@ -224,16 +231,18 @@ class HomeScreen:
         self.query = replace(self.query, search=event.control.value or "")
         self._redraw()
 
-    def _filter_menus(self) -> list[ft.Control]:
+    def _filter_menus(self, *, choices: bool = True) -> list[ft.Control]:
+        """The status, carrier and shop menus; without `choices`, their buttons alone."""
         ctx = self.ctx
         carriers: list[str] = []
         shops: list[str] = []
-        if self.services.store is not None:
+        if choices and self.services.store is not None:
             carriers, shops = filter_options(self.services.store)
+        statuses = status_filter_options() if choices else []
         menus = [
             self._menu(
                 "filter.status",
-                [(s.value, status_word(ctx.lang, s)) for s in status_filter_options()],
+                [(s.value, status_word(ctx.lang, s)) for s in statuses],
                 self.query.statuses,
                 lambda value: replace(self.query, statuses=(Status(value),) if value else ()),
             ),
@@ -272,6 +281,31 @@ class HomeScreen:
     def _redraw(self, *also: ft.Control) -> None:
         self.list_area.content = self._list_content()
         update_only(self.list_area, *also)
+        self.complete_first_page_soon()
+
+    def complete_first_page_soon(self) -> None:
+        """Once the first cards are on their way, send the filter menus' choices and load a
+        page more behind the cards."""
+        try:
+            page = ft.context.page
+        except RuntimeError:  # no session (tests): complete it now
+            self._complete_first_page_now()
+            return
+        page.run_task(self._complete_first_page)
+
+    async def _complete_first_page(self) -> None:
+        # A turn of the loop first: the first cards' patch goes out and the browser draws
+        # them while this page is built and sent.
+        await asyncio.sleep(0)
+        self._complete_first_page_now()
+
+    def _complete_first_page_now(self) -> None:
+        if not self._menus_filled:
+            self._menus_filled = True
+            self.filters.controls = self._filter_menus()
+            update_only(self.filters)
+        if self.loaded <= FIRST_PAINT:
+            self.load_more()
 
     def reload(self) -> None:
         """Re-read the list from the store (filters kept) and redraw just the list."""
@@ -290,7 +324,7 @@ class HomeScreen:
         self.has_more = False
         self.list_view = None
         store = self.services.store
-        cards = self._page(0) if store is not None else []
+        cards = self._page(0, FIRST_PAINT) if store is not None else []
         if cards:
             self.list_view = ft.ListView(
                 expand=True,
@@ -312,12 +346,12 @@ class HomeScreen:
     def _filtered(self) -> bool:
         return bool(self.query.statuses or self.query.carriers or self.query.shops)
 
-    def _page(self, offset: int) -> list[OrderCard]:
+    def _page(self, offset: int, size: int = PAGE_SIZE) -> list[OrderCard]:
         cards = load_cards(
-            self.services.store, self.query, self.clock(), limit=PAGE_SIZE + 1, offset=offset
+            self.services.store, self.query, self.clock(), limit=size + 1, offset=offset
         )
-        self.has_more = len(cards) > PAGE_SIZE
-        cards = cards[:PAGE_SIZE]
+        self.has_more = len(cards) > size
+        cards = cards[:size]
         self.loaded = offset + len(cards)
         self.cards.extend(cards)
         return cards
@@ -389,13 +423,23 @@ class HomeScreen:
         if parcel_id is None:
             self.panel = None
             self.detail_pane.content = detail_placeholder(self.ctx)
-        else:
-            changed += self._mark(parcel_id, True)
+            update_only(self.detail_pane, *changed)
+            return
+        changed += self._mark(parcel_id, True)
+        if self.panel is None:
             self.panel = ParcelPanel(
                 self.ctx, parcel_id, now=self.now, on_gone=lambda: self.select(None)
             )
+        else:
+            # The same panel shows the next parcel: rewritten in place, it sends only what
+            # differs, where a new panel would be diffed and sent whole.
+            self.panel.show(parcel_id)
+        if self.detail_pane.content is not self.panel.control:
             self.detail_pane.content = self.panel.control
-        update_only(self.detail_pane, *changed)
+            changed.append(self.detail_pane)
+        else:
+            changed.append(self.panel.control)
+        update_only(*changed)
 
     def _mark(self, parcel_id: str, selected: bool) -> list[ft.Control]:
         return [row.redraw(selected=selected) for row in self.rows.get(parcel_id, [])]

@@ -27,7 +27,7 @@ from app.store import (
 from app.ui.i18n import status_word
 from app.ui.read_model import ParcelDetail, Store, carrier_name, tracking_url
 from app.ui.views.context import ViewContext
-from app.ui.views.widgets import icon_button, skip_auto_update
+from app.ui.views.widgets import icon_button, relabel, skip_auto_update
 
 log = logging.getLogger(__name__)
 
@@ -84,65 +84,75 @@ class ParcelActions:
             return self.ctx.t("screen.parcel")
         return self.detail.parcel.display_name
 
-    def _actions(self, detail: ParcelDetail) -> ft.Control:
+    def _build_actions(self) -> ft.Control:
+        """The action row, built once per panel; `_show_actions` points it at a parcel.
+        Its buttons stay the same controls, so a tap is never lost to a redraw."""
+        ctx = self.ctx
+        page = current_page()
+        self._on_web = page is None or page.web
+        self._copy = icon_button(ft.Icons.CONTENT_COPY, ctx.t("action.copy_number"), self._copied)
+        self._open = icon_button(
+            ft.Icons.OPEN_IN_NEW, ctx.t("action.open_carrier"), skip_auto_update
+        )
+        # On the web a share sheet is rare (and falls back to a download): copy the summary.
+        self._share = icon_button(
+            ft.Icons.SHARE_OUTLINED,
+            ctx.t("action.share"),
+            self._shared if self._on_web else skip_auto_update,
+        )
+        # Like archive, the icon and name say what a tap does; the header shows the state.
+        self._mute = icon_button(
+            ft.Icons.NOTIFICATIONS_OFF_OUTLINED, ctx.t("action.mute"), self.toggle_mute
+        )
+        self._archive = icon_button(
+            ft.Icons.ARCHIVE_OUTLINED, ctx.t("action.archive"), self._toggle_archive
+        )
+        return ft.Row(
+            spacing=0,
+            wrap=True,
+            controls=[
+                self._copy,
+                self._open,
+                self._share,
+                icon_button(ft.Icons.EDIT_OUTLINED, ctx.t("action.rename"), self._ask_rename),
+                self._mute,
+                self._archive,
+                icon_button(
+                    ft.Icons.DELETE_OUTLINE,
+                    ctx.t("action.delete"),
+                    self._delete,
+                    color=ft.Colors.ERROR,
+                ),
+            ],
+        )
+
+    def _show_actions(self, detail: ParcelDetail) -> None:
         ctx = self.ctx
         parcel = detail.parcel
         number = parcel.tracking_number
         url = tracking_url(parcel.carrier, number)
         summary = self.share_text(detail)
-        page = current_page()
-        on_web = page is None or page.web
-        buttons: list[ft.Control] = [
-            icon_button(
-                ft.Icons.CONTENT_COPY,
-                ctx.t("action.copy_number"),
-                self._copied,
-                action=_client_action(lambda: ft.CopyToClipboard(number)),
-            ),
-        ]
+        self._copy.action = _client_action(lambda: ft.CopyToClipboard(number))
+        self._open.visible = url is not None
         if url is not None:
-            buttons.append(
-                icon_button(
-                    ft.Icons.OPEN_IN_NEW,
-                    ctx.t("action.open_carrier"),
-                    skip_auto_update,
-                    action=_client_action(lambda: ft.OpenUrl(url, target=ft.UrlTarget.BLANK)),
-                )
-            )
-        # On the web a share sheet is rare (and falls back to a download): copy the summary.
-        share_action = _client_action(
+            self._open.action = _client_action(lambda: ft.OpenUrl(url, target=ft.UrlTarget.BLANK))
+        self._share.action = _client_action(
             (lambda: ft.CopyToClipboard(summary))
-            if on_web
+            if self._on_web
             else (lambda: ft.ShareText(summary, subject=self.title()))
         )
-        buttons += [
-            icon_button(
-                ft.Icons.SHARE_OUTLINED,
-                ctx.t("action.share"),
-                self._shared if on_web else skip_auto_update,
-                action=share_action,
-            ),
-            icon_button(ft.Icons.EDIT_OUTLINED, ctx.t("action.rename"), self._ask_rename),
-            # Like archive, the icon and name say what a tap does; the header shows the state.
-            icon_button(
-                (
-                    ft.Icons.NOTIFICATIONS_ACTIVE_OUTLINED
-                    if self.muted
-                    else ft.Icons.NOTIFICATIONS_OFF_OUTLINED
-                ),
-                ctx.t("action.unmute" if self.muted else "action.mute"),
-                self.toggle_mute,
-            ),
-            icon_button(
-                ft.Icons.UNARCHIVE_OUTLINED if parcel.archived else ft.Icons.ARCHIVE_OUTLINED,
-                ctx.t("action.unarchive" if parcel.archived else "action.archive"),
-                self._toggle_archive,
-            ),
-            icon_button(
-                ft.Icons.DELETE_OUTLINE, ctx.t("action.delete"), self._delete, color=ft.Colors.ERROR
-            ),
-        ]
-        return ft.Row(spacing=0, wrap=True, controls=buttons)
+        relabel(
+            self._mute,
+            ft.Icons.NOTIFICATIONS_ACTIVE_OUTLINED
+            if self.muted
+            else ft.Icons.NOTIFICATIONS_OFF_OUTLINED,
+            ctx.t("action.unmute" if self.muted else "action.mute"),
+        )
+        relabel(
+            self._archive,
+            ft.Icons.UNARCHIVE_OUTLINED if parcel.archived else ft.Icons.ARCHIVE_OUTLINED,
+            ctx.t("action.unarchive" if parcel.archived else "action.archive"),
+        )
 
     def share_text(self, detail: ParcelDetail) -> str:
         ctx = self.ctx

@@ -23,17 +23,58 @@ _RAIL = 28  # width of the column that holds the dots and the line
 _LINE = 2
 
 
-def milestone_bar(ctx: ViewContext, progress: int, *, problem: bool = False) -> ft.Control:
+class MilestoneBar:
     """bestellt, versandt, unterwegs, in Zustellung, zugestellt: done, current, to come.
 
-    Each step draws the halves of the track beside its icon, so the line meets every icon's
-    centre at any width.
+    Built once per panel; `show()` restyles its steps in place, so opening another parcel
+    sends a few changed properties instead of a new bar. Each step draws the halves of the
+    track beside its icon, so the line meets every icon's centre at any width.
     """
-    done_color = ft.Colors.ERROR if problem else ft.Colors.PRIMARY
-    last = len(MILESTONE_KEYS) - 1
-    steps: list[ft.Control] = []
-    for n, key in enumerate(MILESTONE_KEYS):
-        word = ctx.t(key)
+
+    def __init__(self, ctx: ViewContext) -> None:
+        self._steps = [_Step(ctx, n) for n in range(len(MILESTONE_KEYS))]
+        self.control = ft.Row(
+            spacing=0,
+            vertical_alignment=ft.CrossAxisAlignment.START,
+            controls=[step.control for step in self._steps],
+        )
+
+    def show(self, progress: int, *, problem: bool = False) -> None:
+        for step in self._steps:
+            step.show(progress, problem=problem)
+
+
+class _Step:
+    def __init__(self, ctx: ViewContext, n: int) -> None:
+        self.ctx = ctx
+        self.n = n
+        self.word = ctx.t(MILESTONE_KEYS[n])
+        self.left = ft.Container(expand=True, height=3)
+        self.icon = ft.Icon(ft.Icons.RADIO_BUTTON_UNCHECKED, size=18)
+        self.right = ft.Container(expand=True, height=3)
+        self.text = ft.Text(self.word, size=11, text_align=ft.TextAlign.CENTER, max_lines=2)
+        self.control = ft.Semantics(
+            container=True,
+            exclude_semantics=True,  # the label says it all: "unterwegs: erledigt"
+            expand=True,
+            content=ft.Column(
+                spacing=2,
+                horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+                controls=[
+                    ft.Row(
+                        spacing=0,
+                        height=24,
+                        vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                        controls=[self.left, self.icon, self.right],
+                    ),
+                    self.text,
+                ],
+            ),
+        )
+
+    def show(self, progress: int, *, problem: bool) -> None:
+        n, last = self.n, len(MILESTONE_KEYS) - 1
+        done_color = ft.Colors.ERROR if problem else ft.Colors.PRIMARY
         current = n == progress
         if n < progress:
             state_key, icon, color = "milestone.done", ft.Icons.CHECK_CIRCLE, done_color
@@ -42,51 +83,20 @@ def milestone_bar(ctx: ViewContext, progress: int, *, problem: bool = False) -> 
             icon = ft.Icons.ERROR if problem else ft.Icons.RADIO_BUTTON_CHECKED
             color = done_color
         else:
-            state_key, icon, color = (
-                "milestone.todo",
-                ft.Icons.RADIO_BUTTON_UNCHECKED,
-                ft.Colors.OUTLINE,
-            )
+            state_key, icon = "milestone.todo", ft.Icons.RADIO_BUTTON_UNCHECKED
+            color = ft.Colors.OUTLINE
+        self.control.label = self.ctx.t(state_key, step=self.word)
+        self.icon.icon, self.icon.color, self.icon.size = icon, color, 22 if current else 18
+        self.left.bgcolor = _track(done_color, reached=n <= progress, shown=n > 0)
+        self.right.bgcolor = _track(done_color, reached=n < progress, shown=n < last)
+        self.text.weight = ft.FontWeight.BOLD if current else None
+        self.text.color = None if n <= progress else ft.Colors.ON_SURFACE_VARIANT
 
-        def half(reached: bool, shown: bool) -> ft.Control:
-            tone = done_color if reached else ft.Colors.OUTLINE_VARIANT
-            return ft.Container(
-                expand=True, height=3, bgcolor=tone if shown else ft.Colors.TRANSPARENT
-            )
 
-        steps.append(
-            ft.Semantics(
-                label=ctx.t(state_key, step=word),
-                container=True,
-                exclude_semantics=True,  # the label says it all: "unterwegs: erledigt"
-                expand=True,
-                content=ft.Column(
-                    spacing=2,
-                    horizontal_alignment=ft.CrossAxisAlignment.CENTER,
-                    controls=[
-                        ft.Row(
-                            spacing=0,
-                            height=24,
-                            vertical_alignment=ft.CrossAxisAlignment.CENTER,
-                            controls=[
-                                half(n <= progress, n > 0),
-                                ft.Icon(icon, size=22 if current else 18, color=color),
-                                half(n < progress, n < last),
-                            ],
-                        ),
-                        ft.Text(
-                            word,
-                            size=11,
-                            text_align=ft.TextAlign.CENTER,
-                            weight=ft.FontWeight.BOLD if current else None,
-                            color=None if n <= progress else ft.Colors.ON_SURFACE_VARIANT,
-                            max_lines=2,
-                        ),
-                    ],
-                ),
-            )
-        )
-    return ft.Row(spacing=0, vertical_alignment=ft.CrossAxisAlignment.START, controls=steps)
+def _track(done_color: str, *, reached: bool, shown: bool) -> str:
+    if not shown:
+        return ft.Colors.TRANSPARENT
+    return done_color if reached else ft.Colors.OUTLINE_VARIANT
 
 
 def _source_note(ctx: ViewContext, entry: TimelineEntry) -> str | None:
@@ -146,108 +156,135 @@ def _tone(entry: TimelineEntry) -> tuple[str, str | None, ft.IconData | None, st
     return ft.Colors.OUTLINE, None, None, None
 
 
-def _span(text: str, **style: object) -> ft.TextSpan:
-    return ft.TextSpan(text, style=ft.TextStyle(**style))  # type: ignore[arg-type]
+class EntryView:
+    """One timeline entry, built once and then shown for whichever event sits at its place.
 
+    A panel keeps a pool of these: opening another parcel (or a sync) rewrites their texts and
+    colours in place, which Flet sends as a few changed properties, where new controls would be
+    diffed and sent whole. Parts an entry may lack (badge, description, source note, the
+    sources' disagreement) are always there and hidden when empty.
+    """
 
-def timeline_entry(
-    ctx: ViewContext,
-    entry: TimelineEntry,
-    clock: Clock,
-    *,
-    first: bool,
-    last: bool,
-    on_original: Callable[[TimelineEntry], object],
-) -> ft.Control:
-    """One entry in few controls: a panel shows dozens and each control costs diffing,
-    serialising and layout. Time, place and (calm) status share one Text of spans; icons stay
-    only where they carry meaning (a problem's or a pickup's badge)."""
-    dot_color, bg, badge_icon, badge_key = _tone(entry)
-    on_bg = (
-        ft.Colors.ON_ERROR_CONTAINER
-        if bg == ft.Colors.ERROR_CONTAINER
-        else ft.Colors.ON_SECONDARY_CONTAINER
-        if bg
-        else None
-    )
-    muted = on_bg or ft.Colors.ON_SURFACE_VARIANT
-    place = entry.location.label()
-    status = status_word(ctx.lang, entry.status)
-    # The time stays the Text's own value: tests and screen readers find it as it is.
-    when: list[ft.TextSpan] = [_span(f" · {place}")] if place else []
-    if badge_icon is None:
-        when.append(_span(f"\n{status}", size=14, weight=ft.FontWeight.BOLD, color=on_bg))
-    lines: list[ft.Control] = [
-        ft.Text(event_time(entry.occurred_at, clock), size=12, color=muted, spans=when)
-    ]
-    if badge_icon is not None:
-        heading: list[ft.Control] = [
-            ft.Icon(badge_icon, size=18, color=on_bg),
-            ft.Text(status, weight=ft.FontWeight.BOLD, color=on_bg, size=14),
-        ]
-        if badge_key is not None and badge_key != "event.pickup":
-            heading.append(ft.Text(f"· {ctx.t(badge_key)}", color=on_bg, size=14))
-        lines.append(ft.Row(spacing=6, wrap=True, controls=heading))
-    if entry.description.strip():
-        lines.append(ft.Text(entry.description, color=on_bg))
-    note = _source_note(ctx, entry)
-    if note:
-        lines.append(ft.Text(note, size=13, italic=True, color=muted))
-    if entry.conflict:
-        lines.append(
-            ft.Container(
-                padding=ft.Padding.symmetric(horizontal=8, vertical=6),
-                border_radius=8,
-                border=ft.Border.all(1, ft.Colors.TERTIARY),
-                content=ft.Column(
-                    spacing=2,
-                    controls=[
-                        ft.Text(
-                            ctx.t("event.conflict"),
-                            size=13,
-                            weight=ft.FontWeight.W_600,
-                            color=ft.Colors.TERTIARY,
-                        ),
-                        *(ft.Text(line, size=13) for line in conflict_lines(ctx, entry)),
-                    ],
-                ),
-            )
+    def __init__(self, ctx: ViewContext, on_original: Callable[[TimelineEntry], object]) -> None:
+        self.ctx = ctx
+        self.entry: TimelineEntry | None = None
+        # The time stays the Text's own value: tests and screen readers find it as it is.
+        self.place = ft.TextSpan("")
+        self.status = ft.TextSpan("")
+        self.time = ft.Text("", size=12, spans=[self.place, self.status])
+        self.badge_icon = ft.Icon(ft.Icons.SCHEDULE, size=18)
+        self.badge_status = ft.Text("", weight=ft.FontWeight.BOLD, size=14)
+        self.badge_word = ft.Text("", size=14)
+        self.heading = ft.Row(
+            spacing=6, wrap=True, controls=[self.badge_icon, self.badge_status, self.badge_word]
         )
-    lines.append(
-        ft.TextButton(
+        self.description = ft.Text("")
+        self.note = ft.Text("", size=13, italic=True)
+        self.conflict_lines = ft.Text("", size=13)
+        self.conflict = ft.Container(
+            padding=ft.Padding.symmetric(horizontal=8, vertical=6),
+            border_radius=8,
+            border=ft.Border.all(1, ft.Colors.TERTIARY),
+            content=ft.Column(
+                spacing=2,
+                controls=[
+                    ft.Text(
+                        ctx.t("event.conflict"),
+                        size=13,
+                        weight=ft.FontWeight.W_600,
+                        color=ft.Colors.TERTIARY,
+                    ),
+                    self.conflict_lines,
+                ],
+            ),
+        )
+        self.original = ft.TextButton(
             content=ctx.t("event.original"),
             icon=ft.Icons.NOTES,
-            on_click=lambda: on_original(entry),
-            # On a loud box the theme's link colour can lack contrast: use the box's own.
-            style=ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=8), color=on_bg),
+            on_click=lambda: on_original(self.entry) if self.entry is not None else None,
         )
-    )
-    body = ft.Container(
-        # Calm and loud entries share the inset, so their texts line up.
-        padding=ft.Padding.only(left=10, right=10, top=6, bottom=4),
-        border_radius=12,
-        bgcolor=bg,
-        content=ft.Column(spacing=3, controls=lines),
-    )
-    # The line: a left border on the entry's box; the dot sits on it.
-    line_color = ft.Colors.OUTLINE_VARIANT
-    rail = ft.Container(
-        margin=ft.Margin.only(left=(_RAIL - _LINE) // 2),
-        padding=ft.Padding.only(left=_RAIL // 2 + 4, bottom=14),
-        border=ft.Border(left=ft.BorderSide(_LINE, ft.Colors.TRANSPARENT if last else line_color)),
-        content=body,
-    )
-    dot_size = _DOT + 4 if first else _DOT
-    dot = ft.Container(
-        left=(_RAIL - dot_size) // 2,
-        top=8,
-        width=dot_size,
-        height=dot_size,
-        border_radius=dot_size,
-        bgcolor=dot_color,
-        border=ft.Border.all(3, ft.Colors.SURFACE),
-    )
-    return ft.Stack(controls=[rail, dot])
+        self.body = ft.Container(
+            # Calm and loud entries share the inset, so their texts line up.
+            padding=ft.Padding.only(left=10, right=10, top=6, bottom=4),
+            border_radius=12,
+            content=ft.Column(
+                spacing=3,
+                controls=[
+                    self.time,
+                    self.heading,
+                    self.description,
+                    self.note,
+                    self.conflict,
+                    self.original,
+                ],
+            ),
+        )
+        # The line: a left border on the entry's box; the dot sits on it.
+        self.rail = ft.Container(
+            margin=ft.Margin.only(left=(_RAIL - _LINE) // 2),
+            padding=ft.Padding.only(left=_RAIL // 2 + 4, bottom=14),
+            content=self.body,
+        )
+        self.dot = ft.Container(top=8, border=ft.Border.all(3, ft.Colors.SURFACE))
+        self.control = ft.Stack(controls=[self.rail, self.dot])
+        self._last: bool | None = None
+        self._on_bg: str | None = None
+
+    def show(self, entry: TimelineEntry, clock: Clock, *, first: bool, last: bool) -> None:
+        ctx = self.ctx
+        self.entry = entry
+        self.control.visible = True
+        dot_color, bg, badge_icon, badge_key = _tone(entry)
+        on_bg = (
+            ft.Colors.ON_ERROR_CONTAINER
+            if bg == ft.Colors.ERROR_CONTAINER
+            else ft.Colors.ON_SECONDARY_CONTAINER
+            if bg
+            else None
+        )
+        muted = on_bg or ft.Colors.ON_SURFACE_VARIANT
+        place = entry.location.label()
+        status = status_word(ctx.lang, entry.status)
+        self.time.value, self.time.color = event_time(entry.occurred_at, clock), muted
+        self.place.text = f" · {place}" if place else ""
+        # A calm entry says its status under the time; a loud one in its badge row.
+        self.status.text = f"\n{status}" if badge_icon is None else ""
+        if self.status.style is None or self.status.style.color != on_bg:
+            self.status.style = ft.TextStyle(size=14, weight=ft.FontWeight.BOLD, color=on_bg)
+        self.heading.visible = badge_icon is not None
+        if badge_icon is not None:
+            self.badge_icon.icon, self.badge_icon.color = badge_icon, on_bg
+            self.badge_status.value, self.badge_status.color = status, on_bg
+            shown = badge_key is not None and badge_key != "event.pickup"
+            self.badge_word.visible = shown
+            self.badge_word.value = f"· {ctx.t(badge_key)}" if shown and badge_key else ""
+            self.badge_word.color = on_bg
+        description = entry.description.strip()
+        self.description.visible = bool(description)
+        self.description.value, self.description.color = entry.description, on_bg
+        note = _source_note(ctx, entry)
+        self.note.visible = bool(note)
+        self.note.value, self.note.color = note or "", muted
+        self.conflict.visible = entry.conflict
+        self.conflict_lines.value = "\n".join(conflict_lines(ctx, entry)) if entry.conflict else ""
+        if on_bg != self._on_bg or self.original.style is None:
+            # On a loud box the theme's link colour can lack contrast: use the box's own.
+            self.original.style = ft.ButtonStyle(
+                padding=ft.Padding.symmetric(horizontal=8), color=on_bg
+            )
+            self._on_bg = on_bg
+        self.body.bgcolor = bg
+        if last != self._last:
+            line = ft.Colors.TRANSPARENT if last else ft.Colors.OUTLINE_VARIANT
+            self.rail.border = ft.Border(left=ft.BorderSide(_LINE, line))
+            self._last = last
+        size = _DOT + 4 if first else _DOT
+        self.dot.left, self.dot.width, self.dot.height = (_RAIL - size) // 2, size, size
+        self.dot.border_radius, self.dot.bgcolor = size, dot_color
+
+    def hide(self) -> None:
+        self.entry = None
+        self.control.visible = False
 
 
 # A long history is shown newest first up to here, the rest behind "show all": what a click
@@ -255,23 +292,29 @@ def timeline_entry(
 FIRST_ENTRIES = 12
 
 
-def timeline(
-    ctx: ViewContext,
-    entries: Sequence[TimelineEntry],
-    clock: Clock,
-    *,
-    on_original: Callable[[TimelineEntry], object],
-    limit: int | None = None,
-) -> list[ft.Control]:
-    """One control per entry, newest first, for a (lazy) ListView; the first `limit` only."""
-    count = len(entries)
-    shown = entries if limit is None else entries[:limit]
-    return [
-        timeline_entry(
-            ctx, entry, clock, first=n == 0, last=n == count - 1, on_original=on_original
-        )
-        for n, entry in enumerate(shown)
-    ]
+class Timeline:
+    """The entries of one parcel, newest first, in a pool of EntryViews that only grows."""
+
+    def __init__(self, ctx: ViewContext, on_original: Callable[[TimelineEntry], object]) -> None:
+        self.ctx = ctx
+        self.on_original = on_original
+        self.views: list[EntryView] = []
+
+    def show(
+        self, entries: Sequence[TimelineEntry], clock: Clock, *, limit: int | None = None
+    ) -> list[ft.Control]:
+        """Show the first `limit` entries (all without one); returns every pooled control,
+        hidden past the shown ones, in list order (the caller keeps them in its list)."""
+        count = len(entries)
+        shown = entries if limit is None else entries[:limit]
+        while len(self.views) < len(shown):
+            self.views.append(EntryView(self.ctx, self.on_original))
+        for n, view in enumerate(self.views):
+            if n < len(shown):
+                view.show(shown[n], clock, first=n == 0, last=n == count - 1)
+            else:
+                view.hide()
+        return [view.control for view in self.views]
 
 
 def original_text(ctx: ViewContext, entry: TimelineEntry, clock: Clock) -> ft.Control:

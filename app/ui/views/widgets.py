@@ -64,6 +64,14 @@ def icon_button(
     )
 
 
+def relabel(button: ft.IconButton, icon: ft.IconData, label: str) -> None:
+    """Give an icon_button() another icon and name in place (its name lives in two places)."""
+    assert isinstance(button.icon, ft.Icon)
+    if button.icon.semantics_label != label:
+        button.tooltip = ft.Tooltip(message=label, exclude_from_semantics=True)
+    button.icon.icon, button.icon.semantics_label = icon, label
+
+
 def clickable(label: str, on_click: Callable[[], object], content: ft.Control) -> ft.Control:
     """A tappable area with a button role and a name, as screen readers and tests need it.
 
@@ -136,33 +144,39 @@ def status_color(status: Status) -> str:
     return STATUS_LOOK[status][1]
 
 
-def status_chip(ctx: ViewContext, status: Status, *, loud: bool = False) -> ft.Control:
+class StatusChip:
     """Icon and word together: colour is never the only signal (UX.md).
 
     `loud` (problems) fills the chip with the status colour's container so it stands out.
+    Built once; `show()` restyles it in place (a panel reuses its chip for every parcel).
     """
-    icon, color = STATUS_LOOK[status]
-    bg = ft.Colors.ERROR_CONTAINER if loud else None
-    fg = ft.Colors.ON_ERROR_CONTAINER if loud else color
-    return ft.Container(
-        padding=ft.Padding.symmetric(horizontal=8, vertical=3),
-        border_radius=8,
-        bgcolor=bg,
-        border=None if loud else ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
-        content=ft.Row(
-            tight=True,
-            spacing=4,
-            controls=[
-                ft.Icon(icon, size=16, color=fg),
-                ft.Text(
-                    status_word(ctx.lang, status),
-                    color=fg,
-                    weight=ft.FontWeight.W_500,
-                    size=13,
-                ),
-            ],
-        ),
-    )
+
+    def __init__(self, ctx: ViewContext) -> None:
+        self.ctx = ctx
+        self.icon = ft.Icon(ft.Icons.CIRCLE, size=16)
+        self.word = ft.Text("", weight=ft.FontWeight.W_500, size=13)
+        self.control = ft.Container(
+            padding=ft.Padding.symmetric(horizontal=8, vertical=3),
+            border_radius=8,
+            content=ft.Row(tight=True, spacing=4, controls=[self.icon, self.word]),
+        )
+        self._loud: bool | None = None
+
+    def show(self, status: Status, *, loud: bool = False) -> None:
+        icon, color = STATUS_LOOK[status]
+        fg = ft.Colors.ON_ERROR_CONTAINER if loud else color
+        if loud != self._loud:
+            self.control.bgcolor = ft.Colors.ERROR_CONTAINER if loud else None
+            self.control.border = None if loud else ft.Border.all(1, ft.Colors.OUTLINE_VARIANT)
+            self._loud = loud
+        self.icon.icon, self.icon.color = icon, fg
+        self.word.value, self.word.color = status_word(self.ctx.lang, status), fg
+
+
+def status_chip(ctx: ViewContext, status: Status, *, loud: bool = False) -> ft.Control:
+    chip = StatusChip(ctx)
+    chip.show(status, loud=loud)
+    return chip.control
 
 
 def milestone_steps(ctx: ViewContext, progress: int, *, problem: bool = False) -> str:
@@ -229,9 +243,13 @@ def parcel_row_content(ctx: ViewContext, row: ParcelRow, *, selected: bool = Fal
     return ft.Container(
         padding=ft.Padding.symmetric(horizontal=8, vertical=8),
         border_radius=12,
-        bgcolor=ft.Colors.SECONDARY_CONTAINER if selected else None,
+        bgcolor=_row_background(selected),
         content=ft.Column(spacing=4, controls=lines),
     )
+
+
+def _row_background(selected: bool) -> str | None:
+    return ft.Colors.SECONDARY_CONTAINER if selected else None
 
 
 class ParcelRowControl:
@@ -252,14 +270,18 @@ class ParcelRowControl:
 
     def redraw(self, row: ParcelRow | None = None, *, selected: bool | None = None) -> ft.Control:
         """Rebuild the inside for new data; returns the control to update."""
-        if row is not None:
-            self.row = row
         if selected is not None:
             self.selected = selected
         assert isinstance(self.control, ft.Semantics)
-        self.control.label = self._label()
         inner = self.control.content
         assert isinstance(inner, ft.GestureDetector)
+        if row is None and isinstance(inner.content, ft.Container):
+            # Selection alone only recolours the row: a property, not a new row to send.
+            inner.content.bgcolor = _row_background(self.selected)
+            return self.control
+        if row is not None:
+            self.row = row
+        self.control.label = self._label()
         inner.content = self._content()
         return self.control
 

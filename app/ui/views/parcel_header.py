@@ -1,0 +1,201 @@
+"""The top of a parcel's panel: the answer first (when, where), proof of delivery, status,
+milestones, provenance, problems, number and order, and the action row.
+
+Built once per panel and then pointed at a parcel by `show()`, which rewrites texts, colours
+and visibility in place: opening another parcel or a sync sends a few changed properties
+rather than a new header. Optional parts are always there and hidden when they do not apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import flet as ft
+
+from app.domain.models import ProofOfDelivery
+from app.ui.read_model import Clock, ParcelDetail, carrier_name, relative_or_none
+from app.ui.views.context import ViewContext
+from app.ui.views.timeline import MilestoneBar
+from app.ui.views.widgets import StatusChip
+
+
+class NoteLine:
+    """An icon and a line of text, hidden while it has nothing to say."""
+
+    def __init__(self, icon: ft.IconData, color: str | None = None, *, small: bool = False) -> None:
+        muted = color or ft.Colors.ON_SURFACE_VARIANT
+        self.text = ft.Text("", size=13 if small else 14, color=muted, expand=True)
+        self.control = ft.Row(
+            spacing=6,
+            vertical_alignment=ft.CrossAxisAlignment.START,
+            controls=[ft.Icon(icon, size=16 if small else 18, color=muted), self.text],
+        )
+
+    def show(self, text: str | None) -> None:
+        self.control.visible = bool(text)
+        self.text.value = text or ""
+
+
+class ProofBox:
+    """Proof of delivery (recipient, place, signature and photo links) when the carrier gave it."""
+
+    def __init__(self, ctx: ViewContext) -> None:
+        self.ctx = ctx
+        self.recipient = ft.Text("")
+        self.place = ft.Text("")
+        self.signature = ft.TextButton(
+            content=ctx.t("parcel.pod_signature"), icon=ft.Icons.DRAW_OUTLINED
+        )
+        self.photo = ft.TextButton(content=ctx.t("parcel.pod_photo"), icon=ft.Icons.PHOTO_OUTLINED)
+        self.links = ft.Row(spacing=4, wrap=True, controls=[self.signature, self.photo])
+        self.control = ft.Container(
+            padding=12,
+            border_radius=12,
+            bgcolor=ft.Colors.PRIMARY_CONTAINER,
+            content=ft.Column(
+                spacing=4,
+                controls=[
+                    ft.Row(
+                        spacing=6,
+                        controls=[
+                            ft.Icon(ft.Icons.VERIFIED, color=ft.Colors.PRIMARY, size=20),
+                            ft.Text(ctx.t("parcel.pod"), weight=ft.FontWeight.BOLD),
+                        ],
+                    ),
+                    self.recipient,
+                    self.place,
+                    self.links,
+                ],
+            ),
+        )
+
+    def show(self, pod: ProofOfDelivery | None) -> None:
+        if pod is None or not (pod.signed_by or pod.place or pod.signature_url or pod.photo_url):
+            self.control.visible = False
+            return
+        ctx = self.ctx
+        self.control.visible = True
+        self.recipient.visible = bool(pod.signed_by)
+        self.recipient.value = ctx.t("parcel.pod_recipient", name=pod.signed_by or "")
+        self.place.visible = bool(pod.place)
+        self.place.value = ctx.t("parcel.pod_place", place=pod.place or "")
+        self.signature.visible, self.signature.url = bool(pod.signature_url), pod.signature_url
+        self.photo.visible, self.photo.url = bool(pod.photo_url), pod.photo_url
+        self.links.visible = bool(pod.signature_url or pod.photo_url)
+
+
+def _muted_chip(ctx: ViewContext) -> ft.Control:
+    """Muted is a quiet state, not a problem: an outlined chip beside the status, calm colours."""
+    color = ft.Colors.ON_SURFACE_VARIANT
+    return ft.Container(
+        padding=ft.Padding.symmetric(horizontal=8, vertical=3),
+        border_radius=8,
+        border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+        content=ft.Row(
+            tight=True,
+            spacing=4,
+            controls=[
+                ft.Icon(ft.Icons.NOTIFICATIONS_OFF_OUTLINED, size=16, color=color),
+                ft.Text(ctx.t("parcel.muted"), color=color, weight=ft.FontWeight.W_500, size=13),
+            ],
+        ),
+    )
+
+
+class ParcelHeader:
+    def __init__(
+        self, ctx: ViewContext, actions: ft.Control, on_order: Callable[[str], object]
+    ) -> None:
+        self.ctx = ctx
+        self.proof = ProofBox(ctx)
+        self.eta = ft.Text(
+            "", theme_style=ft.TextThemeStyle.HEADLINE_SMALL, weight=ft.FontWeight.BOLD
+        )
+        self.chip = StatusChip(ctx)
+        self.stalled = NoteLine(ft.Icons.SCHEDULE, ft.Colors.ERROR)
+        self.muted = _muted_chip(ctx)
+        self.location = NoteLine(ft.Icons.PLACE_OUTLINED, ft.Colors.ON_SURFACE)
+        self.milestones = MilestoneBar(ctx)
+        self.provenance = NoteLine(ft.Icons.VERIFIED_OUTLINED, small=True)
+        self.problem = NoteLine(ft.Icons.WARNING_AMBER, ft.Colors.ERROR, small=True)
+        # The carrier's own words, for support and the curious.
+        self.problem_detail = NoteLine(ft.Icons.NOTES, small=True)
+        self.who = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT)
+        self._order_id: str | None = None
+        self.order = ft.TextButton(
+            content="",
+            icon=ft.Icons.RECEIPT_LONG_OUTLINED,
+            on_click=lambda: on_order(self._order_id) if self._order_id else None,
+        )
+        self.control = ft.Column(
+            spacing=6,
+            controls=[
+                self.proof.control,
+                self.eta,
+                ft.Row(
+                    spacing=8,
+                    wrap=True,
+                    run_spacing=4,
+                    controls=[self.chip.control, self.stalled.control, self.muted],
+                ),
+                self.location.control,
+                ft.Container(height=4),
+                self.milestones.control,
+                ft.Container(height=4),
+                self.provenance.control,
+                self.problem.control,
+                self.problem_detail.control,
+                self.who,
+                self.order,
+                actions,
+                ft.Divider(height=16),
+            ],
+        )
+
+    def show(self, detail: ParcelDetail, clock: Clock, *, muted: bool) -> None:
+        ctx = self.ctx
+        row, parcel, state = detail.row, detail.parcel, detail.state
+        self.proof.show(parcel.proof_of_delivery)
+        self.eta.value = row.eta_text
+        self.eta.color = ft.Colors.ERROR if row.problem else None
+        self.chip.show(row.status, loud=row.problem and not row.stalled)
+        self.stalled.show(ctx.t("state.stalled") if row.stalled else None)
+        self.muted.visible = muted
+        place = state.location
+        self.location.show(
+            ctx.t("parcel.location", place=place.label())
+            if place is not None and not place.is_empty
+            else None
+        )
+        self.milestones.show(detail.progress, problem=row.problem)
+        self.provenance.show(self._provenance(detail, clock))
+        problem = parcel.problem
+        self.problem.show(
+            ctx.t("parcel.problem", detail=ctx.t(f"problem.{problem.value}")) if problem else None
+        )
+        self.problem_detail.show(parcel.problem_detail if problem else None)
+        who = [carrier_name(parcel.carrier), parcel.tracking_number]
+        if row.total > 1:
+            who.insert(0, ctx.t("order.parcel_of", n=row.position, total=row.total))
+        self.who.value = " · ".join(who)
+        order = detail.order
+        self._order_id = order.id if order is not None else None
+        self.order.visible = order is not None
+        if order is not None:
+            self.order.content = " · ".join(part for part in (order.shop, order.title) if part)
+
+    def _provenance(self, detail: ParcelDetail, clock: Clock) -> str:
+        """ "Zuletzt geprüft vor 3 Min. · DPD · letzter Scan vor 5 Std."."""
+        ctx = self.ctx
+        parcel = detail.parcel
+        checked = relative_or_none(parcel.last_checked_at, now=clock.now, language=ctx.lang)
+        parts = [
+            ctx.t("parcel.checked", age=checked) if checked else ctx.t("parcel.never_checked"),
+            carrier_name(parcel.carrier),
+        ]
+        scan = relative_or_none(
+            detail.state.last_event_at or parcel.last_event_at, now=clock.now, language=ctx.lang
+        )
+        if scan:
+            parts.append(ctx.t("parcel.last_scan", age=scan))
+        return " · ".join(parts)
