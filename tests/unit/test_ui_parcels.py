@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -874,4 +875,17 @@ def test_opening_a_parcel_fetches_it_unless_finished_or_just_checked(
     panel(services, seeded.delivered)  # finished: nothing more to fetch
     just_after = checked + timedelta(seconds=30)  # opened again moments after a check
     ParcelPanel(Recorder().context("de", services), seeded.failed, now=lambda: just_after)
+    assert sync.asked == [[seeded.failed]]
+
+
+async def test_the_fetch_on_open_comes_after_the_handler_that_shows_the_parcel(
+    engine: Engine, seeded: Seeded
+) -> None:
+    """On Flet's loop the fetch starts a turn later, so the parcel's patch is sent first."""
+    sync = FetchRecorder()
+    services = AppServices(store=engine, sync=sync)
+
+    panel(services, seeded.failed)
+    assert sync.asked == []
+    await asyncio.sleep(0)
     assert sync.asked == [[seeded.failed]]

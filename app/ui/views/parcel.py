@@ -6,6 +6,7 @@ another (`show()`); `refresh()` rewrites it in place when sync changes it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -117,7 +118,15 @@ class ParcelPanel(ParcelActions):
             return
         checked = parcel.last_checked_at
         if checked is None or self.now() - checked >= FETCH_ON_OPEN_AFTER:
-            request_sync(self.ctx.services.sync, [self.parcel_id])
+            sync, ids = self.ctx.services.sync, [self.parcel_id]
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no loop (tests): ask now
+                request_sync(sync, ids)
+                return
+            # Next turn of the loop: the fetch's first steps (store reads) then come after
+            # the send of what this handler shows, not before it.
+            loop.call_soon(request_sync, sync, ids)
 
     def clock(self) -> Clock:
         return Clock(now=self.now(), zone=self.ctx.services.zone, lang=self.ctx.lang)
