@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import struct
+import threading
 from typing import Any
 
 import flet as ft
 import pytest
 
 from app.ui import app as ui_app
+from app.ui.services import AppServices
 
 
 @pytest.fixture
@@ -41,3 +44,38 @@ def test_the_app_icon_is_a_square_512_png() -> None:
     assert head[:8] == b"\x89PNG\r\n\x1a\n"
     assert head[12:16] == b"IHDR"
     assert struct.unpack(">II", head[16:24]) == (512, 512)
+
+
+async def test_sessions_wait_for_the_services_built_beside_the_server() -> None:
+    built = threading.Event()
+
+    def prepare(services: AppServices) -> None:
+        built.wait(5)
+        services.version = "9.9"
+
+    services = AppServices()
+    startup = ui_app.Startup(services, prepare)
+    waiting = asyncio.create_task(startup.ready())
+    worker = threading.Thread(target=startup.run)
+    worker.start()
+    await asyncio.sleep(0.05)
+    assert not waiting.done()  # a session that came early waits for the services
+    built.set()
+    await asyncio.wait_for(waiting, 5)
+    assert services.version == "9.9"
+    worker.join(10)
+
+
+async def test_a_failed_start_is_raised_in_the_session_not_swallowed() -> None:
+    def prepare(services: AppServices) -> None:
+        raise OSError("disk full")
+
+    startup = ui_app.Startup(AppServices(), prepare)
+    startup.run()
+    with pytest.raises(RuntimeError, match="could not start") as raised:
+        await startup.ready()
+    assert isinstance(raised.value.__cause__, OSError)
+
+
+async def test_without_anything_to_build_a_session_starts_at_once() -> None:
+    await asyncio.wait_for(ui_app.Startup(AppServices()).ready(), 1)
