@@ -180,11 +180,12 @@ class EntryView:
         )
         self.description = ft.Text("")
         self.note = ft.Text("", size=13, italic=True)
-        self.conflict_lines = ft.Text("", size=13)
+        self.conflict_lines = ft.Text("", size=13, color=ft.Colors.ON_TERTIARY_CONTAINER)
+        # A tinted box, not an outlined one: a border is five objects more to diff per entry.
         self.conflict = ft.Container(
             padding=ft.Padding.symmetric(horizontal=8, vertical=6),
             border_radius=8,
-            border=ft.Border.all(1, ft.Colors.TERTIARY),
+            bgcolor=ft.Colors.TERTIARY_CONTAINER,
             content=ft.Column(
                 spacing=2,
                 controls=[
@@ -192,7 +193,7 @@ class EntryView:
                         ctx.t("event.conflict"),
                         size=13,
                         weight=ft.FontWeight.W_600,
-                        color=ft.Colors.TERTIARY,
+                        color=ft.Colors.ON_TERTIARY_CONTAINER,
                     ),
                     self.conflict_lines,
                 ],
@@ -219,15 +220,26 @@ class EntryView:
                 ],
             ),
         )
-        # The line: a left border on the entry's box; the dot sits on it.
-        self.rail = ft.Container(
-            margin=ft.Margin.only(left=(_RAIL - _LINE) // 2),
-            padding=ft.Padding.only(left=_RAIL // 2 + 4, bottom=14),
-            content=self.body,
+        # The line down the rail and the dot on it are positioned in the entry's Stack, whose
+        # height is the padded box's: plain numbers, where a border on the box would be five
+        # objects more to diff for every entry.
+        self.line = ft.Container(
+            left=(_RAIL - _LINE) // 2,
+            top=0,
+            bottom=0,
+            width=_LINE,
+            bgcolor=ft.Colors.OUTLINE_VARIANT,
         )
-        self.dot = ft.Container(top=8, border=ft.Border.all(3, ft.Colors.SURFACE))
-        self.control = ft.Stack(controls=[self.rail, self.dot])
-        self._last: bool | None = None
+        self.dot = ft.Container(top=8)
+        self.control = ft.Stack(
+            controls=[
+                self.line,
+                ft.Container(padding=ft.Padding.only(left=_RAIL + 4, bottom=14), content=self.body),
+                self.dot,
+            ]
+        )
+        # Flet sends a new style object whole, even when equal to the last one: this remembers
+        # what the button's style was made for, to replace it only on a change.
         self._on_bg: str | None = None
 
     def show(self, entry: TimelineEntry, clock: Clock, *, first: bool, last: bool) -> None:
@@ -274,10 +286,7 @@ class EntryView:
             )
             self._on_bg = on_bg
         self.body.bgcolor = bg
-        if last != self._last:
-            line = ft.Colors.TRANSPARENT if last else ft.Colors.OUTLINE_VARIANT
-            self.rail.border = ft.Border(left=ft.BorderSide(_LINE, line))
-            self._last = last
+        self.line.visible = not last  # the oldest scan ends the line
         size = _DOT + 4 if first else _DOT
         self.dot.left, self.dot.width, self.dot.height = (_RAIL - size) // 2, size, size
         self.dot.border_radius, self.dot.bgcolor = size, dot_color

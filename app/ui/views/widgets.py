@@ -160,7 +160,7 @@ class StatusChip:
             border_radius=8,
             content=ft.Row(tight=True, spacing=4, controls=[self.icon, self.word]),
         )
-        self._loud: bool | None = None
+        self._loud: bool | None = None  # a new (even equal) border is sent whole: on change only
 
     def show(self, status: Status, *, loud: bool = False) -> None:
         icon, color = STATUS_LOOK[status]
