@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from app.domain.models import ProblemKind
 from app.domain.status import Status
+from app.domain.timeline import build_timeline
 from app.notify.notice import Announcement, NoticeKind
 from app.notify.preferences import load_preferences
 from app.store import (
@@ -38,7 +39,8 @@ from app.ui.views.home import FIRST_PAINT, HomeScreen
 from app.ui.views.order import OrderScreen
 from app.ui.views.parcel import ParcelPanel, ParcelScreen
 from app.ui.views.parcel_actions import _Deleted, restore_parcel
-from tests.unit.test_ui_seed import NOW, Seeded, seed_store
+from app.ui.views.timeline import FIRST_ENTRIES, Timeline
+from tests.unit.test_ui_seed import NOW, Seeded, event, seed_store
 from tests.unit.test_ui_views import buttons, icon_button_names, texts, walk
 
 
@@ -352,6 +354,25 @@ def test_showing_another_parcel_sends_changed_properties_not_new_controls(
     assert added == 0, [type(control).__name__ for control in added]
     assert size < first_bytes / 4
     assert "Proof of delivery" in texts(p.control)
+
+
+def test_the_entry_pool_shrinks_back_after_a_long_history_was_shown_whole(
+    services: AppServices,
+) -> None:
+    """Hidden entries are diffed with every update: a 40-scan history shown whole must not
+    leave 40 views behind for every parcel opened after it."""
+    long = build_timeline(
+        [event(NOW - timedelta(hours=n), Status.IN_TRANSIT, f"Scan {n}") for n in range(40)]
+    )
+    clock = Clock(now=NOW, zone="Europe/Berlin", lang="de")
+    pool = Timeline(Recorder().context("de", services), on_original=lambda _entry: None)
+
+    assert len(pool.show(long, clock, limit=FIRST_ENTRIES)) == FIRST_ENTRIES
+    assert len(pool.show(long, clock, limit=None)) == 40  # "show all"
+    shown = pool.show(long[:3], clock, limit=FIRST_ENTRIES)  # the next parcel
+
+    assert len(shown) == FIRST_ENTRIES
+    assert [view.control.visible for view in pool.views].count(True) == 3
 
 
 # -- Live updates ----------------------------------------------------------------------

@@ -302,7 +302,8 @@ FIRST_ENTRIES = 12
 
 
 class Timeline:
-    """The entries of one parcel, newest first, in a pool of EntryViews that only grows."""
+    """The entries of one parcel, newest first, in a pool of EntryViews: it grows to what is
+    shown and keeps no more than `limit` views while a limit applies."""
 
     def __init__(self, ctx: ViewContext, on_original: Callable[[TimelineEntry], object]) -> None:
         self.ctx = ctx
@@ -316,6 +317,8 @@ class Timeline:
         hidden past the shown ones, in list order (the caller keeps them in its list)."""
         count = len(entries)
         shown = entries if limit is None else entries[:limit]
+        # Hidden views are diffed too: after a long "show all", back to `limit` views.
+        del self.views[len(shown) if limit is None else max(len(shown), limit) :]
         while len(self.views) < len(shown):
             self.views.append(EntryView(self.ctx, self.on_original))
         for n, view in enumerate(self.views):
