@@ -36,6 +36,7 @@ from app.ui.views.filters import filter_menu
 from app.ui.views.parcel import ParcelPanel
 from app.ui.views.widgets import (
     ParcelRowControl,
+    current_page,
     empty_state,
     icon_button,
     order_card,
@@ -286,9 +287,8 @@ class HomeScreen:
     def complete_first_page_soon(self) -> None:
         """Once the first cards are on their way, send the filter menus' choices and load a
         page more behind the cards."""
-        try:
-            page = ft.context.page
-        except RuntimeError:  # no session (tests): complete it now
+        page = current_page()
+        if page is None:  # no session (tests): complete it now
             self._complete_first_page_now()
             return
         page.run_task(self._complete_first_page)

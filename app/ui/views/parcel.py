@@ -18,10 +18,10 @@ from app.ui.read_model import Clock, ParcelDetail, load_parcel
 from app.ui.routing import Screen
 from app.ui.sync_view import request_sync
 from app.ui.views.context import ViewContext
-from app.ui.views.parcel_actions import ParcelActions, current_page
+from app.ui.views.parcel_actions import ParcelActions
 from app.ui.views.parcel_header import ParcelHeader
 from app.ui.views.timeline import FIRST_ENTRIES, Timeline, original_text
-from app.ui.views.widgets import icon_button, skip_auto_update, update_only
+from app.ui.views.widgets import current_page, icon_button, skip_auto_update, update_only
 
 PANEL_MAX_WIDTH = 760
 FETCH_ON_OPEN_AFTER = timedelta(minutes=2)

@@ -27,16 +27,9 @@ from app.store import (
 from app.ui.i18n import status_word
 from app.ui.read_model import ParcelDetail, Store, carrier_name, tracking_url
 from app.ui.views.context import ViewContext
-from app.ui.views.widgets import icon_button, relabel, skip_auto_update
+from app.ui.views.widgets import current_page, icon_button, relabel, skip_auto_update
 
 log = logging.getLogger(__name__)
-
-
-def current_page() -> ft.Page | None:
-    try:
-        return ft.context.page
-    except RuntimeError:  # built outside a session (tests, previews)
-        return None
 
 
 def _client_action(make: Callable[[], ft.ClientAction]) -> ft.ClientAction | None:

@@ -16,6 +16,13 @@ ADD_ROUTE = "/add"
 MIN_TAP = 48  # UX.md: tap targets are at least 48 px
 
 
+def current_page() -> ft.Page | None:
+    try:
+        return ft.context.page
+    except RuntimeError:  # built outside a session (tests, previews)
+        return None
+
+
 def skip_auto_update() -> None:
     """This handler updates what it changed itself (or nothing): no full-page diff after it."""
     ft.context.disable_auto_update()  # type: ignore[no-untyped-call]
