@@ -402,17 +402,22 @@ class SyncEngine:
     async def _account_loop(self, account: AccountRuntime) -> None:
         wake = self._wake[account.account_id]
         while True:
+            parcels: list[Parcel] | None = None
             try:
                 now = self._clock()
                 parcels = await self._read_parcels_off_loop()
                 due, _ = self._due(now, only=account, parcels=parcels)
                 items = due.get(account.account_id)
                 if items:
+                    parcels = None  # the fetch changed them: the next tick reads them again
                     await self._sync_account(account, items, forced=False)
             except Exception:
+                parcels = None
                 log.exception("sync of account %s failed; trying again later", account.account_id)
             try:
-                delay = self._next_tick(account, await self._read_parcels_off_loop())
+                if parcels is None:
+                    parcels = await self._read_parcels_off_loop()
+                delay = self._next_tick(account, parcels)
             except Exception:
                 log.exception("scheduling account %s failed", account.account_id)
                 delay = self._idle_poll
