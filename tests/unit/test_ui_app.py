@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import struct
 import threading
 from typing import Any
@@ -64,6 +65,25 @@ async def test_sessions_wait_for_the_services_built_beside_the_server() -> None:
     await asyncio.wait_for(waiting, 5)
     assert services.version == "9.9"
     worker.join(10)
+
+
+def test_once_ready_the_long_lived_objects_leave_the_collectors_sight() -> None:
+    services = AppServices()
+    gc.unfreeze()
+    try:
+        ui_app.Startup(services, lambda _services: None, freeze=True).run()
+        frozen = gc.get_freeze_count()
+        assert frozen > 10_000  # the modules, the services, the store's metadata
+        assert gc.is_tracked(services)
+        assert not any(s is services for s in gc.get_objects())  # frozen, not in a generation
+    finally:
+        gc.unfreeze()
+
+
+def test_without_freeze_a_startup_leaves_the_collector_alone() -> None:
+    gc.unfreeze()
+    ui_app.Startup(AppServices(), lambda _services: None).run()
+    assert gc.get_freeze_count() == 0
 
 
 async def test_a_failed_start_is_raised_in_the_session_not_swallowed() -> None:
