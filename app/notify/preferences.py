@@ -23,7 +23,14 @@ from zoneinfo import ZoneInfo
 
 from app.notify.email import EmailChannel, EmailSettings, Security
 from app.notify.notice import Announcement, Notice, NoticeKind
-from app.store import all_settings, delete_setting, new_session, set_setting, upsert_settings
+from app.store import (
+    all_settings,
+    delete_setting,
+    get_setting,
+    new_session,
+    set_setting,
+    upsert_settings,
+)
 
 __all__ = [
     "DEFAULT_QUIET_HOURS",
@@ -37,6 +44,7 @@ __all__ = [
     "NotificationPreferences",
     "StoredEmailChannel",
     "email_settings",
+    "is_muted",
     "load_preferences",
     "parse_quiet_hours",
     "set_email_enabled",
@@ -123,6 +131,11 @@ def load_preferences(session: Any, *, default_language: str = "de") -> Notificat
 
 def set_kind_enabled(session: Any, *, kind: NoticeKind, enabled: bool) -> None:
     set_setting(session, key=f"{KIND_PREFIX}{kind.value}", value=_ON if enabled else _OFF)
+
+
+def is_muted(session: Any, *, parcel_id: str) -> bool:
+    """One parcel's mute flag, as `load_preferences(...).muted` has it, read on its own."""
+    return get_setting(session, key=f"{MUTE_PREFIX}{parcel_id}") == "1"
 
 
 def set_muted(session: Any, *, parcel_id: str, muted: bool) -> None:

@@ -106,6 +106,17 @@ def list_parcels(
     return [parcel_from_row(row._mapping) for row in session.connection().execute(query)]
 
 
+def order_parcel_ids(session: Session, *, order_id: str) -> list[str]:
+    """The ids of one order's parcels, archived ones included, in `list_parcels`' order:
+    what "Paket 1 von 2" counts, without loading the parcels."""
+    query = (
+        select(PARCELS.c.id)
+        .where(PARCELS.c.order_id == order_id)
+        .order_by(PARCELS.c.created_at, PARCELS.c.id)
+    )
+    return [str(parcel_id) for parcel_id in session.connection().execute(query).scalars()]
+
+
 def _set(session: Session, parcel_id: str, values: dict[str, Any]) -> int:
     """Update columns that differ; returns the rows written (0 when nothing changed)."""
     differs = [PARCELS.c[name].is_not(value) for name, value in values.items()]

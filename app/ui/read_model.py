@@ -21,6 +21,7 @@ from app.domain.state import ParcelState, derive_state
 from app.domain.status import Status, SubStatus, is_problem
 from app.domain.timeline import TimelineEntry, build_timeline
 from app.domain.when import day_in_words, estimate_in_words
+from app.notify.preferences import is_muted
 from app.store import (
     NotFoundError,
     Section,
@@ -31,6 +32,7 @@ from app.store import (
     list_parcels,
     my_orders,
     new_session,
+    order_parcel_ids,
 )
 from app.ui.i18n import Lang, t
 
@@ -130,6 +132,7 @@ class ParcelDetail:
     state: ParcelState
     entries: tuple[TimelineEntry, ...]  # newest first
     progress: int
+    muted: bool = False  # the user muted its notifications
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,18 +293,20 @@ def load_cards(
             limit=limit,
             offset=offset,
         )
-    groups = result.section(query.section)
-    siblings: dict[str, list[str]] = {}
+        groups = result.section(query.section)
+        # Orders some of whose parcels sit in another section or were filtered out: their
+        # parcels are numbered among all of the order's parcels.
+        siblings = {
+            group.order.id: order_parcel_ids(session, order_id=group.order.id)
+            for group in groups
+            if group.order is not None and len(group.parcels) < group.parcel_count
+        }
     cards: list[OrderCard] = []
     for group in groups:
         order = group.order
         total = group.parcel_count
         ids = [parcel.id for parcel in group.parcels]
-        if order is not None and len(ids) < total:
-            # Some of the order's parcels sit in another section or were filtered out:
-            # number them among all of the order's parcels.
-            if order.id not in siblings:
-                siblings[order.id] = [p.id for p in order_parcels(engine, order.id)]
+        if order is not None and order.id in siblings:
             ids = siblings[order.id]
         rows = tuple(
             make_row(
@@ -345,30 +350,36 @@ def load_row(engine: Store, parcel_id: str, clock: Clock) -> ParcelRow | None:
             parcel = get_parcel(session, parcel_id=parcel_id)
         except NotFoundError:
             return None
-    position, total = _position(engine, parcel)
+        siblings = [parcel_id]
+        if parcel.order_id is not None:
+            siblings = order_parcel_ids(session, order_id=parcel.order_id)
+    position, total = _position(parcel_id, siblings)
     return make_row(parcel, clock, position=position, total=total)
 
 
-def _position(engine: Store, parcel: Parcel) -> tuple[int, int]:
-    if parcel.order_id is None:
-        return 1, 1
-    ids = [p.id for p in order_parcels(engine, parcel.order_id)]
-    return (ids.index(parcel.id) + 1 if parcel.id in ids else 1), max(len(ids), 1)
+def _position(parcel_id: str, siblings: list[str]) -> tuple[int, int]:
+    """Where the parcel counts among its order's parcels ("Paket 1 von 2")."""
+    if parcel_id not in siblings:
+        return 1, max(len(siblings), 1)
+    return siblings.index(parcel_id) + 1, len(siblings)
 
 
 def load_parcel(engine: Store, parcel_id: str, clock: Clock) -> ParcelDetail | None:
+    """All a parcel's panel shows, read in one session: a click pays for one, not three."""
     with new_session(engine) as session:
         try:
             parcel = get_parcel(session, parcel_id=parcel_id)
         except NotFoundError:
             return None
         events = list_events(session, parcel_id=parcel_id)
-        order = None
+        order, siblings = None, [parcel_id]
         if parcel.order_id is not None:
+            siblings = order_parcel_ids(session, order_id=parcel.order_id)
             try:
                 order = get_order(session, order_id=parcel.order_id)
             except NotFoundError:
                 order = None
+        muted = is_muted(session, parcel_id=parcel_id)
     entries = build_timeline(events)
     state = derive_state(
         events,
@@ -378,7 +389,7 @@ def load_parcel(engine: Store, parcel_id: str, clock: Clock) -> ParcelDetail | N
         status_hint=parcel.status if not events else None,
         sub_status_hint=parcel.sub_status if not events else None,
     )
-    position, total = _position(engine, parcel)
+    position, total = _position(parcel_id, siblings)
     row = make_row(parcel, clock, position=position, total=total, state=state, entries=entries)
     return ParcelDetail(
         parcel=parcel,
@@ -387,6 +398,7 @@ def load_parcel(engine: Store, parcel_id: str, clock: Clock) -> ParcelDetail | N
         state=state,
         entries=entries,
         progress=row.progress,
+        muted=muted,
     )
 
 

@@ -38,11 +38,11 @@ class AppServices:
         if self.store is None:
             return False
         # Imported here: this module is on the server's start path, the ORM is not.
-        from app.notify.preferences import load_preferences
+        from app.notify.preferences import is_muted
         from app.store import new_session
 
         with new_session(self.store) as session:
-            return parcel_id in load_preferences(session).muted
+            return is_muted(session, parcel_id=parcel_id)
 
     def set_muted(self, parcel_id: str, muted: bool) -> None:
         """Mute or unmute one parcel; unmuting drops the key, so a deleted parcel leaves none."""

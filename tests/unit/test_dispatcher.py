@@ -19,6 +19,7 @@ from app.notify.preferences import (
     NotificationPreferences,
     StoredEmailChannel,
     email_settings,
+    is_muted,
     load_preferences,
     parse_quiet_hours,
     set_email_enabled,
@@ -158,6 +159,9 @@ async def test_kinds_switched_off_and_muted_parcels_stay_quiet(
     with new_session(store) as session:
         set_muted(session, parcel_id=muted, muted=True)
         set_kind_enabled(session, kind=NoticeKind.ETA_MOVED, enabled=False)
+        # The one-parcel read (the parcel panel's) agrees with the whole preferences'.
+        assert is_muted(session, parcel_id=muted)
+        assert not is_muted(session, parcel_id=other)
     _announce(store, clock, muted)
     _announce(store, clock, other, NoticeKind.ETA_MOVED, Status.IN_TRANSIT)
     _announce(store, clock, other, NoticeKind.DELIVERED, Status.DELIVERED)
@@ -170,6 +174,7 @@ async def test_kinds_switched_off_and_muted_parcels_stay_quiet(
         outcomes = sorted(d.outcome for d in list_deliveries(session) if d.outcome)
         set_muted(session, parcel_id=muted, muted=False)
         assert muted not in load_preferences(session).muted
+        assert not is_muted(session, parcel_id=muted)
     assert outcomes == ["delivered", "skipped", "skipped"]
 
 

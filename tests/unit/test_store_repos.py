@@ -155,3 +155,44 @@ def test_list_parcels_of_one_order(tmp_path: Path) -> None:
             session, tracking_number="1ZA1B2C30123456787", carrier="ups", order_id=order.id
         )
         assert [p.id for p in list_parcels(session, order_id=order.id)] == [first.id, second.id]
+
+
+def test_order_parcel_ids_count_the_archived_too_in_list_order(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from app.store import (
+        add_order,
+        add_parcel,
+        list_parcels,
+        new_session,
+        open_store,
+        order_parcel_ids,
+        set_archived,
+    )
+
+    engine = open_store(tmp_path / "orders.sqlite")
+    start = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    with new_session(engine) as session:
+        order = add_order(session, shop="Zalando")
+        # Added out of creation order: the ids follow created_at, as list_parcels does.
+        later = add_parcel(
+            session,
+            tracking_number="1ZA1B2C30123456787",
+            carrier="ups",
+            order_id=order.id,
+            created_at=start + timedelta(hours=2),
+        )
+        earlier = add_parcel(
+            session,
+            tracking_number="00340434161094042557",
+            carrier="dhl",
+            order_id=order.id,
+            created_at=start,
+        )
+        add_parcel(session, tracking_number="H1234567890123456789", carrier="hermes")
+        set_archived(session, parcel_id=earlier.id, archived=True)
+        ids = order_parcel_ids(session, order_id=order.id)
+        assert ids == [earlier.id, later.id]
+        listed = list_parcels(session, order_id=order.id, include_archived=True)
+        assert ids == [p.id for p in listed]
+        assert order_parcel_ids(session, order_id="no-such-order") == []

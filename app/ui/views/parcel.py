@@ -136,7 +136,7 @@ class ParcelPanel(ParcelActions):
         engine = self.engine
         clock = self.clock()
         self.detail = load_parcel(engine, self.parcel_id, clock) if engine is not None else None
-        self.muted = self.detail is not None and self.ctx.services.is_muted(self.parcel_id)
+        self.muted = self.detail is not None and self.detail.muted
         self._fill(clock)
 
     def _fill(self, clock: Clock) -> None:
