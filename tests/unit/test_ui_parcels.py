@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -327,8 +328,9 @@ def test_wide_shows_one_parcel_after_another_in_one_panel(
 def test_showing_another_parcel_sends_changed_properties_not_new_controls(
     services: AppServices, seeded: Seeded
 ) -> None:
-    """What Flet would send: once the panel is on the client, the next parcel adds no
-    control (the pool holds enough entries) and the patch is a fraction of the first."""
+    """What Flet would send: once the panel is on the client, the next parcel adds no control
+    but the parts that apply to it alone (here its proof of delivery), and the patch is a
+    fraction of the first. Parts that do not apply are left out, so they are not diffed."""
     from flet.controls.base_control import BaseControl
     from flet.controls.object_patch import ObjectPatch
     from flet.messaging.protocol import configure_encode_object_for_msgpack
@@ -336,24 +338,51 @@ def test_showing_another_parcel_sends_changed_properties_not_new_controls(
 
     encode = configure_encode_object_for_msgpack(BaseControl)
 
-    def send(root: ft.Control, *, first: bool = False) -> tuple[int, int]:
+    def send(root: ft.Control, *, first: bool = False) -> tuple[list[BaseControl], int]:
         before = None if first else root  # as the session: the page first, then its updates
         patch, added, _removed = ObjectPatch.from_diff(before, root, control_cls=BaseControl)
-        return len(added), len(packb(patch.to_message(), default=encode))
+        return added, len(packb(patch.to_message(), default=encode))
 
     root = ft.Column()
     send(root, first=True)
     p = panel(services, seeded.failed, "en")
     root.controls = [p.control]
     first_added, first_bytes = send(root)
-    assert first_added > 50
+    assert len(first_added) > 50
+    assert "Proof of delivery" not in texts(p.control)
 
     p.show(seeded.delivered)
     added, size = send(root)
 
-    assert added == 0, [type(control).__name__ for control in added]
-    assert size < first_bytes / 4
     assert "Proof of delivery" in texts(p.control)
+    proof = {id(c) for c in _subtree(p.header.proof.control)}  # its hidden links too
+    assert added, "the proof of delivery comes with the delivered parcel"
+    extra = [c for c in added if id(c) not in proof]
+    assert not extra, [(type(c).__name__, getattr(c, "content", None)) for c in extra]
+    assert size < first_bytes / 3  # changed properties, and the proof box whole
+
+    p.show(seeded.failed)  # and back: the proof leaves, the failed one's own parts return
+    added, size = send(root)
+    assert "Proof of delivery" not in texts(p.control)
+    header = p.header
+    optional = [header.stalled.control, header.muted, header.problem.control]
+    optional += [header.problem_detail.control, header.order]
+    for view in p.timeline.views:
+        optional += [view.heading, view.description, view.note, view.conflict]
+    parts = {id(c) for part in optional for c in _subtree(part)}
+    assert added, "the failed parcel's problem lines come back"
+    assert all(id(c) in parts for c in added), [type(c).__name__ for c in added]
+    assert size < first_bytes / 3
+
+
+def _subtree(control: ft.BaseControl) -> Iterator[ft.BaseControl]:
+    """Every control below and including `control`, hidden ones too (Flet sends them)."""
+    yield control
+    for field in dataclasses.fields(control):
+        value = getattr(control, field.name, None)
+        for child in value if isinstance(value, list) else [value]:
+            if isinstance(child, ft.BaseControl):
+                yield from _subtree(child)
 
 
 def test_the_entry_pool_shrinks_back_after_a_long_history_was_shown_whole(

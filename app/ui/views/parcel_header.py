@@ -127,32 +127,39 @@ class ParcelHeader:
             icon=ft.Icons.RECEIPT_LONG_OUTLINED,
             on_click=lambda: on_order(self._order_id) if self._order_id else None,
         )
-        self.control = ft.Column(
-            spacing=6,
-            controls=[
+        self.chips = ft.Row(spacing=8, wrap=True, run_spacing=4, controls=[self.chip.control])
+        self.actions = actions
+        self.divider = ft.Divider(height=16)
+        self.gap_above, self.gap_below = ft.Container(height=4), ft.Container(height=4)
+        self.control = ft.Column(spacing=6)
+
+    def show(self, detail: ParcelDetail, clock: Clock, *, muted: bool) -> None:
+        self._fill(detail, clock)
+        # What does not apply is left out, not hidden: Flet diffs hidden controls with every
+        # update, and proof, problems, stalls and mutes are the exception.
+        self.muted.visible = muted
+        _keep(self.chips, [self.chip.control, self.stalled.control, self.muted])
+        _keep(
+            self.control,
+            [
                 self.proof.control,
                 self.eta,
-                ft.Row(
-                    spacing=8,
-                    wrap=True,
-                    run_spacing=4,
-                    controls=[self.chip.control, self.stalled.control, self.muted],
-                ),
+                self.chips,
                 self.location.control,
-                ft.Container(height=4),
+                self.gap_above,
                 self.milestones.control,
-                ft.Container(height=4),
+                self.gap_below,
                 self.provenance.control,
                 self.problem.control,
                 self.problem_detail.control,
                 self.who,
                 self.order,
-                actions,
-                ft.Divider(height=16),
+                self.actions,
+                self.divider,
             ],
         )
 
-    def show(self, detail: ParcelDetail, clock: Clock, *, muted: bool) -> None:
+    def _fill(self, detail: ParcelDetail, clock: Clock) -> None:
         ctx = self.ctx
         row, parcel, state = detail.row, detail.parcel, detail.state
         self.proof.show(parcel.proof_of_delivery)
@@ -160,7 +167,6 @@ class ParcelHeader:
         self.eta.color = ft.Colors.ERROR if row.problem else None
         self.chip.show(row.status, loud=row.problem and not row.stalled)
         self.stalled.show(ctx.t("state.stalled") if row.stalled else None)
-        self.muted.visible = muted
         place = state.location
         self.location.show(
             ctx.t("parcel.location", place=place.label())
@@ -199,3 +205,11 @@ class ParcelHeader:
         if scan:
             parts.append(ctx.t("parcel.last_scan", age=scan))
         return " · ".join(parts)
+
+
+def _keep(holder: ft.Column | ft.Row, parts: list[ft.Control]) -> None:
+    """Make `holder` hold those of `parts` whose `visible` is set, in order. Assigns only on a
+    change: an equal new list would still be compared item by item."""
+    shown = [part for part in parts if part.visible is not False]
+    if [id(part) for part in shown] != [id(part) for part in holder.controls]:
+        holder.controls = shown

@@ -162,7 +162,7 @@ class EntryView:
     A panel keeps a pool of these: opening another parcel (or a sync) rewrites their texts and
     colours in place, which Flet sends as a few changed properties, where new controls would be
     diffed and sent whole. Parts an entry may lack (badge, description, source note, the
-    sources' disagreement) are always there and hidden when empty.
+    sources' disagreement) are made once and left out of the entry while empty.
     """
 
     def __init__(self, ctx: ViewContext, on_original: Callable[[TimelineEntry], object]) -> None:
@@ -204,21 +204,15 @@ class EntryView:
             icon=ft.Icons.NOTES,
             on_click=lambda: on_original(self.entry) if self.entry is not None else None,
         )
+        self.parts = ft.Column(spacing=3, controls=[self.time, self.original])
         self.body = ft.Container(
-            # Calm and loud entries share the inset, so their texts line up.
+            # Right of the rail, a gap below: the margin, not a wrapping box (one control
+            # less to diff per entry). Calm and loud entries share the inset, so their
+            # texts line up.
+            margin=ft.Margin.only(left=_RAIL + 4, bottom=14),
             padding=ft.Padding.only(left=10, right=10, top=6, bottom=4),
             border_radius=12,
-            content=ft.Column(
-                spacing=3,
-                controls=[
-                    self.time,
-                    self.heading,
-                    self.description,
-                    self.note,
-                    self.conflict,
-                    self.original,
-                ],
-            ),
+            content=self.parts,
         )
         # The line down the rail and the dot on it are positioned in the entry's Stack, whose
         # height is the padded box's: plain numbers, where a border on the box would be five
@@ -231,13 +225,7 @@ class EntryView:
             bgcolor=ft.Colors.OUTLINE_VARIANT,
         )
         self.dot = ft.Container(top=8)
-        self.control = ft.Stack(
-            controls=[
-                self.line,
-                ft.Container(padding=ft.Padding.only(left=_RAIL + 4, bottom=14), content=self.body),
-                self.dot,
-            ]
-        )
+        self.control = ft.Stack(controls=[self.line, self.body, self.dot])
         # Flet sends a new style object whole, even when equal to the last one: this remembers
         # what the button's style was made for, to replace it only on a change.
         self._on_bg: str | None = None
@@ -263,7 +251,6 @@ class EntryView:
         self.status.text = f"\n{status}" if badge_icon is None else ""
         if self.status.style is None or self.status.style.color != on_bg:
             self.status.style = ft.TextStyle(size=14, weight=ft.FontWeight.BOLD, color=on_bg)
-        self.heading.visible = badge_icon is not None
         if badge_icon is not None:
             self.badge_icon.icon, self.badge_icon.color = badge_icon, on_bg
             self.badge_status.value, self.badge_status.color = status, on_bg
@@ -271,14 +258,22 @@ class EntryView:
             self.badge_word.visible = shown
             self.badge_word.value = f"· {ctx.t(badge_key)}" if shown and badge_key else ""
             self.badge_word.color = on_bg
-        description = entry.description.strip()
-        self.description.visible = bool(description)
         self.description.value, self.description.color = entry.description, on_bg
         note = _source_note(ctx, entry)
-        self.note.visible = bool(note)
         self.note.value, self.note.color = note or "", muted
-        self.conflict.visible = entry.conflict
         self.conflict_lines.value = "\n".join(conflict_lines(ctx, entry)) if entry.conflict else ""
+        # Parts an entry lacks are left out, not hidden: Flet diffs hidden controls with
+        # every update, and most entries have no badge, source note or disagreement.
+        parts: list[ft.Control] = [
+            self.time,
+            *([self.heading] if badge_icon is not None else []),
+            *([self.description] if entry.description.strip() else []),
+            *([self.note] if note else []),
+            *([self.conflict] if entry.conflict else []),
+            self.original,
+        ]
+        if [id(c) for c in parts] != [id(c) for c in self.parts.controls]:
+            self.parts.controls = parts
         if on_bg != self._on_bg or self.original.style is None:
             # On a loud box the theme's link colour can lack contrast: use the box's own.
             self.original.style = ft.ButtonStyle(
