@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import socket
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -59,8 +60,10 @@ class Startup:
                 log.exception("the app could not start")
             finally:
                 self.done.set()
-        if self.error is None:
-            _warm_up(self.services)
+        try:
+            if self.error is None:
+                _warm_up(self.services)
+        finally:
             if self.freeze:
                 _freeze_long_lived()
 
@@ -221,6 +224,7 @@ def _freeze_long_lived() -> None:
     only what is still referenced is frozen."""
     gc.collect()
     gc.freeze()
+    gc.enable()  # switched off while the app started (see serve)
 
 
 def serve(
@@ -235,6 +239,14 @@ def serve(
     """Run until the window closes or the server is stopped. `prepare(services)` builds the
     services (the demo included) while the server starts; without it they are ready."""
     services = services or AppServices()
+    # No automatic collections until the app is ready: while it starts, each full one walks
+    # everything imported so far, 0.1-0.3 s holding the interpreter, in the very process that
+    # serves the client its files. The startup thread collects once and turns them back on.
+    gc.disable()
+    # A thread that computes (the startup's imports, a sync round's store reads) holds the
+    # interpreter 5 ms at a time by default, and the loop that answers the browser waits that
+    # long for each turn: 1 ms keeps the UI's turns short, at a few more thread switches.
+    sys.setswitchinterval(0.001)
     startup = Startup(services, prepare, freeze=True)
     main = make_main(services, startup)
     # While the browser (or window) loads the client, a second or so of idle server. In web

@@ -70,14 +70,30 @@ async def test_sessions_wait_for_the_services_built_beside_the_server() -> None:
 def test_once_ready_the_long_lived_objects_leave_the_collectors_sight() -> None:
     services = AppServices()
     gc.unfreeze()
+    gc.disable()  # as serve() starts the app
     try:
         ui_app.Startup(services, lambda _services: None, freeze=True).run()
         frozen = gc.get_freeze_count()
         assert frozen > 10_000  # the modules, the services, the store's metadata
         assert gc.is_tracked(services)
         assert not any(s is services for s in gc.get_objects())  # frozen, not in a generation
+        assert gc.isenabled()  # and collections are back on
     finally:
         gc.unfreeze()
+        gc.enable()
+
+
+def test_a_failed_start_turns_the_collector_back_on_too() -> None:
+    def prepare(services: AppServices) -> None:
+        raise OSError("disk full")
+
+    gc.disable()
+    try:
+        ui_app.Startup(AppServices(), prepare, freeze=True).run()
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()
 
 
 def test_without_freeze_a_startup_leaves_the_collector_alone() -> None:
