@@ -297,6 +297,27 @@ def test_wide_opens_the_timeline_beside_the_list_in_place(
     assert selected.selected
 
 
+def test_selecting_a_row_recolours_one_childless_tint_and_nothing_else(
+    services: AppServices, seeded: Seeded
+) -> None:
+    """The browser builds anew all a changed box holds: selection must change a leaf only."""
+    screen = home(services, "en", wide=True)
+    screen.view()
+    row = screen.rows[seeded.failed][0]
+    texts_before = texts(row.control)
+
+    changed = row.redraw(selected=True)
+
+    assert isinstance(changed, ft.Container)
+    assert changed.content is None  # a leaf: nothing below it to rebuild
+    assert changed.bgcolor == ft.Colors.SECONDARY_CONTAINER
+    assert changed in list(_subtree(row.control))  # the row's own tint
+    assert texts(row.control) == texts_before
+    unselected = row.redraw(selected=False)
+    assert unselected is changed
+    assert unselected.bgcolor is None
+
+
 def test_wide_shows_one_parcel_after_another_in_one_panel(
     services: AppServices, seeded: Seeded
 ) -> None:
