@@ -90,7 +90,15 @@ def panel(services: AppServices, parcel_id: str, lang: Lang = "de") -> ParcelPan
 
 
 def semantics_labels(control: ft.BaseControl) -> list[str]:
-    return [n.label for n in walk(control) if isinstance(n, ft.Semantics) and n.label]
+    """What screen readers are told beside the texts: Semantics labels and the labels texts
+    read instead of their words, in tree order."""
+    labels = []
+    for node in walk(control):
+        if isinstance(node, ft.Semantics) and node.label:
+            labels.append(node.label)
+        elif isinstance(node, ft.Text) and node.semantics_label:
+            labels.append(node.semantics_label)
+    return labels
 
 
 def text_node(control: ft.BaseControl, value: str) -> ft.Text:

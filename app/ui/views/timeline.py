@@ -52,24 +52,23 @@ class _Step:
         self.left = ft.Container(expand=True, height=3)
         self.icon = ft.Icon(ft.Icons.RADIO_BUTTON_UNCHECKED, size=18)
         self.right = ft.Container(expand=True, height=3)
+        # The word reads its state to screen readers ("unterwegs: erledigt"); the icon has no
+        # label and stays out of the accessibility tree. The label sits on the leaf, not on a
+        # Semantics box around the step: the browser builds anew all a changed box holds.
         self.text = ft.Text(self.word, size=11, text_align=ft.TextAlign.CENTER, max_lines=2)
-        self.control = ft.Semantics(
-            container=True,
-            exclude_semantics=True,  # the label says it all: "unterwegs: erledigt"
+        self.control = ft.Column(
             expand=True,
-            content=ft.Column(
-                spacing=2,
-                horizontal_alignment=ft.CrossAxisAlignment.CENTER,
-                controls=[
-                    ft.Row(
-                        spacing=0,
-                        height=24,
-                        vertical_alignment=ft.CrossAxisAlignment.CENTER,
-                        controls=[self.left, self.icon, self.right],
-                    ),
-                    self.text,
-                ],
-            ),
+            spacing=2,
+            horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+            controls=[
+                ft.Row(
+                    spacing=0,
+                    height=24,
+                    vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                    controls=[self.left, self.icon, self.right],
+                ),
+                self.text,
+            ],
         )
 
     def show(self, progress: int, *, problem: bool) -> None:
@@ -85,7 +84,7 @@ class _Step:
         else:
             state_key, icon = "milestone.todo", ft.Icons.RADIO_BUTTON_UNCHECKED
             color = ft.Colors.OUTLINE
-        self.control.label = self.ctx.t(state_key, step=self.word)
+        self.text.semantics_label = self.ctx.t(state_key, step=self.word)
         self.icon.icon, self.icon.color, self.icon.size = icon, color, 22 if current else 18
         self.left.bgcolor = _track(done_color, reached=n <= progress, shown=n > 0)
         self.right.bgcolor = _track(done_color, reached=n < progress, shown=n < last)
