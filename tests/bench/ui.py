@@ -37,7 +37,9 @@ For each it measures:
 
 `list_ratio` = app start to list / floor start to list, `timeline_ratio` = app click to timeline
 median / floor click to timeline median (medians over all starts and clicks); the goal is <= 1.3
-for both. `rss_mb` is the app's median RSS once its list is readable. Each side is started once
+for both. `rss_mb` is the app's median RSS after the clicks, when it has loaded all it loads
+(the sync engine starts a moment after the first page, so the RSS with the list, printed as
+`rss_at_list_mb`, leaves it out); the floor's is taken the same way. Each side is started once
 before measuring (not timed): with no carrier account the engine marks every active parcel "no
 account" at its first start, which is a one-off write, not what a user meets every day; the
 floor's warm-up evens out the disk cache. The last line is one JSON object.
@@ -608,7 +610,7 @@ def main() -> None:
     print(
         f"app vs floor: start to list {ratios['list_ratio']}x, click to timeline median "
         f"{ratios['timeline_ratio']}x (p95 {ratios['timeline_p95_ratio']}x); goal <= 1.3 "
-        f"{verdict}; app RSS {big['rss_list']:.0f} MiB vs floor {base['rss_list']:.0f} MiB; "
+        f"{verdict}; app RSS {big['rss_clicks']:.0f} MiB vs floor {base['rss_clicks']:.0f} MiB; "
         f"polled: {polled_ratios['polled_list_ratio']}x, {polled_ratios['polled_timeline_ratio']}x"
     )
     print(f"whole run: {time.perf_counter() - began:.0f} s")
@@ -618,16 +620,16 @@ def main() -> None:
         extra = {
             "small_start_to_list_ms": round(small["start"]),
             "small_click_to_timeline_ms_median": round(small["median"]),
-            "small_rss_mb": round(small["rss_list"], 1),
+            "small_rss_mb": round(small["rss_clicks"], 1),
         }
     print(
         json.dumps(
             {
                 **ratios,
                 **polled_ratios,
-                "rss_mb": round(big["rss_list"], 1),
-                "rss_after_clicks_mb": round(big["rss_clicks"], 1),
-                "floor_rss_mb": round(base["rss_list"], 1),
+                "rss_mb": round(big["rss_clicks"], 1),
+                "rss_at_list_mb": round(big["rss_list"], 1),
+                "floor_rss_mb": round(base["rss_clicks"], 1),
                 "app_start_to_list_ms": round(big["start"]),
                 "floor_start_to_list_ms": round(base["start"]),
                 "app_first_frame_ms": round(big["frame"]),
