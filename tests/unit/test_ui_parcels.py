@@ -326,6 +326,27 @@ def test_selecting_a_row_recolours_one_childless_tint_and_nothing_else(
     assert unselected.bgcolor is None
 
 
+def test_a_click_sends_the_timeline_before_the_rows_tints(
+    services: AppServices, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The browser draws what arrives first: the timeline asked for, then the selection."""
+    import app.ui.views.home as home_module
+
+    sent: list[tuple[ft.Control, ...]] = []
+    monkeypatch.setattr(home_module, "update_only", lambda *controls: sent.append(controls))
+    screen = home(services, "en", wide=True)
+    screen.view()
+    screen.open_parcel(seeded.failed)
+    screen.open_parcel(seeded.on_way)
+
+    first, second = sent
+    assert first[0] is screen.detail_pane  # the panel's first showing puts it in the pane
+    assert screen.panel is not None
+    assert second[0] is screen.panel.control
+    tints = [c for c in second[1:] if isinstance(c, ft.Container) and c.content is None]
+    assert len(tints) == len(second) - 1 == 2  # the old row's tint off, the new one's on
+
+
 def test_wide_shows_one_parcel_after_another_in_one_panel(
     services: AppServices, seeded: Seeded
 ) -> None:
