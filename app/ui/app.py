@@ -51,7 +51,8 @@ class Startup:
             self.done.set()
 
     def run(self, address: tuple[str, int] | None = None) -> None:
-        """In a thread: wait for the server to listen (web mode), build, then warm up."""
+        """In a thread: wait for the server to listen (web mode), build, warm up, then (with
+        `freeze`) collect once, freeze what lives on and turn collections back on."""
         if address is not None and not _listening(address):
             log.warning("the server did not start listening; building the services anyway")
         if self.prepare is not None:

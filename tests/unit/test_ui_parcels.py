@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -319,7 +318,7 @@ def test_selecting_a_row_recolours_one_childless_tint_and_nothing_else(
     assert isinstance(changed, ft.Container)
     assert changed.content is None  # a leaf: nothing below it to rebuild
     assert changed.bgcolor == ft.Colors.SECONDARY_CONTAINER
-    assert changed in list(_subtree(row.control))  # the row's own tint
+    assert any(c is changed for c in walk(row.control, hidden=True))  # the row's own tint
     assert texts(row.control) == texts_before
     unselected = row.redraw(selected=False)
     assert unselected is changed
@@ -405,7 +404,7 @@ def test_showing_another_parcel_sends_changed_properties_not_new_controls(
     added, size = send(root)
 
     assert "Proof of delivery" in texts(p.control)
-    proof = {id(c) for c in _subtree(p.header.proof.control)}  # its hidden links too
+    proof = {id(c) for c in walk(p.header.proof.control, hidden=True)}  # its hidden links too
     assert added, "the proof of delivery comes with the delivered parcel"
     extra = [c for c in added if id(c) not in proof]
     assert not extra, [(type(c).__name__, getattr(c, "content", None)) for c in extra]
@@ -419,20 +418,10 @@ def test_showing_another_parcel_sends_changed_properties_not_new_controls(
     optional += [header.problem_detail.control, header.order]
     for view in p.timeline.views:
         optional += [view.heading, view.description, view.note, view.conflict]
-    parts = {id(c) for part in optional for c in _subtree(part)}
+    parts = {id(c) for part in optional for c in walk(part, hidden=True)}
     assert added, "the failed parcel's problem lines come back"
     assert all(id(c) in parts for c in added), [type(c).__name__ for c in added]
     assert size < first_bytes / 3
-
-
-def _subtree(control: ft.BaseControl) -> Iterator[ft.BaseControl]:
-    """Every control below and including `control`, hidden ones too (Flet sends them)."""
-    yield control
-    for field in dataclasses.fields(control):
-        value = getattr(control, field.name, None)
-        for child in value if isinstance(value, list) else [value]:
-            if isinstance(child, ft.BaseControl):
-                yield from _subtree(child)
 
 
 def test_the_entry_pool_shrinks_back_after_a_long_history_was_shown_whole(

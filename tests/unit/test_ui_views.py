@@ -21,10 +21,11 @@ from app.ui.views.placeholder import build_placeholder_view
 _BUTTONS = (ft.Button, ft.OutlinedButton, ft.TextButton)
 
 
-def walk(control: ft.BaseControl) -> Iterator[ft.BaseControl]:
+def walk(control: ft.BaseControl, *, hidden: bool = False) -> Iterator[ft.BaseControl]:
     """Every shown control below and including `control`, through any field that holds
-    controls; a hidden one (visible=False) is skipped with all it holds, as the client does."""
-    if not control.visible:
+    controls; a hidden one (visible=False) is skipped with all it holds, as the client does.
+    With `hidden`, those too (Flet sends them all)."""
+    if not control.visible and not hidden:
         return
     yield control
     for field in dataclasses.fields(control):
@@ -32,7 +33,7 @@ def walk(control: ft.BaseControl) -> Iterator[ft.BaseControl]:
         children = value if isinstance(value, list) else [value]
         for child in children:
             if isinstance(child, ft.BaseControl):
-                yield from walk(child)
+                yield from walk(child, hidden=hidden)
 
 
 def texts(control: ft.BaseControl) -> list[str]:
