@@ -21,7 +21,13 @@ from app.ui.views.context import ViewContext
 from app.ui.views.parcel_actions import ParcelActions
 from app.ui.views.parcel_header import ParcelHeader
 from app.ui.views.timeline import FIRST_ENTRIES, Timeline, original_text
-from app.ui.views.widgets import current_page, icon_button, skip_auto_update, update_only
+from app.ui.views.widgets import (
+    current_page,
+    hold,
+    icon_button,
+    skip_auto_update,
+    update_only,
+)
 
 PANEL_MAX_WIDTH = 760
 FETCH_ON_OPEN_AFTER = timedelta(minutes=2)
@@ -155,8 +161,7 @@ class ParcelPanel(ParcelActions):
         self.no_events.visible = found and not entries
         controls = [self.missing, self.header.control, self.history, *pooled]
         controls += [self.more, self.no_events]
-        if [id(c) for c in controls] != [id(c) for c in self.list.controls]:
-            self.list.controls = controls  # the pool grew: the list takes the new entries
+        hold(self.list, controls)  # changes when the pool grew or parts came or went
 
     def _show_all(self) -> None:
         self.show_all = True

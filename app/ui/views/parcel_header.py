@@ -16,7 +16,7 @@ from app.domain.models import ProofOfDelivery
 from app.ui.read_model import Clock, ParcelDetail, carrier_name, relative_or_none
 from app.ui.views.context import ViewContext
 from app.ui.views.timeline import MilestoneBar
-from app.ui.views.widgets import StatusChip
+from app.ui.views.widgets import StatusChip, hold
 
 
 class NoteLine:
@@ -208,8 +208,5 @@ class ParcelHeader:
 
 
 def _keep(holder: ft.Column | ft.Row, parts: list[ft.Control]) -> None:
-    """Make `holder` hold those of `parts` whose `visible` is set, in order. Assigns only on a
-    change: an equal new list would still be compared item by item."""
-    shown = [part for part in parts if part.visible is not False]
-    if [id(part) for part in shown] != [id(part) for part in holder.controls]:
-        holder.controls = shown
+    """Make `holder` hold those of `parts` whose `visible` is set, in order."""
+    hold(holder, [part for part in parts if part.visible is not False])

@@ -17,6 +17,7 @@ from app.ui.i18n import status_word
 from app.ui.read_model import MILESTONE_KEYS, Clock, carrier_name, event_time, is_delay, is_pickup
 from app.ui.theme import STATUS_LOOK
 from app.ui.views.context import ViewContext
+from app.ui.views.widgets import hold
 
 _DOT = 14
 _RAIL = 28  # width of the column that holds the dots and the line
@@ -271,8 +272,7 @@ class EntryView:
             *([self.conflict] if entry.conflict else []),
             self.original,
         ]
-        if [id(c) for c in parts] != [id(c) for c in self.parts.controls]:
-            self.parts.controls = parts
+        hold(self.parts, parts)
         if on_bg != self._on_bg or self.original.style is None:
             # On a loud box the theme's link colour can lack contrast: use the box's own.
             self.original.style = ft.ButtonStyle(

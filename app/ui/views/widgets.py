@@ -42,6 +42,13 @@ def update_only(*controls: ft.Control) -> None:
         control.update()
 
 
+def hold(holder: ft.Column | ft.Row | ft.ListView, controls: list[ft.Control]) -> None:
+    """Make `holder` hold exactly `controls` (the same objects, in order), assigning only on a
+    change: Flet compares a newly assigned list item by item even when it is equal."""
+    if [id(c) for c in controls] != [id(c) for c in holder.controls]:
+        holder.controls = controls
+
+
 def _mounted(control: ft.Control) -> bool:
     try:
         return control.parent is not None and control.page is not None
