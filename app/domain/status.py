@@ -46,6 +46,8 @@ class SubStatus(StrEnum):
 
 # Nothing more is expected from the carrier once a parcel is in one of these states.
 TERMINAL: frozenset[Status] = frozenset({Status.DELIVERED, Status.RETURNED, Status.EXPIRED})
+# The rest: a carrier may still have news.
+OPEN: frozenset[Status] = frozenset(Status) - TERMINAL
 
 # States the user must hear about loudly.
 PROBLEMS: frozenset[Status] = frozenset(

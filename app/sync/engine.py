@@ -45,7 +45,7 @@ from typing import Any
 from app.carriers.base import ParseResult, TrackingError
 from app.domain.models import Parcel, ProblemKind
 from app.domain.state import derive_state
-from app.domain.status import TERMINAL, Status
+from app.domain.status import OPEN, TERMINAL, Status
 from app.store import NotFoundError, get_parcel, list_parcels, new_session
 from app.sync.accounts import AccountRuntime
 from app.sync.batches import (
@@ -76,6 +76,7 @@ StatusListener = Callable[[SyncSnapshot], None]
 # Per-number errors that say "not now" rather than anything about the parcel: the parcel is
 # neither stored with the problem nor marked as checked (it stays due), and the gate hears it.
 _RETRY_KINDS = frozenset({ProblemKind.RATE_LIMITED, ProblemKind.UNAVAILABLE})
+_OPEN_STATUSES = tuple(sorted(OPEN))
 
 
 def _utc_now() -> datetime:
@@ -312,8 +313,10 @@ class SyncEngine:
 
     # ---------------------------------------------------------------- scheduling ----------
     def _read_parcels(self) -> list[Parcel]:
+        """The parcels a carrier may still have news of. Finished ones are most of a store
+        that has been used for a while, and every account's loop reads this each round."""
         with new_session(self._store) as session:
-            return list_parcels(session)
+            return list_parcels(session, statuses=_OPEN_STATUSES)
 
     async def _read_parcels_off_loop(self) -> list[Parcel]:
         """All parcels, read in a worker thread: the loop is the UI's too, and reading a few

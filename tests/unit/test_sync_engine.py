@@ -631,3 +631,30 @@ async def test_next_due_at_is_the_earliest_due_parcel(store: Engine, clock: Fake
     assert due > T0
     assert due == engine.next_due_at(clock.now(), account=dhl)
     assert engine._next_tick(dhl) == min(60.0, (due - T0).total_seconds())
+
+
+async def test_rounds_read_only_the_parcels_a_carrier_may_still_have_news_of(
+    store: Engine, clock: FakeClock
+) -> None:
+    endings = {"00340434000000000001": Status.DELIVERED, "00340434000000000002": Status.RETURNED}
+
+    def answer(number: str, hints: Mapping[str, str] | None = None) -> Any:
+        status = endings.get(number, Status.IN_TRANSIT)
+        return update_for(number, [event(-0.5, status, "Scan")])
+
+    tracker = FakeTracker(answer)
+    engine = SyncEngine(store, [runtime("dhl", tracker, clock)], clock=clock.now)
+    ids = {number: add(store, number) for number in [*endings, "00340434000000000003"]}
+    await engine.sync_due()
+    assert {_parcel(store, i).status for i in ids.values()} == {
+        Status.DELIVERED,
+        Status.RETURNED,
+        Status.IN_TRANSIT,
+    }
+
+    # What every account's loop reads each round: the finished parcels are left in the store.
+    assert [p.id for p in engine._read_parcels()] == [ids["00340434000000000003"]]
+    clock.advance(2 * 24 * 3600)
+    tracker.calls.clear()
+    await engine.sync_due()
+    assert [numbers for numbers, _ in tracker.calls] == [("00340434000000000003",)]
