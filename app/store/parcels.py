@@ -1,12 +1,14 @@
 """Parcels: adding, reading and the user's own edits (label, order, archive, delete).
 
-What a fetch changes (status, estimate, events ...) is written by `apply.apply_update` only.
+What a fetch changes (status, estimate, events ...) is written by `apply.apply_update` only;
+`restore_parcel` (undo of a delete) puts back what was stored before.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,11 +16,11 @@ from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.domain.models import Parcel, Source
+from app.domain.models import Parcel, Source, TrackingEvent
 from app.store.errors import DuplicateParcelError, NotFoundError
-from app.store.mapping import parcel_from_row, parcel_values
+from app.store.mapping import event_values, parcel_from_row, parcel_values
 from app.store.session import total_changes, transaction
-from app.store.tables import PARCELS
+from app.store.tables import EVENTS, ORDERS, PARCELS
 
 __all__ = [
     "add_parcel",
@@ -26,6 +28,7 @@ __all__ = [
     "find_parcel",
     "get_parcel",
     "list_parcels",
+    "restore_parcel",
     "set_archived",
     "set_label",
     "set_order",
@@ -53,16 +56,21 @@ def add_parcel(
         source=source,
         created_at=created_at or datetime.now(UTC),
     )
+    with transaction(session) as connection:
+        _insert(connection, parcel)
+    return parcel
+
+
+def _insert(connection: Connection, parcel: Parcel) -> None:
     try:
-        with transaction(session) as connection:
-            connection.execute(insert(PARCELS).values(parcel_values(parcel)))
+        connection.execute(insert(PARCELS).values(parcel_values(parcel)))
     except IntegrityError as error:
-        if "UNIQUE" in str(error.orig) and "tracking_number" in str(error.orig):
+        failed = str(error.orig)
+        if "UNIQUE" in failed and ("tracking_number" in failed or "parcels.id" in failed):
             raise DuplicateParcelError(
-                f"{carrier} {tracking_number} is already being tracked"
+                f"{parcel.carrier} {parcel.tracking_number} is already being tracked"
             ) from None
         raise
-    return parcel
 
 
 def get_parcel(session: Session, *, parcel_id: str) -> Parcel:
@@ -131,6 +139,10 @@ def _set(session: Session, parcel_id: str, values: dict[str, Any]) -> int:
         return written
 
 
+def _order_gone(connection: Connection, order_id: str) -> bool:
+    return connection.execute(select(ORDERS.c.id).where(ORDERS.c.id == order_id)).first() is None
+
+
 def _missing(connection: Connection, parcel_id: str) -> bool:
     return connection.execute(select(PARCELS.c.id).where(PARCELS.c.id == parcel_id)).first() is None
 
@@ -161,3 +173,17 @@ def delete_parcel(session: Session, *, parcel_id: str) -> None:
     """Delete the parcel with its events and pending notifications (ON DELETE CASCADE)."""
     with transaction(session) as connection:
         connection.execute(delete(PARCELS).where(PARCELS.c.id == parcel_id))
+
+
+def restore_parcel(session: Session, *, parcel: Parcel, events: Sequence[TrackingEvent]) -> None:
+    """Put a deleted parcel back as it was read before the delete: same id, state, label,
+    archive flag and events, in one transaction (an undo never leaves a parcel without its
+    history). An order deleted meanwhile is left out; DuplicateParcelError if the parcel or
+    its number is tracked again meanwhile."""
+    with transaction(session) as connection:
+        order = parcel.order_id
+        if order is not None and _order_gone(connection, order):
+            parcel = replace(parcel, order_id=None)  # as delete_order leaves its parcels
+        _insert(connection, parcel)
+        if events:
+            connection.execute(insert(EVENTS), [event_values(parcel.id, e) for e in events])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from app.domain.models import Source
 from app.store import (
@@ -28,13 +30,16 @@ from app.store import (
     get_parcel,
     get_setting,
     list_accounts,
+    list_events,
     list_parcels,
+    restore_parcel,
     save_account,
     set_archived,
     set_correction,
     set_label,
     set_order,
     set_setting,
+    touch_checked,
     upsert_settings,
 )
 from tests.unit.test_store_support import T0, count, fetch, make_engine, new_session, scan
@@ -97,6 +102,49 @@ def test_deleting_cascades_where_it_should(engine: Engine) -> None:
 
         delete_parcel(session, parcel_id=parcel.id)  # its events and notifications go with it
         assert (count(session, "events"), count(session, "outbox")) == (0, 0)
+
+
+def test_undo_of_a_delete_puts_the_parcel_back_whole_or_not_at_all(engine: Engine) -> None:
+    with new_session(engine) as session:
+        order = add_order(session, shop="Otto")
+        parcel = add_parcel(session, tracking_number="H1", carrier="hermes", order_id=order.id)
+        update = fetch(scan(0), scan(30, text_="In Zustellung"))
+        apply_update(session, parcel_id=parcel.id, update=update, status=scan(30).status)
+        set_label(session, parcel_id=parcel.id, label="Lampe")
+        touch_checked(session, parcel_id=parcel.id, at=T0 + timedelta(hours=2))
+        set_archived(session, parcel_id=parcel.id, archived=True)
+        before = get_parcel(session, parcel_id=parcel.id)
+        events = list_events(session, parcel_id=parcel.id)
+        assert len(events) == 2
+        delete_parcel(session, parcel_id=parcel.id)
+
+        # An event that cannot be written (twice the same scan) leaves no parcel behind.
+        with pytest.raises(IntegrityError):
+            restore_parcel(session, parcel=before, events=[*events, events[0]])
+        with pytest.raises(NotFoundError):
+            get_parcel(session, parcel_id=parcel.id)
+
+        restore_parcel(session, parcel=before, events=events)
+        assert get_parcel(session, parcel_id=parcel.id) == before
+        assert list_events(session, parcel_id=parcel.id) == events
+        with pytest.raises(DuplicateParcelError):
+            restore_parcel(session, parcel=before, events=events)
+
+
+def test_undo_of_a_delete_after_its_order_or_number_changed(engine: Engine) -> None:
+    with new_session(engine) as session:
+        order = add_order(session, shop="Otto")
+        parcel = add_parcel(session, tracking_number="H1", carrier="hermes", order_id=order.id)
+        delete_parcel(session, parcel_id=parcel.id)
+        delete_order(session, order_id=order.id)
+        restore_parcel(session, parcel=parcel, events=())  # back, without the order
+        assert get_parcel(session, parcel_id=parcel.id).order_id is None
+
+        delete_parcel(session, parcel_id=parcel.id)
+        add_parcel(session, tracking_number="H1", carrier="hermes")  # added again by hand
+        with pytest.raises(DuplicateParcelError):
+            restore_parcel(session, parcel=parcel, events=())
+        assert count(session, "parcels") == 1
 
 
 def test_settings_hold_no_secrets(engine: Engine) -> None:

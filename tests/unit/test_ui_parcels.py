@@ -38,7 +38,7 @@ from app.ui.views.context import ViewContext
 from app.ui.views.home import FIRST_PAINT, HomeScreen
 from app.ui.views.order import OrderScreen
 from app.ui.views.parcel import ParcelPanel, ParcelScreen
-from app.ui.views.parcel_actions import _Deleted, restore_parcel
+from app.ui.views.parcel_actions import _Deleted
 from app.ui.views.timeline import FIRST_ENTRIES, Timeline
 from tests.unit.test_ui_seed import NOW, Seeded, event, seed_store
 from tests.unit.test_ui_views import buttons, icon_button_names, texts, walk
@@ -776,11 +776,18 @@ def test_rename_archive_and_delete_with_restore(
     assert recorder.notes == ["Renamed.", "Archived.", "Parcel deleted."]
     assert changed == [frozenset({seeded.failed})] * 3
 
-    restore_parcel(engine, before, events)
+    p.restore(_Deleted(before, events))
     with new_session(engine) as session:
         after = get_parcel(session, parcel_id=seeded.failed)
         assert list_events(session, parcel_id=seeded.failed) == events
     assert after == before
+    assert recorder.notes[-1] == "Restored."
+
+    # Undone twice (or the number added again meanwhile): said, and the parcel stays as it is.
+    p.restore(_Deleted(before, events))
+    assert recorder.notes[-1] == "Already being tracked"
+    with new_session(engine) as session:
+        assert get_parcel(session, parcel_id=seeded.failed) == before
 
 
 def icon_button(control: ft.BaseControl, name: str) -> ft.IconButton:

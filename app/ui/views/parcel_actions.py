@@ -8,21 +8,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from weakref import WeakKeyDictionary
 
 import flet as ft
 
-from app.domain.models import Parcel, ParcelUpdate, TrackingEvent
+from app.domain.models import Parcel, TrackingEvent
 from app.store import (
-    add_parcel,
-    apply_update,
+    DuplicateParcelError,
     delete_parcel,
     list_events,
     new_session,
+    restore_parcel,
     set_archived,
     set_label,
-    touch_checked,
 )
 from app.ui.i18n import status_word
 from app.ui.read_model import ParcelDetail, Store, carrier_name, tracking_url
@@ -283,48 +281,14 @@ class ParcelActions:
         engine = self.engine
         if engine is None:
             return
-        restore_parcel(engine, kept.parcel, kept.events)
+        try:
+            with new_session(engine, write=True) as session:
+                restore_parcel(session, parcel=kept.parcel, events=kept.events)
+        except DuplicateParcelError:
+            # Its number was added again meanwhile (here or in another window): that one stays.
+            self.ctx.notify(self.ctx.t("add.duplicate"))
+            return
         if kept.muted:
             self.ctx.services.set_muted(kept.parcel.id, True)
         self.ctx.notify(self.ctx.t("done.restored"))
         self._changed()
-
-
-def restore_parcel(engine: Store, parcel: Parcel, events: tuple[TrackingEvent, ...]) -> None:
-    with new_session(engine, write=True) as session:
-        add_parcel(
-            session,
-            tracking_number=parcel.tracking_number,
-            carrier=parcel.carrier,
-            order_id=parcel.order_id,
-            label=parcel.label,
-            source=parcel.source,
-            parcel_id=parcel.id,
-            created_at=parcel.created_at,
-        )
-        update = ParcelUpdate(
-            tracking_number=parcel.tracking_number,
-            carrier=parcel.carrier,
-            fetched_at=parcel.last_changed_at or parcel.created_at or datetime.now(UTC),
-            events=events,
-        )
-        apply_update(
-            session,
-            parcel_id=parcel.id,
-            update=update,
-            status=parcel.status,
-            sub_status=parcel.sub_status,
-            carrier_status_code=parcel.carrier_status_code,
-            estimate=parcel.estimate,
-            location=parcel.location,
-            last_event_at=parcel.last_event_at,
-            last_event_text=parcel.last_event_text,
-            problem=parcel.problem,
-            problem_detail=parcel.problem_detail,
-            proof_of_delivery=parcel.proof_of_delivery,
-            changed_at=parcel.last_changed_at,
-        )
-        if parcel.last_checked_at is not None:
-            touch_checked(session, parcel_id=parcel.id, at=parcel.last_checked_at)
-        if parcel.archived:
-            set_archived(session, parcel_id=parcel.id, archived=True)
