@@ -50,11 +50,13 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import signal
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -102,6 +104,9 @@ LIST_TOP = 260  # px: below the toolbar (search, chips, filters, sync line) on D
 LIST_X = 210  # px: the middle of the list column (LIST_WIDTH 420)
 TIMEOUT_MS = 60_000
 MISS_MS = 20_000
+# One start with its clicks takes well under a minute; Playwright's evaluate() has no timeout
+# of its own, and once a call into the page never returned (17 minutes until killed).
+MEASURE_LIMIT_S = 600
 
 # Times are stamped in the page, not by polling from Python. Playwright's wait_for polls after
 # 0, 20, 50, 100, 100 and then every 500 ms, and each poll is a locator query whose cost grows
@@ -402,8 +407,31 @@ def visible_rows(page: Page) -> list[tuple[str, float, float]]:
     return rows
 
 
+@contextmanager
+def deadline(seconds: float, what: str) -> Iterator[None]:
+    """Raise TimeoutError in this (the main) thread should `what` take longer than `seconds`:
+    a hung call into the page ends the bench with a message instead of holding it forever."""
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise TimeoutError(f"{what}: still not done after {seconds:.0f} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def measure(browser: Browser, side: Side, clicks: int, first: str | None) -> Run:
-    """Start the side's server, wait for the row `first` (or any row), click `clicks` rows."""
+    """Start the side's server, wait for the row `first` (or any row), click `clicks` rows;
+    a run that hangs ends the bench after MEASURE_LIMIT_S (its server is stopped)."""
+    with deadline(MEASURE_LIMIT_S, f"{side.name}: a start with {clicks} clicks"):
+        return _measure(browser, side, clicks, first)
+
+
+def _measure(browser: Browser, side: Side, clicks: int, first: str | None) -> Run:
     store = side.store
     started = time.perf_counter()
     started_epoch_ms = time.time() * 1000
