@@ -1,6 +1,6 @@
 """UI benchmark: the app in web mode in headless Chromium against the framework's floor.
 
-Run: .venv/bin/python tests/bench/ui.py [--runs 5] [--clicks 10] [--no-small]
+Run: .venv/bin/python tests/bench/ui.py [--runs 5] [--clicks 10] [--no-small] [--same-texts]
 
 Fills a store with 2,000 orders, 3,000 parcels and 30,000 events through app.store functions
 (add_order, add_parcel, one apply_update per parcel), and a small one (20 orders, 30 parcels,
@@ -17,7 +17,11 @@ Fills a store with 2,000 orders, 3,000 parcels and 30,000 events through app.sto
   gets as many rows, at once, as those cards hold parcel rows (counted through the app's own
   read model); rendering all 3,000 parcels would be a floor the app never pays for, counting
   cards instead of rows would leave out the cards' second parcels;
-- small (unless --no-small): the app on the small store, as extra information.
+- small (unless --no-small): the app on the small store, as extra information;
+- same-texts floor (with --same-texts): the floor app showing, on a click, what the app's
+  timeline gives to read and tap (header facts, milestone words, action buttons, each event's
+  time, place, status, text and "Originaltext" button) as plain controls: what the framework
+  itself costs for that information, printed beside the goal's ratio (not instead of it).
 
 For each it measures:
 
@@ -270,12 +274,13 @@ def app_side(name: str, store: Store) -> Side:
     )
 
 
-def floor_side(store: Store, rows: int) -> Side:
+def floor_side(store: Store, rows: int, *, same_texts: bool = False) -> Side:
     script = Path(__file__).with_name("ui_floor_app.py")
+    argv = [sys.executable, str(script), "--db", str(store.path), "--rows", str(rows)]
     return Side(
-        "floor",
+        "same-texts" if same_texts else "floor",
         store,
-        [sys.executable, str(script), "--db", str(store.path), "--rows", str(rows)],
+        argv + (["--same-texts"] if same_texts else []),
         lambda: floor_rows(store.path, rows)[0][1],
     )
 
@@ -557,6 +562,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="server starts per side")
     parser.add_argument("--clicks", type=int, default=10, help="clicks per server start")
     parser.add_argument("--no-small", action="store_true", help="skip the app on the small store")
+    parser.add_argument(
+        "--same-texts",
+        action="store_true",
+        help="also the floor app showing the timeline's texts and buttons plainly (its docstring)",
+    )
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -598,6 +608,8 @@ def main() -> None:
                 f"cards, the floor as many, first {floor.first()}"
             )
             sides.insert(1, floor)  # app (big), floor, small
+            if args.same_texts:
+                sides.insert(2, floor_side(stores["big"], len(shown_rows), same_texts=True))
             results = {side.name: [] for side in sides}
             for run in range(args.runs):
                 for side in sides[run % len(sides) :] + sides[: run % len(sides)]:
@@ -641,11 +653,23 @@ def main() -> None:
         f"{verdict}; app RSS {big['rss_clicks']:.0f} MiB vs floor {base['rss_clicks']:.0f} MiB; "
         f"polled: {polled_ratios['polled_list_ratio']}x, {polled_ratios['polled_timeline_ratio']}x"
     )
-    print(f"whole run: {time.perf_counter() - began:.0f} s")
     extra: dict[str, float] = {}
+    if "same-texts" in figures:
+        same = figures["same-texts"]
+        extra = {
+            "same_texts_timeline_ratio": round(big["median"] / same["median"], 2),
+            "same_texts_floor_ratio": round(same["median"] / base["median"], 2),
+            "same_texts_click_to_timeline_ms_median": round(same["median"]),
+        }
+        print(
+            f"the timeline's texts and buttons, plain, vs floor: click to timeline median "
+            f"{extra['same_texts_floor_ratio']}x; app vs that: "
+            f"{extra['same_texts_timeline_ratio']}x"
+        )
+    print(f"whole run: {time.perf_counter() - began:.0f} s")
     if "small" in figures:
         small = figures["small"]
-        extra = {
+        extra |= {
             "small_start_to_list_ms": round(small["start"]),
             "small_click_to_timeline_ms_median": round(small["median"]),
             "small_rss_mb": round(small["rss_clicks"], 1),
