@@ -285,8 +285,8 @@ class SyncEngine:
     ) -> datetime | None:
         """The earliest moment one of the parcels (of `account`, else of any account) is due,
         as the background loop sees it; it may lie before `now` (due already). None when no
-        routed parcel will ever be due again (none, or all in a final state). `parcels`: all
-        of the store's, when already read."""
+        routed parcel will ever be due again (none, or all in a final state). `parcels`: the
+        open ones, when already read (`_read_parcels`)."""
         if parcels is None:
             parcels = self._read_parcels()
         earliest: datetime | None = None
@@ -319,7 +319,7 @@ class SyncEngine:
             return list_parcels(session, statuses=_OPEN_STATUSES)
 
     async def _read_parcels_off_loop(self) -> list[Parcel]:
-        """All parcels, read in a worker thread: the loop is the UI's too, and reading a few
+        """`_read_parcels` in a worker thread: the loop is the UI's too, and reading a few
         thousand parcels would hold it (and every click and screen update) for a tenth of a
         second and more. The read is the bulk of a round; what follows stays on the loop."""
         return await asyncio.to_thread(self._read_parcels)
