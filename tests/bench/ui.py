@@ -31,7 +31,8 @@ For each it measures:
   answers HTTP -> Flutter's first frame -> list readable;
 - click to timeline: from a mouse click on a parcel row (wide window: the timeline opens beside
   the list) until that parcel's newest event text is in the accessibility tree; over different
-  parcels of orders, scrolling the list for fresh rows;
+  parcels of orders, scrolling the list for fresh rows; each click on a settled page (no frame
+  asked for in QUIET_MS, see quiet());
 - both times are stamped in the page (see STAMPS): the list's row or the event's text entering
   the DOM, the click's pointerdown; the figures as Playwright's polling saw them (0, 20, 50,
   100, 100, then 500 ms apart) are printed beside them;
@@ -108,6 +109,8 @@ LIST_TOP = 260  # px: below the toolbar (search, chips, filters, sync line) on D
 LIST_X = 210  # px: the middle of the list column (LIST_WIDTH 420)
 TIMEOUT_MS = 60_000
 MISS_MS = 20_000
+QUIET_MS = 800
+QUIET_LIMIT_MS = 5_000
 # One start with its clicks takes well under a minute; Playwright's evaluate() has no timeout
 # of its own, and once a call into the page never returned (17 minutes until killed).
 MEASURE_LIMIT_S = 600
@@ -119,7 +122,7 @@ MEASURE_LIMIT_S = 600
 # moment Flutter writes it into the accessibility tree; a capturing pointerdown listener marks
 # the click. Playwright's wait_for still gates every measurement (and catches misses).
 STAMPS = """(() => {
-  const bench = window.__bench = {want: null, seen: null, pressed: null};
+  const bench = window.__bench = {want: null, seen: null, pressed: null, frameAt: 0};
   const now = () => performance.timeOrigin + performance.now();
   const holds = (node) => {
     if (node.nodeType === Node.TEXT_NODE) return (node.data || '').includes(bench.want);
@@ -129,6 +132,13 @@ STAMPS = """(() => {
     return named.some((el) => (el.getAttribute('aria-label') || '').includes(bench.want));
   };
   window.addEventListener('pointerdown', () => { bench.pressed = now(); }, true);
+  // When the page last asked for a frame: Flutter draws only on request, so none asked for
+  // a while means nothing is animating (see quiet()).
+  const requestFrame = window.requestAnimationFrame.bind(window);
+  window.requestAnimationFrame = (callback) => {
+    bench.frameAt = now();
+    return requestFrame(callback);
+  };
   new MutationObserver((records) => {
     if (bench.want === null || bench.seen !== null) return;
     for (const record of records) {
@@ -344,6 +354,25 @@ def watch_for(page: Page, text: str) -> None:
     page.evaluate("text => { __bench.want = text; __bench.seen = null; }", text)
 
 
+def quiet(page: Page) -> bool:
+    """Wait until the page has asked for no frame for QUIET_MS (False if it still draws after
+    QUIET_LIMIT_MS). A click is timed from a settled page. After a scroll Flutter's scrollbar
+    waits 600 ms (a timer, no frames) and then fades out, frame by frame, each drawn in
+    software on this machine; and only the app scrolls (its cards are taller, the floor's 36
+    rows fit on the screen). Clicked 600 ms after a scroll, a third of the app's clicks shared
+    the machine with that fade."""
+    try:
+        page.wait_for_function(
+            "quiet => performance.timeOrigin + performance.now() - __bench.frameAt >= quiet",
+            arg=QUIET_MS,
+            polling=50,  # not "raf": that would ask for frames itself
+            timeout=QUIET_LIMIT_MS,
+        )
+    except PlaywrightTimeout:
+        return False
+    return True
+
+
 def stamped(page: Page, since_epoch_ms: str | float) -> float:
     """Milliseconds from `since_epoch_ms` (a number, or the name of a page stamp) until the page
     saw the watched text; an error if it did not (the gate passed on text that was there
@@ -483,6 +512,8 @@ def _measure(browser: Browser, side: Side, clicks: int, first: str | None) -> Ru
                 continue
             label, x, y = fresh[0]
             scrolls = 0
+            if not quiet(page):
+                print(f"  {side.name}: still drawing {QUIET_LIMIT_MS} ms on", file=sys.stderr)
             target = see(page, store.newest[label])
             clicked.add(label)
             watch_for(page, store.newest[label])
