@@ -71,6 +71,7 @@ class SameTexts:
         self.db = db
         self.facts = [ft.Text("") for _ in range(6 + len(MILESTONES))]
         self.actions: list[ft.Control] = [ft.TextButton(content=a) for a in ACTIONS]
+        self.heading = ft.Text("Verlauf")
         self.entries: list[tuple[ft.Text, ft.Text, ft.TextButton]] = []
         self.control = ft.ListView(expand=True)
 
@@ -89,7 +90,7 @@ class SameTexts:
             self.entries, events, strict=False
         ):
             when.value, what.value = f"{at} · {town}, {country}\n{state}", str(text)
-        shown: list[ft.Control] = [*self.facts, *self.actions, ft.Text("Verlauf")]
+        shown: list[ft.Control] = [*self.facts, *self.actions, self.heading]
         shown += [c for entry in self.entries[: len(events)] for c in entry]
         if [id(c) for c in shown] != [id(c) for c in self.control.controls]:
             self.control.controls = shown
