@@ -45,7 +45,7 @@ from typing import Any
 from app.carriers.base import ParseResult, TrackingError
 from app.domain.models import Parcel, ProblemKind
 from app.domain.state import derive_state
-from app.domain.status import OPEN, TERMINAL, Status
+from app.domain.status import OPEN, Status
 from app.store import NotFoundError, get_parcel, list_parcels, new_session
 from app.sync.accounts import AccountRuntime
 from app.sync.batches import (
@@ -291,8 +291,6 @@ class SyncEngine:
             parcels = self._read_parcels()
         earliest: datetime | None = None
         for parcel in parcels:
-            if parcel.status in TERMINAL:
-                continue
             routed = self.route(parcel)
             if routed is None or (account is not None and routed[0] is not account):
                 continue
@@ -337,8 +335,6 @@ class SyncEngine:
         runtimes: dict[str, AccountRuntime] = {}
         unrouted: list[Parcel] = []
         for parcel in parcels:
-            if parcel.status in TERMINAL:
-                continue
             routed = self.route(parcel)
             if routed is None:
                 unrouted.append(parcel)

@@ -1,9 +1,9 @@
 """The top of a parcel's panel: the answer first (when, where), proof of delivery, status,
 milestones, provenance, problems, number and order, and the action row.
 
-Built once per panel and then pointed at a parcel by `show()`, which rewrites texts, colours
-and visibility in place: opening another parcel or a sync sends a few changed properties
-rather than a new header. Optional parts are always there and hidden when they do not apply.
+Built once per panel and then pointed at a parcel by `show()`, which rewrites texts and
+colours in place: opening another parcel or a sync sends a few changed properties rather than
+a new header. Optional parts are made once and left out of the header while they do not apply.
 """
 
 from __future__ import annotations
