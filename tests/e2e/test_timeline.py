@@ -280,3 +280,36 @@ def test_muting_a_parcel_keeps_its_notifications_quiet(
     light, dark = (mean_brightness(shot.read_bytes()) for shot in shots)
     assert light > 170, shots[0]
     assert dark < 90, shots[1]
+
+
+def test_a_filter_menu_narrows_the_list_and_names_its_choice(
+    open_app: OpenApp, seeded_app: SeededApp
+) -> None:
+    from playwright.sync_api import expect
+
+    page = open_app(locale="de-DE", viewport=PHONE, server=seeded_app.server).page
+    handover = page.get_by_role("button", name=WORDS["de-DE"]["handover"])
+    expect(handover).to_be_visible()
+    fit_side_by_side(page, ["Status: Alle", "Versanddienst: Alle", "Shop: Alle"])
+    tap(page.get_by_role("button", name="Versanddienst: Alle"))
+    # A checked item per choice ("Alle" is checked now).
+    expect(page.get_by_role("menuitemcheckbox", name="Alle")).to_be_checked()
+    tap(page.get_by_role("menuitemcheckbox", name="Hermes"))
+
+    expect(page.get_by_role("button", name="Versanddienst: Hermes")).to_be_visible()
+    expect(see(page, "Hermes · Schuhe")).to_be_visible()
+    expect(handover).to_have_count(0)  # a DHL parcel
+    fit_side_by_side(page, ["Status: Alle", "Versanddienst: Hermes", "Shop: Alle"])
+    stable_screenshot(page, "list_de_phone_light_filtered")
+
+
+def fit_side_by_side(page: Page, names: list[str]) -> None:
+    """The filter buttons `names` (as screen readers hear them: "Versanddienst: Alle") all fit
+    the phone's width. Their row scrolls sideways and clips at the search field's right edge:
+    a button cut off there ends at it (its node is clipped too, to within a pixel)."""
+    search = page.get_by_role("textbox", name="Suchen: Shop oder Nummer").bounding_box()
+    assert search is not None
+    for name in names:
+        box = page.get_by_role("button", name=name).bounding_box()
+        assert box is not None, name
+        assert box["x"] + box["width"] < search["x"] + search["width"] - 1, name
