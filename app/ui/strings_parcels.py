@@ -61,6 +61,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # Parcel timeline
     "parcel.missing": ("Diese Sendung gibt es nicht mehr.", "This parcel no longer exists."),
     "parcel.location": ("Zuletzt in {place}", "Last seen in {place}"),
+    "parcel.location_delivered": ("Zugestellt in {place}", "Delivered in {place}"),
     "parcel.history": ("Verlauf", "History"),
     "parcel.history_all": ("Alle {count} Einträge anzeigen", "Show all {count} entries"),
     "parcel.no_events": (

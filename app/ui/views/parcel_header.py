@@ -13,6 +13,7 @@ from collections.abc import Callable
 import flet as ft
 
 from app.domain.models import ProofOfDelivery
+from app.domain.status import Status
 from app.ui.read_model import Clock, ParcelDetail, carrier_name, relative_or_none
 from app.ui.views.context import ViewContext
 from app.ui.views.timeline import MilestoneBar
@@ -168,10 +169,11 @@ class ParcelHeader:
         self.chip.show(row.status, loud=row.problem and not row.stalled)
         self.stalled.show(ctx.t("state.stalled") if row.stalled else None)
         place = state.location
+        # Where it was last scanned; once delivered, where it was delivered ("last seen" would
+        # sound as if it had gone missing).
+        where = "parcel.location_delivered" if row.status is Status.DELIVERED else "parcel.location"
         self.location.show(
-            ctx.t("parcel.location", place=place.label())
-            if place is not None and not place.is_empty
-            else None
+            ctx.t(where, place=place.label()) if place is not None and not place.is_empty else None
         )
         self.milestones.show(detail.progress, problem=row.problem)
         self.provenance.show(self._provenance(detail, clock))
