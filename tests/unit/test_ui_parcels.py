@@ -476,6 +476,18 @@ def test_a_sync_change_redraws_only_that_row(
     assert screen.panel.title() == "Romane"
 
 
+def test_a_parcel_is_titled_by_its_name_else_by_its_order(
+    services: AppServices, seeded: Seeded
+) -> None:
+    """(Its own name wins over its order's: see test_a_sync_change_redraws_only_that_row.)"""
+    assert panel(services, seeded.pickup).title() == "Schuhe"  # its name, no order
+    for parcel_id, order_title in ((seeded.delivered, "Gießkanne"), (seeded.on_way, "Zwei Romane")):
+        unnamed = panel(services, parcel_id)
+        assert unnamed.detail is not None
+        assert unnamed.detail.parcel.label is None
+        assert unnamed.title() == order_title  # not its number
+
+
 def test_a_parcel_leaving_the_section_reloads_the_list(
     services: AppServices, engine: Engine, seeded: Seeded
 ) -> None:

@@ -71,9 +71,13 @@ class ParcelActions:
         return store
 
     def title(self) -> str:
+        """The user's name for the parcel, else its order's title ("Gießkanne"), else its number."""
         if self.detail is None:
             return self.ctx.t("screen.parcel")
-        return self.detail.parcel.display_name
+        parcel, order = self.detail.parcel, self.detail.order
+        if not parcel.label and order is not None and order.title:
+            return order.title
+        return parcel.display_name
 
     def _build_actions(self) -> ft.Control:
         """The action row, built once per panel; `_show_actions` points it at a parcel.
