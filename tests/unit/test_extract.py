@@ -117,6 +117,15 @@ def test_several_numbers_in_one_line_and_repeats_once() -> None:
     assert numbers(text) == ["00340434123456789012", "00340434571200384714"]
 
 
+def test_a_phone_number_on_the_tracking_numbers_line_is_not_one() -> None:
+    """Found by the fuzz test: the groups share one chain, so the chain is not blocked as a
+    phone number; the piece "0800 123 4567" itself must be refused, as detect() refuses it."""
+    text = "Sendungsnummer: 00340434123456789012 0800 123 4567"
+
+    assert numbers(text) == ["00340434123456789012"]
+    assert detect("0800 123 4567").error == "looks like a phone number"
+
+
 def test_grouped_number_followed_by_a_stray_group_is_cut_right() -> None:
     found = extract("Sendungsnummer 1Z 999 AA1 01 2345 6784 12 Stück")
 

@@ -27,6 +27,7 @@ __all__ = [
     "matches",
     "normalize",
     "rank",
+    "refusal",
 ]
 
 MIN_LENGTH = 10  # the shortest format (DHL Express, LaserShip) has 10 characters
@@ -102,7 +103,7 @@ def rank(number: str) -> tuple[Candidate, ...]:
     return tuple(ranked)
 
 
-def _refusal(raw: str, number: str) -> str | None:
+def refusal(raw: str, number: str) -> str | None:
     """Why the input cannot be a tracking number, judged before any format is tried."""
     if not number:
         return "empty input"
@@ -136,9 +137,9 @@ def detect(number: str, *, remembered: Mapping[str, str] | None = None) -> Detec
     if len(number) > _MAX_INPUT:
         return DetectionResult(number, "", (), f"too long: more than {_MAX_INPUT} characters")
     normalized = normalize(number)
-    refusal = _refusal(number, normalized)
-    if refusal is not None:
-        return DetectionResult(number, normalized, (), refusal)
+    refused = refusal(number, normalized)
+    if refused is not None:
+        return DetectionResult(number, normalized, (), refused)
     candidates = rank(normalized)
     error = None if candidates else _no_match_reason(normalized)
     return apply_remembered(DetectionResult(number, normalized, candidates, error), remembered)

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from app.domain.tracking_numbers.context import Context, Keywords, Label
-from app.domain.tracking_numbers.detect import DetectionResult, apply_remembered, rank
+from app.domain.tracking_numbers.detect import DetectionResult, apply_remembered, rank, refusal
 from app.domain.tracking_numbers.formats import Candidate, Checksum
 from app.domain.tracking_numbers.tokens import Token, blocked, chains, windows
 
@@ -114,6 +114,10 @@ class _Extraction:
             self.ranked[number] = rank(number)
         candidates = self.ranked[number]
         if not candidates or candidates[0].checksum is Checksum.INVALID:
+            return None
+        # What detect() refuses as printed is no number here either: a phone number on a line
+        # with a tracking number ("0034… 0800 123 4567") shares its chain, which is not blocked.
+        if refusal(self.text[start:end], number) is not None:
             return None
         context = self.keywords.before(start)
         if not _admitted(number, candidates[0], context):
