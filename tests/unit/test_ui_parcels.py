@@ -771,6 +771,9 @@ def test_share_text_sums_the_parcel_up(services: AppServices, seeded: Seeded) ->
         "DPD: 01234567890123",
         "Track: https://tracking.dpd.de/status/de_DE/parcel/01234567890123",
     ]
+    unnamed = panel(services, seeded.delivered, "en")  # named by its order, as in its title
+    assert unnamed.detail is not None
+    assert unnamed.share_text(unnamed.detail).splitlines()[0] == "Parcel Gießkanne"
 
 
 def test_rename_archive_and_delete_with_restore(

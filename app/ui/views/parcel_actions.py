@@ -47,6 +47,15 @@ def _clipboard(page: ft.Page) -> ft.Clipboard:
     return clipboard
 
 
+def parcel_name(detail: ParcelDetail) -> str:
+    """The user's name for the parcel, else its order's title ("Gießkanne"), else its number
+    (which the header and a shared text show anyway)."""
+    parcel, order = detail.parcel, detail.order
+    if not parcel.label and order is not None and order.title:
+        return order.title
+    return parcel.display_name
+
+
 @dataclass(frozen=True, slots=True)
 class _Deleted:
     """Enough to put a deleted parcel back, events, archive and mute state and all."""
@@ -71,13 +80,9 @@ class ParcelActions:
         return store
 
     def title(self) -> str:
-        """The user's name for the parcel, else its order's title ("Gießkanne"), else its number."""
         if self.detail is None:
             return self.ctx.t("screen.parcel")
-        parcel, order = self.detail.parcel, self.detail.order
-        if not parcel.label and order is not None and order.title:
-            return order.title
-        return parcel.display_name
+        return parcel_name(self.detail)
 
     def _build_actions(self) -> ft.Control:
         """The action row, built once per panel; `_show_actions` points it at a parcel.
@@ -153,7 +158,7 @@ class ParcelActions:
         ctx = self.ctx
         parcel = detail.parcel
         lines = [
-            ctx.t("share.title", name=parcel.display_name),
+            ctx.t("share.title", name=parcel_name(detail)),
             ctx.t("share.status", status=status_word(ctx.lang, detail.row.status)),
             ctx.t("share.eta", when=detail.row.eta_text),
             ctx.t(
