@@ -43,6 +43,8 @@ class ProblemKind(StrEnum):
     INVALID_NUMBER = "invalid_number"
     PRE_TRANSIT = "pre_transit"
     AUTH_FAILED = "auth_failed"
+    # No account or aggregator can track this carrier: nothing was asked, nothing failed.
+    NO_ACCOUNT = "no_account"
     RATE_LIMITED = "rate_limited"
     UNAVAILABLE = "unavailable"
     BAD_RESPONSE = "bad_response"

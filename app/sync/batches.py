@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 NOT_AN_ANSWER = frozenset(
     {
         ProblemKind.AUTH_FAILED,
+        ProblemKind.NO_ACCOUNT,
         ProblemKind.RATE_LIMITED,
         ProblemKind.UNAVAILABLE,
         ProblemKind.BAD_RESPONSE,

@@ -650,7 +650,7 @@ class SyncEngine:
         self._unrouted = carriers if every else self._unrouted | carriers
         for parcel in parcels:
             error = TrackingError(
-                ProblemKind.AUTH_FAILED,
+                ProblemKind.NO_ACCOUNT,
                 f"no account set up for {parcel.carrier}",
                 parcel.tracking_number,
             )

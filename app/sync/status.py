@@ -28,6 +28,7 @@ class SyncPhase(StrEnum):
 # (Deutsch, English), after "<Carrier>: "
 _REASONS: dict[str, tuple[str, str]] = {
     ProblemKind.AUTH_FAILED: ("Schlüssel ungültig", "key invalid"),
+    ProblemKind.NO_ACCOUNT: ("kein Zugang eingerichtet", "no access set up"),
     ProblemKind.RATE_LIMITED: ("zu viele Anfragen", "too many requests"),
     ProblemKind.UNAVAILABLE: ("Dienst nicht erreichbar", "service unavailable"),
     ProblemKind.BAD_RESPONSE: ("unlesbare Antwort", "unreadable answer"),

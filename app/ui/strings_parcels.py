@@ -20,6 +20,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sync.synced": ("Aktualisiert {age}", "Updated {age}"),
     "sync.offline": ("Offline – zeigt gespeicherte Daten", "Offline – showing saved data"),
     "sync.failure": ("{carrier}: {reason}", "{carrier}: {reason}"),
+    "sync.no_account": ("Kein Zugang für {carriers}", "No access for {carriers}"),
     "sync.unavailable": ("Aktualisierung ist nicht eingerichtet.", "Updating is not set up."),
     "sync.started": ("Aktualisierung gestartet.", "Update started."),
     # Expected delivery in words
@@ -89,6 +90,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Schlüssel fehlt oder ist ungültig (Einstellungen)",
         "Key missing or invalid (Settings)",
     ),
+    "problem.no_account": ("Kein Zugang eingerichtet", "No access set up"),
+    "parcel.no_account": (
+        "Wird nicht abgerufen: Für {carrier} ist kein Zugang eingerichtet.",
+        "Not being checked: no access is set up for {carrier}.",
+    ),
+    "action.set_up_access": ("Zugang einrichten", "Set up access"),
     "problem.rate_limited": (
         "Zu viele Anfragen, neuer Versuch später",
         "Too many requests, trying again later",

@@ -38,6 +38,7 @@ class SyncState:
     last_synced_at: datetime | None = None
     offline: bool = False
     failures: tuple[CarrierFailure, ...] = ()
+    unrouted: tuple[str, ...] = ()  # carrier ids of open parcels that no account can track
 
 
 @runtime_checkable
@@ -86,6 +87,7 @@ def _from_engine(raw: Any, lang: Lang) -> SyncState:
         last_synced_at=getattr(raw, "last_synced_at", None),
         offline=offline,
         failures=() if offline else tuple(failures),
+        unrouted=tuple(sorted(getattr(raw, "unrouted", ()) or ())),
     )
 
 
@@ -128,7 +130,19 @@ class SyncLine:
 
 
 def sync_line(snapshot: SyncState | None, *, now: datetime, lang: Lang) -> SyncLine:
-    """One line, the most important fact first: failing carriers, offline, syncing, age."""
+    """One line, the most important fact first: failing carriers, offline, syncing, age; then
+    the carriers no account can track ("Kein Zugang für Royal Mail"), which never sync."""
+    line = _state_line(snapshot, now=now, lang=lang)
+    if snapshot is None or not snapshot.unrouted:
+        return line
+    names = ", ".join(sorted({carrier_name(c) for c in snapshot.unrouted}))
+    unrouted = t(lang, "sync.no_account", carriers=names)
+    if line.text == t(lang, "sync.never"):  # nothing has synced: the reason is the news
+        return SyncLine(unrouted, "warn", "KEY_OFF_OUTLINED")
+    return SyncLine(f"{line.text} · {unrouted}", line.tone, line.icon)
+
+
+def _state_line(snapshot: SyncState | None, *, now: datetime, lang: Lang) -> SyncLine:
     if snapshot is None:
         return SyncLine(t(lang, "sync.never"), "calm", "SYNC")
     if snapshot.failures:

@@ -30,6 +30,7 @@ pytestmark = pytest.mark.e2e
 
 DHL_NUMBER = new_number("dhl", random.Random(3))
 HERMES_NUMBER = new_number("hermes", random.Random(4))
+GLS_NUMBER = new_number("gls", random.Random(5))
 BELOW_OVERLAP: Position = {"x": 20, "y": 12}  # the field's box overlaps the next node below
 EMAIL = (
     "Hallo Maria,\n"
@@ -89,6 +90,37 @@ def test_paste_a_german_shipping_email_and_see_the_parcel(
     expect(page.get_by_text("Wird schon verfolgt", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Öffnen")).to_be_visible()
     expect(page.get_by_role("button", name="Hinzufügen", exact=True)).to_be_disabled()
+
+
+def test_a_parcel_no_account_tracks_says_so_and_leads_to_settings(
+    open_app: OpenApp, add_server: AppServer
+) -> None:
+    """This server has no carrier account: opening the new parcel fetches it, the engine finds
+    no account for GLS, and the header says so in words, with the way to fix it."""
+    from playwright.sync_api import expect
+
+    page = open_app("/add", locale="de-DE", server=add_server).page
+    field = page.get_by_role("textbox", name="Sendungsnummer oder Versandbestätigung einfügen")
+    type_into(page, field, GLS_NUMBER, position=BELOW_OVERLAP)
+    expect(page.get_by_role("radio", name="GLS")).to_be_checked()
+    page.get_by_role("button", name="Hinzufügen", exact=True).click()
+
+    # force: the row's semantics node names it, the canvas under it takes the click
+    page.get_by_role("button", name=re.compile(f"Sendung {GLS_NUMBER} öffnen")).click(force=True)
+    expect(page).to_have_url(re.compile(r"/parcels/"))
+    hint = "Wird nicht abgerufen: Für GLS ist kein Zugang eingerichtet."
+    # The header's texts may be merged into one group's label: look in both.
+    expect(page.get_by_text(hint).or_(page.get_by_label(hint)).first).to_be_visible()
+    wrong = re.compile("no account|Abruf fehlgeschlagen")
+    expect(page.get_by_text(wrong).or_(page.get_by_label(wrong))).to_have_count(0)
+    page.mouse.move(0, 0)  # the tap's spot is the mute button's now: no tooltip in the shot
+    stable_screenshot(page, "timeline_de_phone_light_no_account")
+
+    page.get_by_role("button", name="Zugang einrichten").click()
+    expect(page).to_have_url(re.compile(r"/settings$"))
+    page.go_back()
+    page.go_back()  # My orders: the sync line names the carrier nothing can check
+    expect(page.get_by_text(re.compile(r"Kein Zugang für .*GLS"))).to_be_visible()
 
 
 def test_junk_gets_a_clear_reason_in_english(open_app: OpenApp, add_server: AppServer) -> None:

@@ -390,7 +390,7 @@ async def test_a_parcel_without_any_account_says_so(store: Engine, clock: FakeCl
     engine = SyncEngine(store, [], clock=clock.now)
     report = await engine.sync_due()
     parcel = _parcel(store, parcel_id)
-    assert parcel.problem is ProblemKind.AUTH_FAILED
+    assert parcel.problem is ProblemKind.NO_ACCOUNT
     assert parcel.problem_detail == "no account set up for hermes"
     assert engine.snapshot().unrouted == frozenset({"hermes"})
     assert report.outcomes[parcel_id].rows_written == 1

@@ -28,6 +28,7 @@ from app.store import (
     set_archived,
     set_label,
 )
+from app.sync.engine import SyncEngine
 from app.sync.status import SyncPhase, SyncSnapshot, SyncStatus
 from app.ui.i18n import Lang
 from app.ui.read_model import PAGE_SIZE, Clock, Section, eta_text, load_parcel
@@ -39,6 +40,7 @@ from app.ui.views.home import FIRST_PAINT, HomeScreen
 from app.ui.views.order import OrderScreen
 from app.ui.views.parcel import ParcelPanel, ParcelScreen
 from app.ui.views.parcel_actions import _Deleted
+from app.ui.views.settings import SETTINGS_ROUTE
 from app.ui.views.timeline import FIRST_ENTRIES, Timeline
 from tests.unit.test_ui_seed import NOW, Seeded, event, seed_store
 from tests.unit.test_ui_views import buttons, icon_button_names, texts, walk
@@ -1010,3 +1012,73 @@ async def test_the_fetch_on_open_comes_after_the_handler_that_shows_the_parcel(
     assert sync.asked == []
     await asyncio.sleep(0)
     assert sync.asked == [[seeded.failed]]
+
+
+# -- parcels no account can track --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "hint", "button"),
+    [
+        ("de", "Wird nicht abgerufen: Für DHL ist kein Zugang eingerichtet.", "Zugang einrichten"),
+        ("en", "Not being checked: no access is set up for DHL.", "Set up access"),
+    ],
+)
+async def test_a_parcel_no_account_can_track_says_so_and_leads_to_settings(
+    services: AppServices, seeded: Seeded, lang: Lang, hint: str, button: str
+) -> None:
+    """The engine marks such parcels itself; the header says what to do in the user's words,
+    not "Abruf fehlgeschlagen" and never the engine's English note."""
+    engine = SyncEngine(services.store, [], clock=lambda: NOW)
+    await engine.sync_due()
+    await engine.aclose()
+    recorder = Recorder()
+    p = ParcelPanel(recorder.context(lang, services), seeded.on_way, now=lambda: NOW)
+    assert p.detail is not None
+    assert p.detail.parcel.problem is ProblemKind.NO_ACCOUNT
+
+    shown = texts(p.control)
+    assert hint in shown
+    assert not [t for t in shown if "no account set up" in t or "Abruf fehlgeschlagen" in t]
+    set_up = buttons(p.control)[button]
+    assert set_up.on_click is not None
+    set_up.on_click()  # type: ignore[call-arg]
+    assert recorder.routes == [SETTINGS_ROUTE]
+
+    p.show(seeded.delivered)  # finished parcels are not fetched, so not marked: no hint
+    assert hint not in texts(p.control)
+    assert button not in buttons(p.control)
+
+
+@pytest.mark.parametrize(
+    ("state", "de", "en"),
+    [
+        (
+            SyncState(unrouted=("royalmail", "dhl")),
+            "Kein Zugang für DHL, Royal Mail",
+            "No access for DHL, Royal Mail",
+        ),
+        (
+            SyncState(last_synced_at=NOW - timedelta(minutes=5), unrouted=("gls",)),
+            "Aktualisiert vor 5 Min. · Kein Zugang für GLS",
+            "Updated 5 min ago · No access for GLS",
+        ),
+    ],
+)
+def test_the_sync_line_names_the_carriers_without_access(
+    state: SyncState, de: str, en: str
+) -> None:
+    assert sync_line(state, now=NOW, lang="de").text == de
+    assert sync_line(state, now=NOW, lang="en").text == en
+
+
+async def test_the_engines_unrouted_carriers_reach_the_sync_line(
+    services: AppServices, seeded: Seeded
+) -> None:
+    engine = SyncEngine(services.store, [], clock=lambda: NOW)
+    await engine.sync_due()
+    await engine.aclose()
+    line = sync_line(snapshot_of(engine, "de"), now=NOW, lang="de")
+    assert line.text.startswith("Kein Zugang für ")
+    assert "DHL" in line.text
+    assert line.tone == "warn"

@@ -20,6 +20,7 @@ from app.ui.sync_view import request_sync
 from app.ui.views.context import ViewContext
 from app.ui.views.parcel_actions import ParcelActions
 from app.ui.views.parcel_header import ParcelHeader
+from app.ui.views.settings import SETTINGS_ROUTE
 from app.ui.views.timeline import FIRST_ENTRIES, Timeline, original_text
 from app.ui.views.widgets import (
     current_page,
@@ -64,7 +65,10 @@ class ParcelPanel(ParcelActions):
             content=ft.Text(ctx.t("parcel.missing"), color=ft.Colors.ON_SURFACE_VARIANT),
         )
         self.header = ParcelHeader(
-            ctx, self._build_actions(), lambda order_id: ctx.navigate(f"/orders/{order_id}")
+            ctx,
+            self._build_actions(),
+            lambda order_id: ctx.navigate(f"/orders/{order_id}"),
+            lambda: ctx.navigate(SETTINGS_ROUTE),
         )
         self.history = ft.Container(
             padding=ft.Padding.only(bottom=8),

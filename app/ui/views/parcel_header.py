@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import flet as ft
 
-from app.domain.models import ProofOfDelivery
+from app.domain.models import ProblemKind, ProofOfDelivery
 from app.domain.status import Status
 from app.ui.read_model import Clock, ParcelDetail, carrier_name, relative_or_none
 from app.ui.views.context import ViewContext
@@ -105,7 +105,11 @@ def _muted_chip(ctx: ViewContext) -> ft.Control:
 
 class ParcelHeader:
     def __init__(
-        self, ctx: ViewContext, actions: ft.Control, on_order: Callable[[str], object]
+        self,
+        ctx: ViewContext,
+        actions: ft.Control,
+        on_order: Callable[[str], object],
+        on_settings: Callable[[], object],
     ) -> None:
         self.ctx = ctx
         self.proof = ProofBox(ctx)
@@ -121,6 +125,13 @@ class ParcelHeader:
         self.problem = NoteLine(ft.Icons.WARNING_AMBER, ft.Colors.ERROR, small=True)
         # The carrier's own words, for support and the curious.
         self.problem_detail = NoteLine(ft.Icons.NOTES, small=True)
+        # No account can track the carrier: not a failure but a step the user has to take.
+        self.no_account = NoteLine(ft.Icons.KEY_OFF_OUTLINED, small=True)
+        self.set_up = ft.TextButton(
+            content=ctx.t("action.set_up_access"),
+            icon=ft.Icons.SETTINGS_OUTLINED,
+            on_click=lambda: on_settings(),
+        )
         self.who = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT)
         self._order_id: str | None = None
         self.order = ft.TextButton(
@@ -153,6 +164,8 @@ class ParcelHeader:
                 self.provenance.control,
                 self.problem.control,
                 self.problem_detail.control,
+                self.no_account.control,
+                self.set_up,
                 self.who,
                 self.order,
                 self.actions,
@@ -178,10 +191,16 @@ class ParcelHeader:
         self.milestones.show(detail.progress, problem=row.problem)
         self.provenance.show(self._provenance(detail, clock))
         problem = parcel.problem
+        unrouted = problem is ProblemKind.NO_ACCOUNT
+        failed = problem if problem and not unrouted else None
         self.problem.show(
-            ctx.t("parcel.problem", detail=ctx.t(f"problem.{problem.value}")) if problem else None
+            ctx.t("parcel.problem", detail=ctx.t(f"problem.{failed.value}")) if failed else None
         )
-        self.problem_detail.show(parcel.problem_detail if problem else None)
+        # The carrier's own words; an unrouted parcel has none (the engine's note is for logs).
+        self.problem_detail.show(parcel.problem_detail if failed else None)
+        carrier = carrier_name(parcel.carrier)
+        self.no_account.show(ctx.t("parcel.no_account", carrier=carrier) if unrouted else None)
+        self.set_up.visible = unrouted
         who = [carrier_name(parcel.carrier), parcel.tracking_number]
         if row.total > 1:
             who.insert(0, ctx.t("order.parcel_of", n=row.position, total=row.total))
