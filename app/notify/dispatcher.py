@@ -198,8 +198,10 @@ class Dispatcher:
                 await self.drain()
             except Exception:
                 log.exception("outbox drain failed; trying again later")
+            # Not wait_for: on 3.11 it swallows a cancel that comes in the turn the kick does.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._kick.wait(), timeout=interval)
+                async with asyncio.timeout(interval):
+                    await self._kick.wait()
             self._kick.clear()
 
     # ---------------------------------------------------------------- draining ------------

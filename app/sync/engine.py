@@ -420,8 +420,11 @@ class SyncEngine:
             except Exception:
                 log.exception("scheduling account %s failed", account.account_id)
                 delay = self._idle_poll
+            # Not wait_for: on 3.11 it swallows a cancel that comes in the turn the wake does,
+            # and the loop ran on, hanging whoever awaits it (reload_accounts, shutdown).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=delay)
+                async with asyncio.timeout(delay):
+                    await wake.wait()
             wake.clear()
 
     def _next_tick(self, account: AccountRuntime, parcels: list[Parcel] | None = None) -> float:

@@ -462,3 +462,18 @@ async def test_the_email_channel_follows_the_settings(store: Engine) -> None:
         "me@example.org",
     )
     assert email_settings({**values, "email.security": "tls"}).port == 465  # type: ignore[union-attr]
+
+
+async def test_a_kick_in_the_same_turn_as_a_cancel_does_not_keep_the_loop_alive(
+    store: Engine, clock: FakeClock
+) -> None:
+    """Python 3.11's wait_for swallowed such a cancel, and whoever awaited the loop hung."""
+    dispatcher = _dispatcher(store, clock, FakeChannel("desktop"))
+    task = asyncio.create_task(dispatcher.run(interval=60))
+    for _ in range(100):  # until the loop waits for a kick
+        await asyncio.sleep(0.01)
+    dispatcher.kick()
+    task.cancel()
+    done, _ = await asyncio.wait([task], timeout=2)
+    assert done, "the loop ran on after it was cancelled"
+    assert task.cancelled()

@@ -658,3 +658,29 @@ async def test_rounds_read_only_the_parcels_a_carrier_may_still_have_news_of(
     tracker.calls.clear()
     await engine.sync_due()
     assert [numbers for numbers, _ in tracker.calls] == [("00340434000000000003",)]
+
+
+async def test_saving_a_key_just_after_a_wake_does_not_hang(
+    store: Engine, clock: FakeClock
+) -> None:
+    """`reload_accounts` cancels the account loops and waits for them. Python 3.11's wait_for
+    swallowed a cancel that came in the turn of a wake: the loop ran on, and the reload (and a
+    CI run) waited for ever."""
+    current = [runtime("dhl", FakeTracker(_transit), clock)]
+
+    async def load() -> list[Any]:
+        return list(current)
+
+    engine = SyncEngine(store, account_loader=load, clock=clock.now)
+    task = asyncio.create_task(engine.run())
+    for _ in range(100):  # until the account's loop waits for a wake
+        await asyncio.sleep(0.01)
+    current[:] = [runtime("dhl", FakeTracker(_transit), clock, account_id="dhl-new")]
+    engine.wake()  # a parcel was added ...
+    reload = asyncio.create_task(engine.reload_accounts())  # ... and a key saved, same turn
+    done, _ = await asyncio.wait([reload], timeout=2)
+    task.cancel()
+    done_run, _ = await asyncio.wait([task], timeout=2)
+    assert done, "reload_accounts waits for a loop that was cancelled"
+    assert done_run, "run() waits for a loop that was cancelled"
+    assert engine.snapshot().account("dhl-new") is not None
