@@ -11,6 +11,7 @@ import flet as ft
 import pytest
 from sqlalchemy import Engine
 
+from app.carriers.base import TrackingError
 from app.domain.models import ProblemKind
 from app.domain.status import Status
 from app.domain.timeline import build_timeline
@@ -30,6 +31,7 @@ from app.store import (
 )
 from app.sync.engine import SyncEngine
 from app.sync.status import SyncPhase, SyncSnapshot, SyncStatus
+from app.sync.writer import store_update
 from app.ui.i18n import Lang
 from app.ui.read_model import PAGE_SIZE, Clock, Section, eta_text, load_parcel
 from app.ui.routing import resolve
@@ -1082,3 +1084,39 @@ async def test_the_engines_unrouted_carriers_reach_the_sync_line(
     assert line.text.startswith("Kein Zugang für ")
     assert "DHL" in line.text
     assert line.tone == "warn"
+
+
+@pytest.mark.parametrize(
+    ("kind", "detail", "headline", "detail_shown"),
+    [
+        (
+            ProblemKind.UNAVAILABLE,
+            "could not connect to DHL",
+            "Abruf fehlgeschlagen: Versanddienst nicht erreichbar",
+            False,
+        ),
+        (
+            ProblemKind.NOT_FOUND,
+            "Die Sendungsnummer ist uns nicht bekannt",
+            "Abruf fehlgeschlagen: Der Versanddienst kennt diese Nummer noch nicht",
+            True,
+        ),
+    ],
+)
+def test_the_detail_under_a_failed_check_is_only_the_carriers_own_words(
+    services: AppServices,
+    seeded: Seeded,
+    kind: ProblemKind,
+    detail: str,
+    headline: str,
+    detail_shown: bool,
+) -> None:
+    """Our own note on a request that got no answer is English and repeats the headline."""
+    p = panel(services, seeded.on_way)
+    assert p.detail is not None
+    number = p.detail.parcel.tracking_number
+    store_update(services.store, seeded.on_way, None, TrackingError(kind, detail, number), NOW)
+    p.refresh()
+    shown = texts(p.control)
+    assert headline in shown
+    assert (detail in shown) is detail_shown

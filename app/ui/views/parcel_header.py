@@ -19,6 +19,13 @@ from app.ui.views.context import ViewContext
 from app.ui.views.timeline import MilestoneBar
 from app.ui.views.widgets import StatusChip, hold
 
+# Problems the carrier answered about the number: their detail is the carrier's own words.
+# A request that got no answer about it (key, limit, connection, a garbled reply) has only our
+# own English note ("could not connect to DPD"), which the headline already says in words.
+_CARRIER_ANSWERED = frozenset(
+    {ProblemKind.NOT_FOUND, ProblemKind.INVALID_NUMBER, ProblemKind.PRE_TRANSIT}
+)
+
 
 class NoteLine:
     """An icon and a line of text, hidden while it has nothing to say."""
@@ -196,8 +203,8 @@ class ParcelHeader:
         self.problem.show(
             ctx.t("parcel.problem", detail=ctx.t(f"problem.{failed.value}")) if failed else None
         )
-        # The carrier's own words; an unrouted parcel has none (the engine's note is for logs).
-        self.problem_detail.show(parcel.problem_detail if failed else None)
+        carrier_words = failed in _CARRIER_ANSWERED
+        self.problem_detail.show(parcel.problem_detail if carrier_words else None)
         carrier = carrier_name(parcel.carrier)
         self.no_account.show(ctx.t("parcel.no_account", carrier=carrier) if unrouted else None)
         self.set_up.visible = unrouted
