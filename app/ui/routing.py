@@ -25,6 +25,12 @@ class Screen:
 HOME = Screen(ScreenKind.HOME, "/")
 _ITEM = re.compile(r"^/(parcels|orders)/([A-Za-z0-9_.~-]+)$")
 _FIXED = {"/add": ScreenKind.ADD, "/settings": ScreenKind.SETTINGS}
+_ACCOUNT = re.compile(r"^/settings/accounts/([a-z0-9_]+)$")
+
+
+def account_route(carrier: str) -> str:
+    """Settings, opened at this carrier's account."""
+    return f"/settings/accounts/{carrier}"
 
 
 def resolve(route: str | None) -> list[Screen]:
@@ -32,6 +38,9 @@ def resolve(route: str | None) -> list[Screen]:
     path = (route or "/").split("?", 1)[0].split("#", 1)[0].rstrip("/") or "/"
     if path in _FIXED:
         return [HOME, Screen(_FIXED[path], path)]
+    account = _ACCOUNT.match(path)
+    if account:
+        return [HOME, Screen(ScreenKind.SETTINGS, path, account.group(1))]
     match = _ITEM.match(path)
     if match:
         kind = ScreenKind.PARCEL if match.group(1) == "parcels" else ScreenKind.ORDER

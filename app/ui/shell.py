@@ -136,8 +136,8 @@ class Shell:
             return order.view
         builder = _external_builder(screen.kind)
         if builder is not None:
-            try:
-                view = builder(ctx)
+            try:  # settings may be opened at one carrier's account
+                view = builder(ctx) if screen.item_id is None else builder(ctx, screen.item_id)
             except Exception:  # a broken screen must not take navigation down
                 log.exception("building %s failed", screen.kind)
             else:
@@ -267,7 +267,7 @@ def _unknown(ids: frozenset[str], order: OrderScreen) -> bool:
     return bool(ids - order.parcel_ids) and order.detail is not None
 
 
-def _external_builder(kind: ScreenKind) -> Callable[[ViewContext], ft.View] | None:
+def _external_builder(kind: ScreenKind) -> Callable[..., ft.View] | None:
     target = _EXTERNAL.get(kind)
     if target is None:
         return None
@@ -278,7 +278,7 @@ def _external_builder(kind: ScreenKind) -> Callable[[ViewContext], ft.View] | No
         if error.name != module_name:
             log.exception("importing %s failed", module_name)
         return None
-    builder: Callable[[ViewContext], ft.View] | None = getattr(module, name, None)
+    builder: Callable[..., ft.View] | None = getattr(module, name, None)
     return builder
 
 

@@ -117,7 +117,12 @@ def test_a_parcel_no_account_tracks_says_so_and_leads_to_settings(
     stable_screenshot(page, "timeline_de_phone_light_no_account")
 
     page.get_by_role("button", name="Zugang einrichten").click()
-    expect(page).to_have_url(re.compile(r"/settings$"))
+    # Settings, opened at the GLS account and scrolled to it (below the fold on a phone).
+    expect(page).to_have_url(re.compile(r"/settings/accounts/gls$"))
+    client_id = page.get_by_role("textbox", name="Client-ID")
+    expect(client_id).to_have_count(1)  # only the GLS tile is open
+    expect(client_id).to_be_in_viewport()
+    stable_screenshot(page, "settings_de_phone_light_account_gls")
     page.go_back()
     page.go_back()  # My orders: the sync line names the carrier nothing can check
     expect(page.get_by_text(re.compile(r"Kein Zugang für .*GLS"))).to_be_visible()

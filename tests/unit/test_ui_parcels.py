@@ -42,7 +42,6 @@ from app.ui.views.home import FIRST_PAINT, HomeScreen
 from app.ui.views.order import OrderScreen
 from app.ui.views.parcel import ParcelPanel, ParcelScreen
 from app.ui.views.parcel_actions import _Deleted
-from app.ui.views.settings import SETTINGS_ROUTE
 from app.ui.views.timeline import FIRST_ENTRIES, Timeline
 from tests.unit.test_ui_seed import NOW, Seeded, event, seed_store
 from tests.unit.test_ui_views import buttons, icon_button_names, texts, walk
@@ -1045,7 +1044,7 @@ async def test_a_parcel_no_account_can_track_says_so_and_leads_to_settings(
     set_up = buttons(p.control)[button]
     assert set_up.on_click is not None
     set_up.on_click()  # type: ignore[call-arg]
-    assert recorder.routes == [SETTINGS_ROUTE]
+    assert recorder.routes == ["/settings/accounts/dhl"]  # Settings, at the DHL account
 
     p.show(seeded.delivered)  # finished parcels are not fetched, so not marked: no hint
     assert hint not in texts(p.control)

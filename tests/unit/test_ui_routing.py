@@ -15,12 +15,18 @@ from app.ui.routing import HOME, Screen, ScreenKind, resolve
         ("/add", Screen(ScreenKind.ADD, "/add")),
         ("/settings/", Screen(ScreenKind.SETTINGS, "/settings")),
         ("/add?number=123", Screen(ScreenKind.ADD, "/add")),
+        (
+            "/settings/accounts/gls",
+            Screen(ScreenKind.SETTINGS, "/settings/accounts/gls", "gls"),
+        ),
     ],
 )
 def test_deep_routes_sit_on_top_of_home(route: str, top: Screen) -> None:
     assert resolve(route) == [HOME, top]
 
 
-@pytest.mark.parametrize("route", ["/", "", None, "/nowhere", "/parcels/", "/parcels/a/b"])
+@pytest.mark.parametrize(
+    "route", ["/", "", None, "/nowhere", "/parcels/", "/parcels/a/b", "/settings/accounts/"]
+)
 def test_anything_else_is_home(route: str | None) -> None:
     assert resolve(route) == [HOME]

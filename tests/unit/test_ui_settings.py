@@ -302,3 +302,18 @@ def _controls(root: Any) -> list[Any]:
 
 def _texts(root: Any) -> list[str]:
     return [c.value for c in _controls(root) if isinstance(c, ft.Text) and isinstance(c.value, str)]
+
+
+def test_settings_open_at_one_carriers_account(services: AppServices) -> None:
+    """A parcel's "Zugang einrichten" lands on its carrier's tile, open and keyed to scroll to."""
+    view = build_settings_view(context(services), "gls")
+    tiles = {
+        node.title.value: node
+        for node in _controls(view)
+        if isinstance(node, ft.ExpansionTile) and isinstance(node.title, ft.Text)
+    }
+    assert tiles["GLS"].expanded
+    assert tiles["GLS"].key == ft.ScrollKey("gls")
+    assert not any(tile.expanded for name, tile in tiles.items() if name != "GLS")
+    unknown = build_settings_view(context(services), "nowhere")  # no such carrier: just Settings
+    assert not any(isinstance(n, ft.ExpansionTile) and n.expanded for n in _controls(unknown))

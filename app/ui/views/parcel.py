@@ -15,7 +15,7 @@ import flet as ft
 from app.domain.status import TERMINAL
 from app.domain.timeline import TimelineEntry
 from app.ui.read_model import Clock, ParcelDetail, load_parcel
-from app.ui.routing import Screen
+from app.ui.routing import Screen, account_route
 from app.ui.sync_view import request_sync
 from app.ui.views.context import ViewContext
 from app.ui.views.parcel_actions import ParcelActions
@@ -68,7 +68,9 @@ class ParcelPanel(ParcelActions):
             ctx,
             self._build_actions(),
             lambda order_id: ctx.navigate(f"/orders/{order_id}"),
-            lambda: ctx.navigate(SETTINGS_ROUTE),
+            lambda: ctx.navigate(
+                account_route(self.detail.parcel.carrier) if self.detail else SETTINGS_ROUTE
+            ),
         )
         self.history = ft.Container(
             padding=ft.Padding.only(bottom=8),

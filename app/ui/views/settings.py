@@ -12,22 +12,25 @@ Everything non-secret is a setting in the store; keys and the SMTP password go t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any
 
 import flet as ft
 
+from app.carriers.registry import REGISTRY
 from app.ui.state import LANG_SETTING, SYSTEM, THEME_SETTING, ThemeChoice
 from app.ui.theme import apply_theme
 from app.ui.views.context import ViewContext
 from app.ui.views.settings_accounts import account_tiles
 from app.ui.views.settings_data import about_section, data_section
-from app.ui.views.widgets import hidden_note, icon_button, own, update_only
+from app.ui.views.widgets import current_page, hidden_note, icon_button, own, update_only
 
 log = logging.getLogger(__name__)
 
 SETTINGS_ROUTE = "/settings"
+REVEAL_AFTER_S = 0.3  # the client builds the new view first; scrolling to a key needs it built
 NOTIFY_KINDS = (
     "shipped",
     "out_for_delivery",
@@ -78,8 +81,11 @@ def normal_time(text: str) -> str | None:
 
 
 class SettingsScreen:
-    def __init__(self, ctx: ViewContext) -> None:
+    def __init__(self, ctx: ViewContext, focus: str | None = None) -> None:
+        """`focus`: a carrier whose account tile opens, scrolled into view (from a parcel's
+        "Zugang einrichten")."""
         self.ctx = ctx
+        self.focus = focus if focus in REGISTRY else None
         self.services = ctx.services
         self.values = read_settings(self.services.store)
 
@@ -114,7 +120,7 @@ class SettingsScreen:
             _section(
                 ctx.t("settings.accounts"),
                 ctx.t("settings.accounts_hint"),
-                account_tiles(ctx, aggregators=False),
+                account_tiles(ctx, aggregators=False, focus=self.focus),
             ),
             _section(
                 ctx.t("settings.aggregators"),
@@ -126,23 +132,33 @@ class SettingsScreen:
             data_section(ctx),
             about_section(ctx),
         ]
+        self.list = ft.ListView(
+            expand=True,
+            padding=ft.Padding.only(left=16, right=16, top=8, bottom=32),
+            controls=[
+                ft.Container(
+                    alignment=ft.Alignment.TOP_CENTER,
+                    content=ft.Column(width=720, spacing=24, controls=sections),
+                )
+            ],
+        )
+        page = current_page()
+        if self.focus is not None and page is not None:
+            page.run_task(self._reveal_focus)
         return ft.View(
             route=SETTINGS_ROUTE,
             appbar=ft.AppBar(title=ft.Text(ctx.t("screen.settings")), leading=back),
             padding=0,
-            controls=[
-                ft.ListView(
-                    expand=True,
-                    padding=ft.Padding.only(left=16, right=16, top=8, bottom=32),
-                    controls=[
-                        ft.Container(
-                            alignment=ft.Alignment.TOP_CENTER,
-                            content=ft.Column(width=720, spacing=24, controls=sections),
-                        )
-                    ],
-                )
-            ],
+            controls=[self.list],
         )
+
+    async def _reveal_focus(self) -> None:
+        """Scroll the focused account into view once the browser has built the screen."""
+        await asyncio.sleep(REVEAL_AFTER_S)
+        try:
+            await self.list.scroll_to(scroll_key=self.focus, duration=300)
+        except Exception:  # the user left already, or the client could not scroll: no harm
+            log.debug("could not scroll to the %s account", self.focus, exc_info=True)
 
     # ------------------------------------------------------------------ language, theme ---
 
@@ -402,5 +418,5 @@ def _section(title: str, hint: str | None, controls: list[ft.Control]) -> ft.Con
     )
 
 
-def build_settings_view(ctx: ViewContext) -> ft.View:
-    return SettingsScreen(ctx).view()
+def build_settings_view(ctx: ViewContext, focus: str | None = None) -> ft.View:
+    return SettingsScreen(ctx, focus).view()

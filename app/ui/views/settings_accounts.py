@@ -306,6 +306,16 @@ async def _reload_sync(services: Any) -> None:
         log.warning("reloading the sync accounts failed", exc_info=True)
 
 
-def account_tiles(ctx: ViewContext, *, aggregators: bool) -> list[ft.Control]:
+def account_tiles(
+    ctx: ViewContext, *, aggregators: bool, focus: str | None = None
+) -> list[ft.Control]:
+    """One tile per carrier (or aggregator); `focus`'s tile opened and keyed to scroll to."""
     carriers = [c for c in REGISTRY if (c in AGGREGATORS) == aggregators]
-    return [AccountTile(ctx, carrier).tile for carrier in carriers]
+    tiles: list[ft.Control] = []
+    for carrier in carriers:
+        tile = AccountTile(ctx, carrier).tile
+        if carrier == focus:
+            tile.expanded = True
+            tile.key = ft.ScrollKey(carrier)  # type: ignore[call-arg]  # (a lazy dataclass)
+        tiles.append(tile)
+    return tiles
