@@ -137,7 +137,8 @@ def sync_line(snapshot: SyncState | None, *, now: datetime, lang: Lang) -> SyncL
         return line
     names = ", ".join(sorted({carrier_name(c) for c in snapshot.unrouted}))
     unrouted = t(lang, "sync.no_account", carriers=names)
-    if line.text == t(lang, "sync.never"):  # nothing has synced: the reason is the news
+    said = snapshot.failures or snapshot.offline or snapshot.syncing or snapshot.last_synced_at
+    if not said:  # nothing has synced yet: the reason is the news, not "not updated yet"
         return SyncLine(unrouted, "warn", "KEY_OFF_OUTLINED")
     return SyncLine(f"{line.text} · {unrouted}", line.tone, line.icon)
 
