@@ -69,6 +69,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Noch keine Scans. Sobald der Versanddienst das Paket erfasst, erscheint es hier.",
         "No scans yet. The history appears here once the carrier scans the parcel.",
     ),
+    "parcel.no_events_no_account": (
+        "Noch keine Scans. Sie erscheinen hier, sobald ein Zugang für {carrier} eingerichtet ist.",
+        "No scans yet. They appear here once access for {carrier} is set up.",
+    ),
     "parcel.checked": ("Zuletzt geprüft {age}", "Last checked {age}"),
     "parcel.never_checked": ("Noch nicht geprüft", "Not checked yet"),
     "parcel.last_scan": ("letzter Scan {age}", "last scan {age}"),

@@ -111,7 +111,9 @@ def test_a_parcel_no_account_tracks_says_so_and_leads_to_settings(
     hint = "Wird nicht abgerufen: Für GLS ist kein Zugang eingerichtet."
     # The header's texts may be merged into one group's label: look in both.
     expect(page.get_by_text(hint).or_(page.get_by_label(hint)).first).to_be_visible()
-    wrong = re.compile("no account|Abruf fehlgeschlagen")
+    scans = "Noch keine Scans. Sie erscheinen hier, sobald ein Zugang für GLS eingerichtet ist."
+    expect(page.get_by_text(scans).or_(page.get_by_label(scans)).first).to_be_visible()
+    wrong = re.compile("no account|Abruf fehlgeschlagen|Sobald der Versanddienst")
     expect(page.get_by_text(wrong).or_(page.get_by_label(wrong))).to_have_count(0)
     page.mouse.move(0, 0)  # the tap's spot is the mute button's now: no tooltip in the shot
     stable_screenshot(page, "timeline_de_phone_light_no_account")

@@ -1119,3 +1119,21 @@ def test_the_detail_under_a_failed_check_is_only_the_carriers_own_words(
     shown = texts(p.control)
     assert headline in shown
     assert (detail in shown) is detail_shown
+
+
+async def test_an_untracked_parcel_without_scans_does_not_promise_them(
+    services: AppServices,
+) -> None:
+    """Without an account "Sobald der Versanddienst das Paket erfasst" would wait for ever."""
+    with new_session(services.store) as session:
+        parcel = add_parcel(session, tracking_number="00340434398259791900", carrier="dhl")
+    before = panel(services, parcel.id)
+    assert any(t.startswith("Noch keine Scans. Sobald") for t in texts(before.control))
+    engine = SyncEngine(services.store, [], clock=lambda: NOW)
+    await engine.sync_due()
+    await engine.aclose()
+    after = panel(services, parcel.id)
+    assert (
+        "Noch keine Scans. Sie erscheinen hier, sobald ein Zugang für DHL eingerichtet ist."
+        in texts(after.control)
+    )

@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 import flet as ft
 
+from app.domain.models import ProblemKind
 from app.domain.status import TERMINAL
 from app.domain.timeline import TimelineEntry
-from app.ui.read_model import Clock, ParcelDetail, load_parcel
+from app.ui.read_model import Clock, ParcelDetail, carrier_name, load_parcel
 from app.ui.routing import Screen, account_route
 from app.ui.sync_view import request_sync
 from app.ui.views.context import ViewContext
@@ -82,9 +83,9 @@ class ParcelPanel(ParcelActions):
         )
         self.timeline = Timeline(ctx, self._show_original)
         self.more = ft.TextButton(content="", icon=ft.Icons.EXPAND_MORE, on_click=self._show_all)
+        self.no_events_text = ft.Text("", color=ft.Colors.ON_SURFACE_VARIANT)
         self.no_events = ft.Container(
-            padding=ft.Padding.only(left=8, right=8, bottom=16),
-            content=ft.Text(ctx.t("parcel.no_events"), color=ft.Colors.ON_SURFACE_VARIANT),
+            padding=ft.Padding.only(left=8, right=8, bottom=16), content=self.no_events_text
         )
         # One list for the panel's life: a sync that redraws the parcel keeps the reader's
         # scroll position. A readable measure on a wide window; a phone gets its full width.
@@ -165,9 +166,17 @@ class ParcelPanel(ParcelActions):
         self.more.visible = limit is not None and len(entries) > limit
         self.more.content = self.ctx.t("parcel.history_all", count=len(entries))
         self.no_events.visible = found and not entries
+        self.no_events_text.value = self._no_events_text()
         controls = [self.missing, self.header.control, self.history, *pooled]
         controls += [self.more, self.no_events]
         hold(self.list, controls)  # changes when the pool grew or parts came or went
+
+    def _no_events_text(self) -> str:
+        """Scans come once the carrier has the parcel, or, with no account for it, never."""
+        parcel = self.detail.parcel if self.detail is not None else None
+        if parcel is not None and parcel.problem is ProblemKind.NO_ACCOUNT:
+            return self.ctx.t("parcel.no_events_no_account", carrier=carrier_name(parcel.carrier))
+        return self.ctx.t("parcel.no_events")
 
     def _show_all(self) -> None:
         self.show_all = True
