@@ -99,6 +99,7 @@ async def test_the_tile_saves_shows_the_keychain_line_and_clears_the_key(
 ) -> None:
     tile = AccountTile(context(services), "dhl")
     assert "Dein Schlüssel liegt im Schlüsselbund des Systems" in _texts(tile.tile)
+    assert not tile.remove_button.visible  # nothing to remove yet
     await tile.save()
     assert tile.outcome.value == "Bitte ausfüllen: API-Schlüssel"
 
@@ -108,8 +109,16 @@ async def test_the_tile_saves_shows_the_keychain_line_and_clears_the_key(
     assert tile.outcome.value == "Gespeichert"
     assert tile.fields["api_key"].value == ""  # never left on screen
     assert tile.status.value == "Eingerichtet"
+    assert tile.remove_button.visible
     [account] = list_accounts(new_session(services.store), carrier="dhl")
     assert await services.secrets.get(account.id, "api_key") == "dhl-key-123456"
+    assert AccountTile(context(services), "dhl").remove_button.visible  # as the next visit shows
+
+    await tile.remove()
+    assert tile.outcome.value == "Konto entfernt"
+    assert tile.status.value == "Nicht eingerichtet"
+    assert not tile.remove_button.visible
+    assert await services.secrets.get(account.id, "api_key") is None
 
 
 async def test_the_connection_test_tells_a_working_key_from_a_refused_one(

@@ -146,6 +146,10 @@ class AccountTile:
         self.outcome = ft.Text("")
         self.outcome_box = hidden_note(self.outcome)
         self.status = ft.Text(self._status_text(), theme_style=ft.TextThemeStyle.BODY_SMALL)
+        # Only a saved account can be removed.
+        self.remove_button = ft.TextButton(
+            content=ctx.t("settings.remove"), on_click=self.remove, visible=bool(self.account)
+        )
         keychain = (
             ctx.t("settings.demo_keys") if ctx.services.demo_mode else ctx.t("settings.keychain")
         )
@@ -193,7 +197,7 @@ class AccountTile:
                         icon=ft.Icons.NETWORK_CHECK,
                         on_click=self.test,
                     ),
-                    ft.TextButton(content=ctx.t("settings.remove"), on_click=self.remove),
+                    self.remove_button,
                 ],
             ),
             self.outcome_box,
@@ -262,9 +266,10 @@ class AccountTile:
                 field.value = ""  # never keep a key on screen longer than needed
                 field.hint_text = self.ctx.t("settings.secret_kept")
         self.status.value = self._status_text()
+        self.remove_button.visible = True
         await _reload_sync(self.ctx.services)
         self._show(self.ctx.t("settings.saved"), error=False)
-        update_only(self.status, *self.fields.values())
+        update_only(self.status, self.remove_button, *self.fields.values())
 
     async def test(self) -> None:
         values = await self._values_with_stored()
@@ -290,9 +295,10 @@ class AccountTile:
             field.value = ""
             field.hint_text = None
         self.status.value = self._status_text()
+        self.remove_button.visible = False
         await _reload_sync(self.ctx.services)
         self._show(self.ctx.t("settings.removed"), error=False)
-        update_only(self.status, *self.fields.values())
+        update_only(self.status, self.remove_button, *self.fields.values())
 
 
 async def _reload_sync(services: Any) -> None:
