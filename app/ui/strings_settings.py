@@ -90,6 +90,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "settings.configured": ("Eingerichtet", "Set up"),
     "settings.not_configured": ("Nicht eingerichtet", "Not set up"),
+    "settings.keyless": ("Aktiv, kein Schlüssel nötig", "Active, no key needed"),
     "settings.label": ("Name des Kontos", "Account name"),
     "settings.save": ("Speichern", "Save"),
     "settings.saved": ("Gespeichert", "Saved"),

@@ -326,3 +326,9 @@ def test_settings_open_at_one_carriers_account(services: AppServices) -> None:
     assert not any(tile.expanded for name, tile in tiles.items() if name != "GLS")
     unknown = build_settings_view(context(services), "nowhere")  # no such carrier: just Settings
     assert not any(isinstance(n, ft.ExpansionTile) and n.expanded for n in _controls(unknown))
+
+
+def test_a_carrier_that_needs_no_key_is_not_called_not_set_up(services: AppServices) -> None:
+    """DPD's public API is used without any account (app.sync.accounts)."""
+    assert AccountTile(context(services), "dpd").status.value == "Aktiv, kein Schlüssel nötig"
+    assert AccountTile(context(services), "gls").status.value == "Nicht eingerichtet"

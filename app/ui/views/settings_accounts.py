@@ -19,7 +19,7 @@ from typing import Any
 import flet as ft
 
 from app.carriers.auth import Credentials
-from app.carriers.base import CredentialField
+from app.carriers.base import AuthKind, CredentialField
 from app.carriers.registry import REGISTRY
 from app.domain.models import ProblemKind
 from app.ui.i18n import Lang, t
@@ -216,7 +216,11 @@ class AccountTile:
         return ft.TextField(label=label, value=value)
 
     def _status_text(self) -> str:
-        return self.ctx.t("settings.configured" if self.account else "settings.not_configured")
+        if self.account:
+            return self.ctx.t("settings.configured")
+        # Tracked without any setting up (DPD's public API): "not set up" would say otherwise.
+        keyless = self.adapter.auth is AuthKind.NONE
+        return self.ctx.t("settings.keyless" if keyless else "settings.not_configured")
 
     def _values(self) -> dict[str, str]:
         return {name: (field.value or "").strip() for name, field in self.fields.items()}
