@@ -48,7 +48,7 @@ from app.store.listing import (
     my_orders,
 )
 from app.store.migrations import CURRENT_VERSION
-from app.store.orders import add_order, delete_order, get_order
+from app.store.orders import add_order, delete_order, find_order, get_order
 from app.store.outbox import (
     ChangeLike,
     OutboxEntry,
@@ -114,6 +114,7 @@ __all__ = [
     "export_data",
     "export_json",
     "filter_choices",
+    "find_order",
     "find_parcel",
     "finish_deliveries",
     "get_account",

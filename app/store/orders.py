@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
 from app.domain.models import Order
@@ -14,7 +14,7 @@ from app.store.mapping import order_from_row, order_values
 from app.store.session import transaction
 from app.store.tables import ORDERS
 
-__all__ = ["add_order", "delete_order", "get_order"]
+__all__ = ["add_order", "delete_order", "find_order", "get_order"]
 
 
 def add_order(
@@ -47,6 +47,21 @@ def get_order(session: Session, *, order_id: str) -> Order:
     if row is None:
         raise NotFoundError(f"no order {order_id}")
     return order_from_row(row._mapping)
+
+
+def find_order(session: Session, *, order_number: str) -> Order | None:
+    """The most recent order with this order number (case ignored): a second shipping e-mail
+    of a split order names the same number as the first."""
+    row = (
+        session.connection()
+        .execute(
+            select(ORDERS)
+            .where(func.lower(ORDERS.c.order_number) == order_number.strip().lower())
+            .order_by(ORDERS.c.created_at.desc())
+        )
+        .first()
+    )
+    return order_from_row(row._mapping) if row is not None else None
 
 
 def delete_order(session: Session, *, order_id: str) -> None:

@@ -31,6 +31,8 @@ pytestmark = pytest.mark.e2e
 DHL_NUMBER = new_number("dhl", random.Random(3))
 HERMES_NUMBER = new_number("hermes", random.Random(4))
 GLS_NUMBER = new_number("gls", random.Random(5))
+SPLIT_DHL = new_number("dhl", random.Random(7))
+SPLIT_HERMES = new_number("hermes", random.Random(8))
 BELOW_OVERLAP: Position = {"x": 20, "y": 12}  # the field's box overlaps the next node below
 EMAIL = (
     "Hallo Maria,\n"
@@ -128,6 +130,40 @@ def test_a_parcel_no_account_tracks_says_so_and_leads_to_settings(
     page.go_back()
     page.go_back()  # My orders: the sync line names the carrier nothing can check
     expect(page.get_by_text(re.compile(r"Kein Zugang für .*GLS"))).to_be_visible()
+
+
+def test_the_second_email_of_a_split_order_joins_the_first_ones_order(
+    open_app: OpenApp, add_server: AppServer
+) -> None:
+    """The first e-mail's order number waits in the new-order form; the second e-mail names it
+    again and its parcel is filed under that order: the card reads "Paket 2 von 2"."""
+    from playwright.sync_api import expect
+
+    field_name = "Sendungsnummer oder Versandbestätigung einfügen"
+    page = open_app("/add", locale="de-DE", server=add_server).page
+    first = f"Deine Bestellung 8150 ist unterwegs.\nDHL Sendungsnummer: {SPLIT_DHL}"
+    type_into(page, page.get_by_role("textbox", name=field_name), first, position=BELOW_OVERLAP)
+    expect(page.get_by_text(SPLIT_DHL, exact=True)).to_be_visible()
+    page.get_by_role("radio", name="Neue Bestellung").click(force=True)
+    # The order number is not typed: only the form's prefill can give the order its "8150",
+    # which the second e-mail finds. (Flutter leaves an unfocused field's DOM value empty.)
+    type_into(page, page.get_by_role("textbox", name="Shop", exact=True), "Bücherwelt")
+    page.get_by_role("button", name="Hinzufügen", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/$"))
+
+    add_button = re.compile(r"^(Neue Sendung|Sendung hinzufügen)$")
+    page.get_by_role("button", name=add_button).first.click()
+    second = f"Bestellnummer: 8150\nDein zweites Paket kommt mit Hermes: {SPLIT_HERMES}"
+    type_into(page, page.get_by_role("textbox", name=field_name), second, position=BELOW_OVERLAP)
+    expect(page.get_by_text(SPLIT_HERMES, exact=True)).to_be_visible()
+    expect(page.get_by_role("radio", name="Bücherwelt")).to_be_checked()
+    blur(page)
+    stable_screenshot(page, "add_de_phone_light_split_order")
+    page.get_by_role("button", name="Hinzufügen", exact=True).click()
+
+    expect(page).to_have_url(re.compile(r"/$"))
+    row = re.compile(f"Sendung .*öffnen.*Paket 2 von 2 · Hermes · {SPLIT_HERMES}", re.DOTALL)
+    expect(page.get_by_role("button", name=row)).to_be_visible()
 
 
 def test_junk_gets_a_clear_reason_in_english(open_app: OpenApp, add_server: AppServer) -> None:

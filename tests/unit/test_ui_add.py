@@ -236,3 +236,42 @@ def _texts(control: ft.Control) -> list[str]:
 
     walk(control)
     return found
+
+
+def test_the_order_number_in_an_email_waits_in_the_new_order_form(store: Any) -> None:
+    add, _ = screen(store)
+    add.set_text(GERMAN_EMAIL)  # "deine Bestellung 4711 ist unterwegs"
+    assert add.order_number.value == "4711"
+    assert add.order_choice.value == "none"  # a new order needs a shop: the user decides
+    add.order_number.value = "4711-B"  # typed over: the text no longer writes it
+    add.set_text(GERMAN_EMAIL.replace("4711", "4712"))
+    assert add.order_number.value == "4711-B"
+
+
+def test_a_second_email_of_a_split_order_is_filed_under_that_order(store: Any) -> None:
+    """The first e-mail made the order; the second names its number and picks it, even when
+    it is not among the recent orders offered, until the user chooses otherwise."""
+    first, _ = screen(store)
+    first.set_text(GERMAN_EMAIL)
+    first.order_choice.value = "new"
+    first.shop.value = "Bücherwelt"
+    [first_parcel] = first.add_selected() or []
+
+    second, _ = screen(store)
+    second.order_options.controls[2:] = []  # as if it were older than the orders offered
+    second.set_text(f"Bestellnummer: 4711\nZweites Paket, Hermes-Sendungsnummer {HERMES}")
+    with new_session(store) as session:
+        order_id = get_parcel(session, parcel_id=first_parcel).order_id
+    assert order_id is not None
+    assert second.order_choice.value == order_id
+    labels = [r.label for r in second.order_options.controls]  # type: ignore[attr-defined]
+    assert labels == ["Ohne Bestellung", "Neue Bestellung", "Bücherwelt"]
+    [second_parcel] = second.add_selected() or []
+    with new_session(store) as session:
+        assert get_parcel(session, parcel_id=second_parcel).order_id == order_id
+
+    chosen, _ = screen(store)
+    chosen.order_choice.value = "none"
+    chosen._on_order_choice(None)  # type: ignore[arg-type]  # the user's tap
+    chosen.set_text(f"Bestellnummer: 4711\n{HERMES}")
+    assert chosen.order_choice.value == "none"

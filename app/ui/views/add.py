@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import flet as ft
 
 from app.carriers.registry import REGISTRY
+from app.domain.tracking_numbers.order_number import find_order_number
 from app.ui.add_analysis import Analysis, FoundNumber, analyse, carrier_name, reason_text
 from app.ui.views.context import ViewContext
 from app.ui.views.widgets import icon_button, own, update_only
@@ -57,11 +58,12 @@ class AddScreen:
         self.results = ft.Column(spacing=8)
         # Radios, not a Dropdown: Flutter web exposes a DropdownMenu to screen readers as a
         # disabled text box, and making one visible while typing reset the text field.
+        self.order_options = ft.Column(spacing=0, controls=self._order_options())
         self.order_choice = ft.RadioGroup(
-            value="none",
-            on_change=self._on_order_choice,
-            content=ft.Column(spacing=0, controls=self._order_options()),
+            value="none", on_change=self._on_order_choice, content=self.order_options
         )
+        self._order_chosen = False  # by the user: the pasted text no longer picks the order
+        self._prefilled = ""  # the order number the text put in the form (the user's if changed)
         self.shop = ft.TextField(label=ctx.t("add.shop"))
         self.order_number = ft.TextField(label=ctx.t("add.order_number"))
         self.title = ft.TextField(label=ctx.t("add.title"))
@@ -190,7 +192,40 @@ class AddScreen:
         self.results.controls = self._result_controls()
         self.message.visible = False
         self._refresh_submit()
-        update_only(self.results, self.message, self.submit)
+        filed = self._file_under(find_order_number(text, not_these=[n.number for n in numbers]))
+        update_only(self.results, self.message, self.submit, *filed)
+
+    def _file_under(self, order_number: str | None) -> list[ft.Control]:
+        """The order the pasted e-mail names: a second e-mail of a split order picks the order
+        the first one made; a new number waits in the new-order form. Returns what changed."""
+        changed: list[ft.Control] = []
+        if (self.order_number.value or "") == self._prefilled:  # not typed over by the user
+            self._prefilled = self.order_number.value = order_number or ""
+            changed.append(self.order_number)
+        if self._order_chosen:
+            return changed
+        known = self._order_numbered(order_number) if order_number else None
+        values = {getattr(radio, "value", None) for radio in self.order_options.controls}
+        if known is not None and known[0] not in values:
+            self.order_options.controls.insert(2, ft.Radio(value=known[0], label=known[1]))
+        choice = known[0] if known is not None else "none"
+        if self.order_choice.value != choice:
+            self.order_choice.value = choice
+            changed.append(self.order_choice)
+        return changed
+
+    def _order_numbered(self, order_number: str) -> tuple[str, str] | None:
+        """(id, "shop · title") of the stored order with this number."""
+        store = self.services.store
+        if store is None:
+            return None
+        from app.store import find_order, new_session
+
+        with new_session(store) as session:
+            order = find_order(session, order_number=order_number)
+        if order is None:
+            return None
+        return order.id, " · ".join(x for x in (order.shop, order.title) if x)
 
     def _result_controls(self) -> list[ft.Control]:
         ctx = self.ctx
@@ -298,6 +333,7 @@ class AddScreen:
         )
 
     def _on_order_choice(self, event: ft.Event[ft.RadioGroup]) -> None:
+        self._order_chosen = True
         self.new_order.visible = self.order_choice.value == "new"
         update_only(self.new_order)
 
