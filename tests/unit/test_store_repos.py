@@ -23,6 +23,7 @@ from app.store import (
     delete_order,
     delete_parcel,
     enqueue,
+    find_order,
     find_parcel,
     get_account,
     get_correction,
@@ -244,3 +245,16 @@ def test_order_parcel_ids_count_the_archived_too_in_list_order(tmp_path: Path) -
         listed = list_parcels(session, order_id=order.id, include_archived=True)
         assert ids == [p.id for p in listed]
         assert order_parcel_ids(session, order_id="no-such-order") == []
+
+
+def test_an_order_is_found_by_its_number_the_newest_first(engine: Engine) -> None:
+    with new_session(engine) as session:
+        add_order(session, shop="Otto", order_number="BW-1001", created_at=T0)
+        newer = add_order(
+            session, shop="Otto", order_number="bw-1001", created_at=T0 + timedelta(days=1)
+        )
+        add_order(session, shop="Zalando", order_number=None)
+        found = find_order(session, order_number=" BW-1001 ")
+        assert found is not None
+        assert found.id == newer.id  # case and stray spaces ignored, the newest wins
+        assert find_order(session, order_number="1001") is None  # the whole number only
