@@ -199,16 +199,17 @@ class AddScreen:
         """The order the pasted e-mail names: a second e-mail of a split order picks the order
         the first one made; a new number waits in the new-order form. Returns what changed."""
         changed: list[ft.Control] = []
-        if (self.order_number.value or "") == self._prefilled:  # not typed over by the user
+        typed_over = (self.order_number.value or "") != self._prefilled
+        if not typed_over and (order_number or "") != self._prefilled:
             self._prefilled = self.order_number.value = order_number or ""
             changed.append(self.order_number)
         if self._order_chosen:
             return changed
         known = self._order_numbered(order_number) if order_number else None
-        values = {getattr(radio, "value", None) for radio in self.order_options.controls}
-        if known is not None and known[0] not in values:
-            self.order_options.controls.insert(2, ft.Radio(value=known[0], label=known[1]))
         choice = known[0] if known is not None else "none"
+        offered = {getattr(radio, "value", None) for radio in self.order_options.controls}
+        if known is not None and choice not in offered:
+            self.order_options.controls.insert(2, ft.Radio(value=choice, label=known[1]))
         if self.order_choice.value != choice:
             self.order_choice.value = choice
             changed.append(self.order_choice)
