@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import flet as ft
 
 from app.carriers.registry import REGISTRY
+from app.domain.models import Order
 from app.domain.tracking_numbers.order_number import find_order_number
 from app.ui.add_analysis import Analysis, FoundNumber, analyse, carrier_name, reason_text
 from app.ui.views.context import ViewContext
@@ -148,7 +149,7 @@ class AddScreen:
         for group in (*groups.active, *groups.delivered):
             order = group.order
             if order is not None and order.id not in seen:
-                seen[order.id] = " · ".join(x for x in (order.shop, order.title) if x)
+                seen[order.id] = _order_label(order)
         return list(seen.items())
 
     def _remembered(self) -> dict[str, str]:
@@ -226,7 +227,7 @@ class AddScreen:
             order = find_order(session, order_number=order_number)
         if order is None:
             return None
-        return order.id, " · ".join(x for x in (order.shop, order.title) if x)
+        return order.id, _order_label(order)
 
     def _result_controls(self) -> list[ft.Control]:
         ctx = self.ctx
@@ -451,6 +452,11 @@ def _note(icon: ft.IconData, text: str, color: str) -> ft.Control:
         vertical_alignment=ft.CrossAxisAlignment.START,
         controls=[ft.Icon(icon, color=color), own(ft.Text(text, color=color), expand=True)],
     )
+
+
+def _order_label(order: Order) -> str:
+    """ "Bücherwelt · Zwei Romane": how an order is offered to file parcels under."""
+    return " · ".join(x for x in (order.shop, order.title) if x)
 
 
 def build_add_view(ctx: ViewContext) -> ft.View:

@@ -21,7 +21,6 @@ from app.ui.sync_view import request_sync
 from app.ui.views.context import ViewContext
 from app.ui.views.parcel_actions import ParcelActions
 from app.ui.views.parcel_header import ParcelHeader
-from app.ui.views.settings import SETTINGS_ROUTE
 from app.ui.views.timeline import FIRST_ENTRIES, Timeline, original_text
 from app.ui.views.widgets import (
     current_page,
@@ -69,9 +68,7 @@ class ParcelPanel(ParcelActions):
             ctx,
             self._build_actions(),
             lambda order_id: ctx.navigate(f"/orders/{order_id}"),
-            lambda: ctx.navigate(
-                account_route(self.detail.parcel.carrier) if self.detail else SETTINGS_ROUTE
-            ),
+            lambda carrier: ctx.navigate(account_route(carrier)),
         )
         self.history = ft.Container(
             padding=ft.Padding.only(bottom=8),

@@ -116,7 +116,7 @@ class ParcelHeader:
         ctx: ViewContext,
         actions: ft.Control,
         on_order: Callable[[str], object],
-        on_settings: Callable[[], object],
+        on_set_up: Callable[[str], object],
     ) -> None:
         self.ctx = ctx
         self.proof = ProofBox(ctx)
@@ -134,10 +134,11 @@ class ParcelHeader:
         self.problem_detail = NoteLine(ft.Icons.NOTES, small=True)
         # No account can track the carrier: not a failure but a step the user has to take.
         self.no_account = NoteLine(ft.Icons.KEY_OFF_OUTLINED, small=True)
+        self._carrier = ""  # whose access "Zugang einrichten" sets up
         self.set_up = ft.TextButton(
             content=ctx.t("action.set_up_access"),
             icon=ft.Icons.SETTINGS_OUTLINED,
-            on_click=lambda: on_settings(),
+            on_click=lambda: on_set_up(self._carrier),
         )
         self.who = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT)
         self._order_id: str | None = None
@@ -208,6 +209,7 @@ class ParcelHeader:
         carrier = carrier_name(parcel.carrier)
         self.no_account.show(ctx.t("parcel.no_account", carrier=carrier) if unrouted else None)
         self.set_up.visible = unrouted
+        self._carrier = parcel.carrier
         who = [carrier_name(parcel.carrier), parcel.tracking_number]
         if row.total > 1:
             who.insert(0, ctx.t("order.parcel_of", n=row.position, total=row.total))
