@@ -228,7 +228,6 @@ def map_status(tag: Any, subtag: Any) -> tuple[Status, SubStatus | None]:
 _LOCATION_STATE = re.compile(
     r",\s*([A-Za-z]{2})(?:\s+\d{5}(?:-\d{4})?)?\s*(?:,|$)|\b([A-Za-z]{2})\s+\d{5}(?:-\d{4})?\b"
 )
-_NO_DATA_YET = "AfterShip tracks this number, but the courier has no data for it yet"
 
 
 def _state(point: dict[str, Any], country: str | None) -> str | None:
@@ -313,9 +312,9 @@ def parse_tracking(
     )
     tag, subtag = text(tracking.get("tag")), text(tracking.get("subtag"))
     status, sub_status = map_status(tag, subtag) if tag or subtag else (None, None)
-    problem, problem_detail = None, None
+    problem = None
     if not events and status in (None, Status.PENDING):
-        problem, problem_detail = ProblemKind.PRE_TRANSIT, _NO_DATA_YET  # known, nothing yet
+        problem = ProblemKind.PRE_TRANSIT  # known, nothing yet
     elif not events and status is Status.INFO_RECEIVED and sub_status is None:
         sub_status = SubStatus.NOT_HANDED_OVER  # label data, no scan
     delivery_zone = dest_zone
@@ -339,7 +338,6 @@ def parse_tracking(
         sub_status_hint=sub_status,
         carrier_status_code=subtag or tag,
         problem=problem,
-        problem_detail=problem_detail,
     )
 
 

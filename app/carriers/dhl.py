@@ -129,9 +129,10 @@ def _status_errors(
     if whole is not None:
         return (whole,)
     if status == 404:
-        return each(ProblemKind.NOT_FOUND, detail or _NOT_FOUND, requested)
+        return each(ProblemKind.NOT_FOUND, _NOT_FOUND, requested, said=detail)
     if status == 400:
-        return each(ProblemKind.INVALID_NUMBER, detail or "DHL rejected this number", requested)
+        rejected = "DHL rejected this number"
+        return each(ProblemKind.INVALID_NUMBER, rejected, requested, said=detail)
     message = f"unexpected HTTP {status} from DHL" + (f": {detail}" if detail else "")
     return (TrackingError(ProblemKind.BAD_RESPONSE, message),)
 

@@ -152,11 +152,10 @@ def _status_errors(
     if failure is not None:
         return (failure,)
     if status == 404 or "NOTFOUND" in (code or ""):
-        return each(ProblemKind.NOT_FOUND, message or _NOT_FOUND, requested, code)
+        return each(ProblemKind.NOT_FOUND, _NOT_FOUND, requested, code, said=message)
     if (status == 400 or "TRACKINGNUMBER" in (code or "")) and len(requested) <= 1:
-        return each(
-            ProblemKind.INVALID_NUMBER, message or "FedEx rejected this number", requested, code
-        )
+        rejected = "FedEx rejected this number"
+        return each(ProblemKind.INVALID_NUMBER, rejected, requested, code, said=message)
     # A batch rejected as a whole cannot blame one number.
     suffix = f": {message}" if message else ""
     refused = f"FedEx refused the request (HTTP {status}){suffix}"
@@ -210,7 +209,7 @@ def _result_error(error: dict[str, Any], number: str) -> TrackingError:
         kind, default = ProblemKind.INVALID_NUMBER, "FedEx rejected this number"
     else:
         kind, default = ProblemKind.BAD_RESPONSE, "FedEx reported an error for this number"
-    return TrackingError(kind, message or default, number, None, code or None)
+    return TrackingError(kind, message or default, number, None, code or None, message)
 
 
 def _lookup(*codes: str | None) -> tuple[Status, SubStatus | None]:

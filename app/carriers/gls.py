@@ -30,6 +30,7 @@ from app.carriers.geo import iso2
 from app.carriers.parsing import (
     as_list,
     carrier_parser,
+    each,
     finish,
     http_error,
     iso,
@@ -175,8 +176,8 @@ def _parse(
         code = text(parcel.get("errorCode"))
         if code is not None:
             kind = _PARCEL_ERRORS.get(code.upper(), ProblemKind.NOT_FOUND)
-            message = text(parcel.get("errorMessage")) or "GLS could not find it"
-            errors.append(TrackingError(kind, message, number, None, code))
+            said = text(parcel.get("errorMessage"))
+            errors.extend(each(kind, "GLS could not find it", [number], code, said=said))
             continue
         parcels.append(_update(number, unitno, parcel, fetched))
     missing = "the GLS answer did not include this number"

@@ -152,11 +152,12 @@ def _status_errors(
     if failure is not None:
         return ParseResult(errors=(failure,))
     if status == 404:
-        unknown = message or "Hermes does not know it"
-        return ParseResult(errors=each(ProblemKind.NOT_FOUND, unknown, wanted, code))
+        unknown = "Hermes does not know it"
+        return ParseResult(errors=each(ProblemKind.NOT_FOUND, unknown, wanted, code, said=message))
     if status == 400 and len(wanted) == 1:
-        rejected = message or "Hermes rejected it"
-        return ParseResult(errors=each(ProblemKind.INVALID_NUMBER, rejected, wanted, code))
+        rejected = "Hermes rejected it"
+        errors = each(ProblemKind.INVALID_NUMBER, rejected, wanted, code, said=message)
+        return ParseResult(errors=errors)
     detail = f": {message}" if message else ""
     return whole(ProblemKind.BAD_RESPONSE, f"Hermes answered with HTTP {status}{detail}", code)
 
@@ -177,7 +178,8 @@ def _shipment_error(number: str, code: str, message: str | None) -> TrackingErro
     lowered = (message or "").lower()
     invalid = any(word in lowered for word in ("invalid", "ungültig", "specification", "not valid"))
     kind = ProblemKind.INVALID_NUMBER if invalid else ProblemKind.NOT_FOUND
-    return TrackingError(kind, message or "Hermes has no information for it", number, None, code)
+    unknown = "Hermes has no information for it"
+    return TrackingError(kind, message or unknown, number, None, code, message)
 
 
 def _events(info: dict[str, Any]) -> list[TrackingEvent]:

@@ -260,12 +260,23 @@ def pick(requested: Iterable[str], candidates: Iterable[str | None]) -> str | No
 
 
 def each(
-    kind: ProblemKind, message: str, numbers: Sequence[str], code: str | None = None
+    kind: ProblemKind,
+    message: str,
+    numbers: Sequence[str],
+    code: str | None = None,
+    *,
+    said: str | None = None,
 ) -> tuple[TrackingError, ...]:
-    """The same error for every number, or once for the whole request when there is none."""
+    """The same error for every number, or once for the whole request when there is none.
+
+    `said` is the carrier's own words, when it gave any: they become the message and the
+    error's `carrier_text`; `message` is our note for when it gave none.
+    """
+    words = said or None
+    shown = words or message
     if not numbers:
-        return (TrackingError(kind, message, None, None, code),)
-    return tuple(TrackingError(kind, message, n, None, code) for n in numbers)
+        return (TrackingError(kind, shown, None, None, code, words),)
+    return tuple(TrackingError(kind, shown, n, None, code, words) for n in numbers)
 
 
 def whole(kind: ProblemKind, message: str, code: str | None = None) -> ParseResult:

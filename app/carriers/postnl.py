@@ -110,8 +110,8 @@ def _parse(
     if not shipments:
         if code is None and message is None:
             return whole(ProblemKind.BAD_RESPONSE, "the PostNL answer has no shipment")
-        unknown = message or "PostNL does not know it"
-        return ParseResult(errors=each(_kind(message), unknown, wanted, code))
+        unknown = "PostNL does not know it"
+        return ParseResult(errors=each(_kind(message), unknown, wanted, code, said=message))
     parcels: list[ParcelUpdate] = []
     for shipment in shipments:
         barcode = text(shipment.get("Barcode"))
@@ -137,11 +137,12 @@ def _status_errors(
     if failure is not None:
         return ParseResult(errors=(failure,))
     if status == 404:
-        unknown = message or "PostNL does not know it"
-        return ParseResult(errors=each(ProblemKind.NOT_FOUND, unknown, wanted, code))
+        unknown = "PostNL does not know it"
+        return ParseResult(errors=each(ProblemKind.NOT_FOUND, unknown, wanted, code, said=message))
     if status == 400:
-        rejected = message or "PostNL rejected it"
-        return ParseResult(errors=each(ProblemKind.INVALID_NUMBER, rejected, wanted, code))
+        rejected = "PostNL rejected it"
+        errors = each(ProblemKind.INVALID_NUMBER, rejected, wanted, code, said=message)
+        return ParseResult(errors=errors)
     suffix = f": {message}" if message else ""
     return whole(ProblemKind.BAD_RESPONSE, f"PostNL answered with HTTP {status}{suffix}", code)
 

@@ -190,12 +190,12 @@ def _item_error(
     status: int, error: dict[str, Any], number: str, detail: str | None = None
 ) -> TrackingError:
     code = text(error.get("errorCode"))
-    message = text(error.get("errorDescription")) or detail or "Royal Mail does not know it"
+    said = text(error.get("errorDescription")) or detail
     if code in _NOT_FOUND_CODES or status == 404:
         kind = ProblemKind.NOT_FOUND
     else:
         kind = ProblemKind.INVALID_NUMBER
-    return TrackingError(kind, message, number, None, code)
+    return TrackingError(kind, said or "Royal Mail does not know it", number, None, code, said)
 
 
 def _update(number: str, piece: dict[str, Any], fetched: datetime) -> ParcelUpdate:

@@ -148,11 +148,10 @@ def _status_errors(
     if failure is not None:
         return (failure,)
     if status == 404 or code == "TW0001":
-        return each(ProblemKind.NOT_FOUND, message or _NOT_FOUND, requested, code)
+        return each(ProblemKind.NOT_FOUND, _NOT_FOUND, requested, code, said=message)
     if status == 400 or (code or "").startswith("TV"):
-        return each(
-            ProblemKind.INVALID_NUMBER, message or "UPS rejected this number", requested, code
-        )
+        rejected = "UPS rejected this number"
+        return each(ProblemKind.INVALID_NUMBER, rejected, requested, code, said=message)
     suffix = f": {message}" if message else ""
     return (
         TrackingError(
@@ -173,10 +172,10 @@ def _shipment(
     if not packages:
         warning = obj(next(iter(as_list(ship.get("warnings"))), None))
         number = pick(requested, [inquiry])
-        message = text(warning.get("message")) or _NOT_FOUND
+        said = text(warning.get("message"))
         code = text(warning.get("code"))
         if number is not None:
-            errors.append(TrackingError(ProblemKind.NOT_FOUND, message, number, None, code))
+            errors.extend(each(ProblemKind.NOT_FOUND, _NOT_FOUND, [number], code, said=said))
         return
     numbers = [text(p.get("trackingNumber")) for p in packages]
     pieces = tuple(n for n in numbers if n) if len(packages) > 1 else ()

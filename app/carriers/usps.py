@@ -160,11 +160,10 @@ def _status_errors(
     if failure is not None:
         return (failure,)
     if status == 404:
-        return each(ProblemKind.NOT_FOUND, message or _NOT_FOUND, requested, code)
+        return each(ProblemKind.NOT_FOUND, _NOT_FOUND, requested, code, said=message)
     if status == 400:
-        return each(
-            ProblemKind.INVALID_NUMBER, message or "USPS rejected this number", requested, code
-        )
+        rejected = "USPS rejected this number"
+        return each(ProblemKind.INVALID_NUMBER, rejected, requested, code, said=message)
     suffix = f": {message}" if message else ""
     unexpected = f"unexpected HTTP {status} from USPS{suffix}"
     return (TrackingError(ProblemKind.BAD_RESPONSE, unexpected, None, None, code),)

@@ -181,7 +181,7 @@ class Parcel:
     source: Source = Source.CARRIER
     archived: bool = False
     problem: ProblemKind | None = None  # why the last fetch failed, if it did
-    problem_detail: str | None = None
+    problem_detail: str | None = None  # the carrier's own words about it, if it gave any
     proof_of_delivery: ProofOfDelivery | None = None
     created_at: datetime | None = None
 
@@ -208,7 +208,7 @@ class ParcelUpdate:
     sub_status_hint: SubStatus | None = None
     carrier_status_code: str | None = None
     problem: ProblemKind | None = None
-    problem_detail: str | None = None
+    problem_detail: str | None = None  # the carrier's own words about `problem`
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fetched_at", ensure_utc(self.fetched_at))

@@ -14,8 +14,9 @@ One update, end to end (ARCHITECTURE.md "The flow of one update"):
    `apply_update` writes events, state and one outbox row per new change, then commits. A
    re-fetch with nothing new writes no row. The same transaction records the fetch time
    (`last_checked_at`, not counted as a written row).
-4. Failures become state: a per-number error is stored on the parcel (`problem`,
-   `problem_detail`); a failure of the whole request also sets the account's `SyncStatus`.
+4. Failures become state: a per-number error is stored on the parcel (`problem`, and the
+   carrier's own words about it, if any, as `problem_detail`); a failure of the whole request
+   also sets the account's `SyncStatus`.
    A per-number 429 or outage in an otherwise answered batch is not the parcel's problem: it
    is neither stored nor counted as a check (the parcel stays due), and it feeds the gate.
    Silence for `EXPIRY_DAYS` is persisted as `expired` (and announced) on either path.
@@ -664,7 +665,7 @@ class SyncEngine:
                 tracked_since=parcel.last_event_at or parcel.created_at,
                 status_hint=parcel.status,
             ).expired
-            same = parcel.problem is error.kind and parcel.problem_detail == error.message
+            same = parcel.problem is error.kind
             if same and not (expires and parcel.status is not Status.EXPIRED):
                 report.skipped[parcel.id] = error.message
                 continue

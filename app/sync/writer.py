@@ -97,7 +97,8 @@ def _apply(
             parcel.proof_of_delivery,
             parcel.carrier_status_code,
         )
-        problem, detail = error.kind, error.message
+        # The parcel keeps the carrier's words; our English note is for logs and reports.
+        problem, detail = error.kind, error.carrier_text
     changes = _handover_overdue(
         detect_changes(
             before,

@@ -178,14 +178,15 @@ async def test_retry_after_is_honoured_even_by_refresh(store: Engine, clock: Fak
 
 
 async def test_errors_become_parcel_and_account_state(store: Engine, clock: FakeClock) -> None:
-    tracker = FakeTracker(lambda n, h: error(n, ProblemKind.NOT_FOUND, "DHL does not know it"))
+    said = "No shipment with given tracking number found."
+    tracker = FakeTracker(lambda n, h: error(n, ProblemKind.NOT_FOUND, said, carrier_text=said))
     parcel_id = add(store, "00340434000000000001")
     engine = SyncEngine(store, [runtime("dhl", tracker, clock)], clock=clock.now)
     report = await engine.sync_due()
 
     parcel = _parcel(store, parcel_id)
     assert parcel.problem is ProblemKind.NOT_FOUND
-    assert parcel.problem_detail == "DHL does not know it"
+    assert parcel.problem_detail == said  # the carrier's own words
     assert parcel.last_checked_at == T0  # the carrier answered: the check counts
     assert report.outcomes[parcel_id].problem is ProblemKind.NOT_FOUND
     assert engine.snapshot().account("acc-dhl").phase is SyncPhase.OK  # type: ignore[union-attr]
@@ -391,7 +392,8 @@ async def test_a_parcel_without_any_account_says_so(store: Engine, clock: FakeCl
     report = await engine.sync_due()
     parcel = _parcel(store, parcel_id)
     assert parcel.problem is ProblemKind.NO_ACCOUNT
-    assert parcel.problem_detail == "no account set up for hermes"
+    assert parcel.problem_detail is None  # our note is for the report, not the parcel
+    assert report.skipped[parcel_id] == "no account set up for hermes"
     assert engine.snapshot().unrouted == frozenset({"hermes"})
     assert report.outcomes[parcel_id].rows_written == 1
     again = await engine.sync_due()

@@ -126,8 +126,15 @@ class FakeTracker:
         self.closed = True
 
 
-def error(number: str, kind: ProblemKind, message: str, retry_after: float | None = None) -> Any:
-    return TrackingError(kind, message, number, retry_after)
+def error(
+    number: str,
+    kind: ProblemKind,
+    message: str,
+    retry_after: float | None = None,
+    *,
+    carrier_text: str | None = None,
+) -> Any:
+    return TrackingError(kind, message, number, retry_after, carrier_text=carrier_text)
 
 
 def runtime(

@@ -1086,19 +1086,25 @@ async def test_the_engines_unrouted_carriers_reach_the_sync_line(
 
 
 @pytest.mark.parametrize(
-    ("kind", "detail", "headline", "detail_shown"),
+    ("kind", "message", "carrier_text", "headline"),
     [
         (
             ProblemKind.UNAVAILABLE,
             "could not connect to DHL",
+            None,
             "Abruf fehlgeschlagen: Versanddienst nicht erreichbar",
-            False,
+        ),
+        (
+            ProblemKind.NOT_FOUND,
+            "the DPD answer did not include this number",
+            None,
+            "Abruf fehlgeschlagen: Der Versanddienst kennt diese Nummer noch nicht",
         ),
         (
             ProblemKind.NOT_FOUND,
             "Die Sendungsnummer ist uns nicht bekannt",
+            "Die Sendungsnummer ist uns nicht bekannt",
             "Abruf fehlgeschlagen: Der Versanddienst kennt diese Nummer noch nicht",
-            True,
         ),
     ],
 )
@@ -1106,19 +1112,20 @@ def test_the_detail_under_a_failed_check_is_only_the_carriers_own_words(
     services: AppServices,
     seeded: Seeded,
     kind: ProblemKind,
-    detail: str,
+    message: str,
+    carrier_text: str | None,
     headline: str,
-    detail_shown: bool,
 ) -> None:
-    """Our own note on a request that got no answer is English and repeats the headline."""
+    """Our own note (English, and saying what the headline says) stays out of the panel."""
     p = panel(services, seeded.on_way)
     assert p.detail is not None
     number = p.detail.parcel.tracking_number
-    store_update(services.store, seeded.on_way, None, TrackingError(kind, detail, number), NOW)
+    error = TrackingError(kind, message, number, carrier_text=carrier_text)
+    store_update(services.store, seeded.on_way, None, error, NOW)
     p.refresh()
     shown = texts(p.control)
     assert headline in shown
-    assert (detail in shown) is detail_shown
+    assert (message in shown) is (carrier_text is not None)
 
 
 async def test_an_untracked_parcel_without_scans_does_not_promise_them(

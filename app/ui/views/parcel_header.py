@@ -19,9 +19,9 @@ from app.ui.views.context import ViewContext
 from app.ui.views.timeline import MilestoneBar
 from app.ui.views.widgets import StatusChip, hold
 
-# Problems the carrier answered about the number: their detail is the carrier's own words.
-# A request that got no answer about it (key, limit, connection, a garbled reply) has only our
-# own English note ("could not connect to DPD"), which the headline already says in words.
+# Problems the carrier answered about the number, whose detail is the carrier's own words.
+# A request that got no answer about it (key, limit, connection, a garbled reply) has nothing
+# to add to the headline; a parcel stored by an older version may still hold our English note.
 _CARRIER_ANSWERED = frozenset(
     {ProblemKind.NOT_FOUND, ProblemKind.INVALID_NUMBER, ProblemKind.PRE_TRANSIT}
 )

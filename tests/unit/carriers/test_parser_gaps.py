@@ -137,7 +137,7 @@ def test_aftership_pending_without_checkpoints_is_pre_transit() -> None:
     assert update.events == ()
     assert (update.status_hint, update.sub_status_hint) == (S.PENDING, None)
     assert update.problem is ProblemKind.PRE_TRANSIT
-    assert update.problem_detail
+    assert update.problem_detail is None  # AfterShip said nothing; our own note stays out
 
 
 def test_aftership_info_received_without_checkpoints_is_a_label() -> None:
