@@ -44,6 +44,7 @@ from app.store.listing import (
     MyOrders,
     OrderGroup,
     Section,
+    active_parcels_by_carrier,
     filter_choices,
     my_orders,
 )
@@ -99,6 +100,7 @@ __all__ = [
     "OutboxItem",
     "Section",
     "StoreError",
+    "active_parcels_by_carrier",
     "add_order",
     "add_parcel",
     "all_corrections",

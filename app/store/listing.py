@@ -81,6 +81,16 @@ def filter_choices(session: Session) -> FilterChoices:
     )
 
 
+def active_parcels_by_carrier(session: Session) -> dict[str, int]:
+    """How many active (not delivered, not archived) parcels each carrier has: one GROUP BY."""
+    query = (
+        select(PARCELS.c.carrier, func.count())
+        .where(PARCELS.c.section == Section.ACTIVE.value)
+        .group_by(PARCELS.c.carrier)
+    )
+    return {str(carrier): int(count) for carrier, count in session.connection().execute(query)}
+
+
 def _filters(
     *,
     sections: Sequence[Section],

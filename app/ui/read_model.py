@@ -25,6 +25,7 @@ from app.notify.preferences import is_muted
 from app.store import (
     NotFoundError,
     Section,
+    active_parcels_by_carrier,
     filter_choices,
     get_order,
     get_parcel,
@@ -422,6 +423,14 @@ def filter_options(engine: Store) -> tuple[list[str], list[str]]:
     with new_session(engine) as session:
         choices = filter_choices(session)
     return sorted(choices.carriers, key=carrier_name), sorted(choices.shops, key=str.casefold)
+
+
+def active_parcel_counts(engine: Store | None) -> dict[str, int]:
+    """Active parcels per carrier (none without a store), for Settings' account tiles."""
+    if engine is None:
+        return {}
+    with new_session(engine) as session:
+        return active_parcels_by_carrier(session)
 
 
 def status_filter_options() -> list[Status]:

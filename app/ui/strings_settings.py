@@ -91,6 +91,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "settings.configured": ("Eingerichtet", "Set up"),
     "settings.not_configured": ("Nicht eingerichtet", "Not set up"),
     "settings.keyless": ("Aktiv, kein Schlüssel nötig", "Active, no key needed"),
+    "settings.active_one": ("1 aktive Sendung", "1 active parcel"),
+    "settings.active_many": ("{count} aktive Sendungen", "{count} active parcels"),
     "settings.label": ("Name des Kontos", "Account name"),
     "settings.save": ("Speichern", "Save"),
     "settings.saved": ("Gespeichert", "Saved"),

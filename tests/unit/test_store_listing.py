@@ -14,6 +14,7 @@ from app.domain.status import Status
 from app.store import (
     MyOrders,
     Section,
+    active_parcels_by_carrier,
     add_order,
     add_parcel,
     apply_update,
@@ -150,6 +151,14 @@ def test_filter_choices_are_the_carriers_and_shops_in_use(engine: Engine) -> Non
     assert choices.carriers == ("dhl", "hermes", "ups")
     assert choices.shops == ("Müller Drogerie", "Otto", "Zalando")
     assert len([s for s in seen if not s.startswith(("BEGIN", "PRAGMA"))]) == 2
+
+
+def test_active_parcels_are_counted_per_carrier(engine: Engine) -> None:
+    with new_session(engine) as session, statements(engine) as seen:
+        counts = active_parcels_by_carrier(session)
+    # A1 and R1 (returned, not yet back) with DHL; A2, E1 and the archived C1 do not count.
+    assert counts == {"dhl": 2, "hermes": 1, "ups": 1}
+    assert len([s for s in seen if not s.startswith(("BEGIN", "PRAGMA"))]) == 1
 
 
 def test_paging_counts_groups_per_section(engine: Engine) -> None:

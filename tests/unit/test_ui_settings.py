@@ -332,3 +332,37 @@ def test_a_carrier_that_needs_no_key_is_not_called_not_set_up(services: AppServi
     """DPD's public API is used without any account (app.sync.accounts)."""
     assert AccountTile(context(services), "dpd").status.value == "Aktiv, kein Schlüssel nötig"
     assert AccountTile(context(services), "gls").status.value == "Nicht eingerichtet"
+
+
+def test_carriers_with_active_parcels_come_first_then_the_rest_by_name(
+    services: AppServices,
+) -> None:
+    """Most German parcels come with DHL, Hermes, DPD and GLS; the registry starts with DHL,
+    UPS, FedEx and USPS. The carriers the user has active parcels with lead, whichever they
+    are, and say how many: the reason to set one up."""
+
+    def tiles() -> list[tuple[str, str]]:
+        view = build_settings_view(context(services))
+        return [
+            (str(node.title.value), str(node.subtitle.value))
+            for node in _controls(view)
+            if isinstance(node, ft.ExpansionTile)
+            and isinstance(node.title, ft.Text)
+            and isinstance(node.subtitle, ft.Text)
+        ]
+
+    def titles() -> list[str]:
+        return [title for title, _ in tiles()]
+
+    carriers = ["DHL", "DPD", "FedEx", "GLS", "Hermes", "PostNL", "Royal Mail", "UPS", "USPS"]
+    assert titles() == [*carriers, "17TRACK", "AfterShip"]
+    with new_session(services.store, write=True) as session:
+        add_parcel(session, tracking_number="H1234567890123456789", carrier="hermes")
+        add_parcel(session, tracking_number="ZW4XKL3R", carrier="gls")
+        add_parcel(session, tracking_number="ZW4XKL3S", carrier="gls")
+    rest = [c for c in carriers if c not in ("GLS", "Hermes")]
+    assert titles() == ["GLS", "Hermes", *rest, "17TRACK", "AfterShip"]
+    statuses = dict(tiles())
+    assert statuses["GLS"] == "Nicht eingerichtet · 2 aktive Sendungen"
+    assert statuses["Hermes"] == "Nicht eingerichtet · 1 aktive Sendung"
+    assert statuses["DHL"] == "Nicht eingerichtet"

@@ -23,6 +23,7 @@ from app.carriers.base import AuthKind, CredentialField
 from app.carriers.registry import REGISTRY
 from app.domain.models import ProblemKind
 from app.ui.i18n import Lang, t
+from app.ui.read_model import active_parcel_counts, carrier_name
 from app.ui.views.context import ViewContext
 from app.ui.views.widgets import hidden_note, own, update_only
 
@@ -130,9 +131,10 @@ async def remove_carrier_account(services: Any, carrier: str) -> None:
 class AccountTile:
     """One carrier: its fields, Save, Test connection, Remove and the outcome line."""
 
-    def __init__(self, ctx: ViewContext, carrier: str) -> None:
+    def __init__(self, ctx: ViewContext, carrier: str, *, active: int = 0) -> None:
         self.ctx = ctx
         self.carrier = carrier
+        self.active = active  # the carrier's active parcels, named beside the account's state
         self.adapter = REGISTRY[carrier]
         self.account = existing_account(ctx.services.store, carrier)
         lang = ctx.lang
@@ -216,11 +218,18 @@ class AccountTile:
         return ft.TextField(label=label, value=value)
 
     def _status_text(self) -> str:
+        ctx = self.ctx
         if self.account:
-            return self.ctx.t("settings.configured")
-        # Tracked without any setting up (DPD's public API): "not set up" would say otherwise.
-        keyless = self.adapter.auth is AuthKind.NONE
-        return self.ctx.t("settings.keyless" if keyless else "settings.not_configured")
+            state = ctx.t("settings.configured")
+        elif self.adapter.auth is AuthKind.NONE:
+            # Tracked without any setting up (DPD's public API): "not set up" would mislead.
+            state = ctx.t("settings.keyless")
+        else:
+            state = ctx.t("settings.not_configured")
+        if not self.active:
+            return state
+        key = "settings.active_one" if self.active == 1 else "settings.active_many"
+        return f"{state} · {ctx.t(key, count=self.active)}"
 
     def _values(self) -> dict[str, str]:
         return {name: (field.value or "").strip() for name, field in self.fields.items()}
@@ -316,14 +325,22 @@ async def _reload_sync(services: Any) -> None:
         log.warning("reloading the sync accounts failed", exc_info=True)
 
 
+def in_use_first(carriers: list[str], active: Mapping[str, int]) -> list[str]:
+    """The carriers with active parcels first, then the others, each group by name: the
+    registry's order (DHL, UPS, FedEx, USPS, …) would put Hermes and GLS far down for most."""
+    return sorted(carriers, key=lambda c: (not active.get(c), carrier_name(c).casefold()))
+
+
 def account_tiles(
     ctx: ViewContext, *, aggregators: bool, focus: str | None = None
 ) -> list[ft.Control]:
     """One tile per carrier (or aggregator); `focus`'s tile opened and keyed to scroll to."""
     carriers = [c for c in REGISTRY if (c in AGGREGATORS) == aggregators]
+    # An aggregator tracks for any carrier: its tiles have no parcels of their own to count.
+    active = {} if aggregators else active_parcel_counts(ctx.services.store)
     tiles: list[ft.Control] = []
-    for carrier in carriers:
-        tile = AccountTile(ctx, carrier).tile
+    for carrier in in_use_first(carriers, active):
+        tile = AccountTile(ctx, carrier, active=active.get(carrier, 0)).tile
         if carrier == focus:
             tile.expanded = True
             tile.key = ft.ScrollKey(carrier)  # type: ignore[call-arg]  # (a lazy dataclass)
