@@ -53,8 +53,9 @@ class LiveApp:
     number: str
 
 
-@pytest.fixture
-def live_app(tmp_path: Path) -> Iterator[LiveApp]:
+def _serve(tmp_path: Path, started_hours_ago: float, label: str) -> Iterator[LiveApp]:
+    """A DHL journey at the sandbox (on a clock frozen STEP before now), started that many
+    journey hours ago, and the app with its parcel in an order, polling the sandbox."""
     from app.sandbox.clock import SandboxClock
     from app.sandbox.context import SandboxContext
     from app.sandbox.journeys import Scenario
@@ -66,7 +67,8 @@ def live_app(tmp_path: Path) -> Iterator[LiveApp]:
     clock = SandboxClock(frozen_at=now - STEP)
     ctx = SandboxContext(clock=clock)
     journey = new_journey(ctx, carrier="dhl", scenario=Scenario.DELIVERED, rng=random.Random(5))
-    ctx.add_journey(replace(journey, started_at=clock.now() - timedelta(hours=START_HOURS)))
+    started = clock.now() - timedelta(hours=started_hours_ago)
+    ctx.add_journey(replace(journey, started_at=started))
 
     store = open_store(tmp_path / "data" / "paketpilot.sqlite")
     try:
@@ -77,7 +79,7 @@ def live_app(tmp_path: Path) -> Iterator[LiveApp]:
                 tracking_number=journey.tracking_number,
                 carrier="dhl",
                 order_id=order.id,
-                label=LABEL,
+                label=label,
             )
     finally:
         store.dispose()
@@ -91,6 +93,17 @@ def live_app(tmp_path: Path) -> Iterator[LiveApp]:
             yield LiveApp(server, ctx, parcel.id, journey.tracking_number)
         finally:
             stop_app(server)
+
+
+@pytest.fixture
+def live_app(tmp_path: Path) -> Iterator[LiveApp]:
+    yield from _serve(tmp_path, START_HOURS, LABEL)
+
+
+@pytest.fixture
+def label_only_app(tmp_path: Path) -> Iterator[LiveApp]:
+    """The journey starts tomorrow: DHL knows the number but has no event and no status."""
+    yield from _serve(tmp_path, -24, LABEL)
 
 
 def test_a_sandbox_move_updates_the_row_and_the_open_timeline_without_reload(
@@ -140,3 +153,22 @@ def test_a_sandbox_move_updates_the_row_and_the_open_timeline_without_reload(
     assert page.evaluate("window.__paketpilotLive") == "same document"
     # Nothing left localhost but Flutter's optional rive script (its failure is harmless).
     assert [url for url in opened.blocked if "rive" not in url] == []
+
+
+def test_a_label_not_yet_scanned_is_said_calmly_not_as_a_failure(
+    open_app: OpenApp, label_only_app: LiveApp
+) -> None:
+    """UX.md: never "not found" for a label that has simply not been scanned yet. The DHL
+    adapter reads the sandbox's empty shipment as pre-transit; the panel says so in a muted
+    line, without "Abruf fehlgeschlagen" (nothing failed) and without the red warning."""
+    from playwright.sync_api import expect
+
+    page = open_app(
+        f"/parcels/{label_only_app.parcel_id}", locale="de-DE", server=label_only_app.server
+    ).page
+    expect(see(page, "Label erstellt, noch kein Scan des Versanddienstes")).to_be_visible(
+        timeout=20_000
+    )
+    expect(see(page, re.compile("fehlgeschlagen"))).to_have_count(0)
+    expect(see(page, re.compile("kennt diese Nummer"))).to_have_count(0)
+    stable_screenshot(page, "timeline_de_phone_light_label_only")

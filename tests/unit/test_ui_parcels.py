@@ -425,7 +425,7 @@ def test_showing_another_parcel_sends_changed_properties_not_new_controls(
     assert "Proof of delivery" not in texts(p.control)
     header = p.header
     optional = [header.stalled.control, header.muted, header.problem.control]
-    optional += [header.problem_detail.control, header.order]
+    optional += [header.waiting.control, header.problem_detail.control, header.order]
     for view in p.timeline.views:
         optional += [view.heading, view.description, view.note, view.conflict]
     parts = {id(c) for part in optional for c in walk(part, hidden=True)}
@@ -1098,13 +1098,13 @@ async def test_the_engines_unrouted_carriers_reach_the_sync_line(
             ProblemKind.NOT_FOUND,
             "the DPD answer did not include this number",
             None,
-            "Abruf fehlgeschlagen: Der Versanddienst kennt diese Nummer noch nicht",
+            "Der Versanddienst kennt diese Nummer noch nicht",
         ),
         (
             ProblemKind.NOT_FOUND,
             "Die Sendungsnummer ist uns nicht bekannt",
             "Die Sendungsnummer ist uns nicht bekannt",
-            "Abruf fehlgeschlagen: Der Versanddienst kennt diese Nummer noch nicht",
+            "Der Versanddienst kennt diese Nummer noch nicht",
         ),
     ],
 )
@@ -1126,6 +1126,40 @@ def test_the_detail_under_a_failed_check_is_only_the_carriers_own_words(
     shown = texts(p.control)
     assert headline in shown
     assert (message in shown) is (carrier_text is not None)
+
+
+@pytest.mark.parametrize(
+    ("kind", "line", "loud"),
+    [
+        # The carrier answered about the number: said as it is, not as a failed check.
+        (ProblemKind.NOT_FOUND, "Der Versanddienst kennt diese Nummer noch nicht", True),
+        (ProblemKind.INVALID_NUMBER, "Die Nummer passt nicht zu diesem Versanddienst", True),
+        # UX.md: never "not found" (nor "failed") for a label that has not been scanned yet.
+        (ProblemKind.PRE_TRANSIT, "Label erstellt, noch kein Scan des Versanddienstes", False),
+        # No answer at all: that check did fail.
+        (
+            ProblemKind.RATE_LIMITED,
+            "Abruf fehlgeschlagen: Zu viele Anfragen, neuer Versuch später",
+            True,
+        ),
+    ],
+)
+def test_only_a_check_without_an_answer_is_called_failed(
+    services: AppServices, seeded: Seeded, kind: ProblemKind, line: str, loud: bool
+) -> None:
+    p = panel(services, seeded.on_way)
+    assert p.detail is not None
+    error = TrackingError(kind, "our note", p.detail.parcel.tracking_number)
+    store_update(services.store, seeded.on_way, None, error, NOW)
+    p.refresh()
+    shown = texts(p.control)
+    assert line in shown
+    assert not any("fehlgeschlagen" in text for text in shown if text != line)
+    header = p.header
+    warning, calm = header.problem, header.waiting
+    assert (warning if loud else calm).text.value == line
+    assert (calm if loud else warning).control not in header.control.controls
+    assert header.waiting.text.color == ft.Colors.ON_SURFACE_VARIANT
 
 
 async def test_an_untracked_parcel_without_scans_does_not_promise_them(

@@ -130,6 +130,8 @@ class ParcelHeader:
         self.milestones = MilestoneBar(ctx)
         self.provenance = NoteLine(ft.Icons.VERIFIED_OUTLINED, small=True)
         self.problem = NoteLine(ft.Icons.WARNING_AMBER, ft.Colors.ERROR, small=True)
+        # A label the carrier knows but has not scanned: news to wait for, not a failure (UX.md).
+        self.waiting = NoteLine(ft.Icons.INFO_OUTLINE, small=True)
         # The carrier's own words, for support and the curious.
         self.problem_detail = NoteLine(ft.Icons.NOTES, small=True)
         # No account can track the carrier: not a failure but a step the user has to take.
@@ -171,6 +173,7 @@ class ParcelHeader:
                 self.gap_below,
                 self.provenance.control,
                 self.problem.control,
+                self.waiting.control,
                 self.problem_detail.control,
                 self.no_account.control,
                 self.set_up,
@@ -201,9 +204,7 @@ class ParcelHeader:
         problem = parcel.problem
         unrouted = problem is ProblemKind.NO_ACCOUNT
         failed = problem if problem and not unrouted else None
-        self.problem.show(
-            ctx.t("parcel.problem", detail=ctx.t(f"problem.{failed.value}")) if failed else None
-        )
+        self._show_problem(failed)
         carrier_words = failed in _CARRIER_ANSWERED
         self.problem_detail.show(parcel.problem_detail if carrier_words else None)
         carrier = carrier_name(parcel.carrier)
@@ -219,6 +220,17 @@ class ParcelHeader:
         self.order.visible = order is not None
         if order is not None:
             self.order.content = " · ".join(part for part in (order.shop, order.title) if part)
+
+    def _show_problem(self, problem: ProblemKind | None) -> None:
+        """A check that got no answer "failed"; a carrier's answer about the number is said as
+        it is ("kennt diese Nummer noch nicht"), and a label not yet scanned calmly."""
+        ctx = self.ctx
+        words = ctx.t(f"problem.{problem.value}") if problem is not None else None
+        pre_transit = problem is ProblemKind.PRE_TRANSIT
+        self.waiting.show(words if pre_transit else None)
+        if problem is not None and problem not in _CARRIER_ANSWERED:
+            words = ctx.t("parcel.problem", detail=words)
+        self.problem.show(None if pre_transit else words)
 
     def _provenance(self, detail: ParcelDetail, clock: Clock) -> str:
         """ "Zuletzt geprüft vor 3 Min. · DPD · letzter Scan vor 5 Std."."""
