@@ -112,7 +112,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Dienst nicht erreichbar (UNAVAILABLE): {detail}",
         "Service unreachable (UNAVAILABLE): {detail}",
     ),
-    "settings.test_other": ("Fehler ({kind}): {detail}", "Error ({kind}): {detail}"),
+    "settings.test_other": ("{what} ({kind}): {detail}", "{what} ({kind}): {detail}"),
     "settings.missing": ("Bitte ausfüllen: {fields}", "Please fill in: {fields}"),
     "settings.keychain_error": (
         "Der Schlüsselbund ist nicht erreichbar: {detail}",

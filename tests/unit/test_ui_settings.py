@@ -16,6 +16,7 @@ from app.sandbox.app import sandbox_url
 from app.sandbox.context import SandboxContext
 from app.sandbox.server import SandboxServer
 from app.store import add_parcel, all_settings, list_accounts, list_parcels, new_session, open_store
+from app.ui.i18n import Lang
 from app.ui.services import AppServices
 from app.ui.state import LANG_SETTING, THEME_SETTING, detect_settings, stored_ui_settings
 from app.ui.views.context import ViewContext
@@ -28,6 +29,7 @@ from app.ui.views.settings import (
 )
 from app.ui.views.settings_accounts import (
     AccountTile,
+    ConnectionOutcome,
     check_connection,
     remove_carrier_account,
     save_carrier_account,
@@ -326,6 +328,25 @@ def test_settings_open_at_one_carriers_account(services: AppServices) -> None:
     assert not any(tile.expanded for name, tile in tiles.items() if name != "GLS")
     unknown = build_settings_view(context(services), "nowhere")  # no such carrier: just Settings
     assert not any(isinstance(n, ft.ExpansionTile) and n.expanded for n in _controls(unknown))
+
+
+@pytest.mark.parametrize(
+    ("kind", "lang", "says"),
+    [
+        (
+            ProblemKind.RATE_LIMITED,
+            "de",
+            "Zu viele Anfragen, neuer Versuch später (RATE_LIMITED): ",
+        ),
+        (ProblemKind.RATE_LIMITED, "en", "Too many requests, trying again later (RATE_LIMITED): "),
+        (ProblemKind.BAD_RESPONSE, "de", "Unlesbare Antwort vom Versanddienst (BAD_RESPONSE): "),
+    ],
+)
+def test_a_failed_connection_test_says_what_in_words_then_the_exact_answer(
+    kind: ProblemKind, lang: Lang, says: str
+) -> None:
+    outcome = ConnectionOutcome(False, kind, "HTTP 429 from the gateway")
+    assert outcome.text(lang) == says + "HTTP 429 from the gateway"
 
 
 def test_a_carrier_that_needs_no_key_is_not_called_not_set_up(services: AppServices) -> None:

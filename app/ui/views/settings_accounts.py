@@ -48,8 +48,10 @@ class ConnectionOutcome:
             return t(lang, "settings.test_auth", detail=self.detail)
         if self.kind is ProblemKind.UNAVAILABLE:
             return t(lang, "settings.test_unavailable", detail=self.detail)
+        # In words first ("Zu viele Anfragen …"), then the code and the exact answer for support.
+        what = t(lang, f"problem.{self.kind.value}") if self.kind else "?"
         kind = self.kind.value.upper() if self.kind else "?"
-        return t(lang, "settings.test_other", kind=kind, detail=self.detail)
+        return t(lang, "settings.test_other", what=what, kind=kind, detail=self.detail)
 
 
 @cache
