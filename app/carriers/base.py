@@ -33,8 +33,9 @@ class TrackingError:
     tracking_number: str | None = None  # None: the whole request failed
     retry_after: float | None = None  # seconds, from Retry-After or the API's own field
     carrier_code: str | None = None  # the API's own error code, kept for diagnosis
-    # What the carrier (or aggregator) itself said about this number, word for word. None when
-    # `message` is only our own (English) note: the parcel shows the carrier's words, not ours.
+    # What the carrier itself said about this number, word for word. None when `message` is
+    # only our own (English) note, or an aggregator's remark on our request to it: the parcel
+    # shows the carrier's words, never ours.
     carrier_text: str | None = None
 
 
