@@ -129,7 +129,14 @@ def test_a_parcel_no_account_tracks_says_so_and_leads_to_settings(
     stable_screenshot(page, "settings_de_phone_light_account_gls")
     page.go_back()
     page.go_back()  # My orders: the sync line names the carrier nothing can check
-    expect(page.get_by_text(re.compile(r"Kein Zugang für .*GLS"))).to_be_visible()
+    line = page.get_by_text(re.compile(r"Kein Zugang für .*GLS"))
+    expect(line).to_be_visible()
+    # ... and its key button leads to the account of the first carrier it names.
+    first = re.search(r"Kein Zugang für ([^,]+)", line.inner_text())
+    assert first is not None
+    carrier = first.group(1).lower().replace(" ", "")  # "DHL" -> dhl, "Royal Mail" -> royalmail
+    page.get_by_role("button", name="Zugang einrichten").click()
+    expect(page).to_have_url(re.compile(rf"/settings/accounts/{carrier}$"))
 
 
 def test_the_second_email_of_a_split_order_joins_the_first_ones_order(

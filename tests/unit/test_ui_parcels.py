@@ -1085,6 +1085,27 @@ async def test_the_engines_unrouted_carriers_reach_the_sync_line(
     assert line.tone == "warn"
 
 
+async def test_the_sync_line_offers_to_set_up_the_carriers_it_names(
+    services: AppServices, seeded: Seeded
+) -> None:
+    """ "Kein Zugang für DHL, Hermes" comes with a key button to Settings, at DHL's account."""
+    recorder = Recorder()
+    screen = HomeScreen(recorder.context("de", services), wide=False, now=lambda: NOW)
+    assert not screen.set_up.visible  # no engine yet: nothing to set up
+    engine = SyncEngine(services.store, [], clock=lambda: NOW)
+    await engine.sync_due()
+    await engine.aclose()
+    services.sync = engine
+    screen.refresh_sync_line()
+    assert screen.sync_text.value is not None
+    assert screen.sync_text.value.startswith("Kein Zugang für DHL")
+    assert screen.set_up.visible
+    assert screen.set_up.tooltip.message == "Zugang einrichten"  # type: ignore[union-attr]
+    assert any(node is screen.set_up for node in walk(screen.view()))
+    screen.set_up.on_click()  # type: ignore[call-arg, misc]
+    assert recorder.routes == ["/settings/accounts/dhl"]
+
+
 @pytest.mark.parametrize(
     ("kind", "message", "carrier_text", "headline"),
     [

@@ -30,6 +30,7 @@ from app.ui.read_model import (
     section_of,
     status_filter_options,
 )
+from app.ui.routing import account_route
 from app.ui.sync_view import request_sync, snapshot_of, sync_line
 from app.ui.views.context import ViewContext
 from app.ui.views.filters import filter_menu
@@ -100,6 +101,11 @@ class HomeScreen:
             expand=True,
             color=ft.Colors.ON_SURFACE_VARIANT,
             theme_style=ft.TextThemeStyle.BODY_SMALL,
+        )
+        # "Kein Zugang für GLS": the way to fix it, beside the words (shown only then).
+        self._unrouted: tuple[str, ...] = ()
+        self.set_up = icon_button(
+            ft.Icons.KEY_OUTLINED, ctx.t("action.set_up_access"), self._set_up_access
         )
         # One line that scrolls sideways on a phone, rather than two lines of menus.
         # The menus' choices (a query, and dozens of controls) follow the first cards.
@@ -195,6 +201,7 @@ class HomeScreen:
             controls=[
                 self.sync_icon,
                 self.sync_text,
+                self.set_up,
                 icon_button(ft.Icons.REFRESH, ctx.t("action.refresh"), self._on_refresh),
             ],
         )
@@ -315,7 +322,7 @@ class HomeScreen:
         """The store was replaced (the demo started): new filter options, new list."""
         self.filters.controls = self._filter_menus()
         self.refresh_sync_line()
-        self._redraw(self.filters, self.sync_text, self.sync_icon)
+        self._redraw(self.filters, *self._sync_parts())
 
     def _list_content(self) -> ft.Control:
         self.rows = {}
@@ -481,25 +488,36 @@ class HomeScreen:
             self.panel.refresh()
             changed.append(self.panel.control)
         self.refresh_sync_line()
-        update_only(*changed, self.sync_icon, self.sync_text)
+        update_only(*changed, *self._sync_parts())
 
     # -- sync line ----------------------------------------------------------------------
 
+    def _sync_parts(self) -> tuple[ft.Control, ...]:
+        return (self.sync_icon, self.sync_text, self.set_up)
+
     def refresh_sync_line(self) -> None:
         lang = self.ctx.lang
-        line = sync_line(snapshot_of(self.services.sync, lang), now=self.now(), lang=lang)
+        snapshot = snapshot_of(self.services.sync, lang)
+        line = sync_line(snapshot, now=self.now(), lang=lang)
         color = _TONE_COLORS[line.tone]
         self.sync_text.value = line.text
         self.sync_text.color = color
         self.sync_icon.icon = getattr(ft.Icons, line.icon)
         self.sync_icon.color = color
+        self._unrouted = snapshot.unrouted if snapshot is not None else ()
+        self.set_up.visible = bool(self._unrouted)
+
+    def _set_up_access(self) -> None:
+        """Settings, at the first carrier the line names (its tile open)."""
+        if self._unrouted:
+            self.ctx.navigate(account_route(min(self._unrouted, key=carrier_name)))
 
     def tick(self) -> None:
         """Called every few seconds by the shell: keeps "vor 2 Min." true."""
-        before = (self.sync_text.value, self.sync_icon.icon)
+        before = (self.sync_text.value, self.sync_icon.icon, self.set_up.visible)
         self.refresh_sync_line()
-        if (self.sync_text.value, self.sync_icon.icon) != before:
-            update_only(self.sync_text, self.sync_icon)
+        if (self.sync_text.value, self.sync_icon.icon, self.set_up.visible) != before:
+            update_only(*self._sync_parts())
 
     async def _on_refresh(self) -> None:
         sync = self.services.sync
@@ -514,7 +532,7 @@ class HomeScreen:
             self.ctx.notify(self.ctx.t("sync.unavailable"))
             return
         self.refresh_sync_line()
-        update_only(self.sync_text, self.sync_icon)
+        update_only(*self._sync_parts())
         for _ in range(_SYNC_POLL_LIMIT):
             await asyncio.sleep(_SYNC_POLL_SECONDS)
             snapshot = snapshot_of(sync, self.ctx.lang)
