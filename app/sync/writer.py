@@ -11,10 +11,10 @@ from typing import Any
 from app.carriers.base import TrackingError
 from app.domain.changes import Change, ChangeKind, detect_changes
 from app.domain.merge import merge_events
-from app.domain.models import Parcel, ParcelUpdate
+from app.domain.models import Parcel, ParcelUpdate, ProblemKind
 from app.domain.stall import HANDOVER_DAYS
 from app.domain.state import ParcelState, derive_state
-from app.domain.status import Status
+from app.domain.status import Status, SubStatus
 from app.store import NotFoundError, apply_update, get_parcel, list_events, new_session
 from app.sync.announce import outbox_entries
 from app.sync.batches import NOT_AN_ANSWER
@@ -25,6 +25,8 @@ __all__ = ["store_update"]
 log = logging.getLogger(__name__)
 
 _SILENCE = frozenset({ChangeKind.STALLED, ChangeKind.AWAITING_HANDOVER})
+# Statuses a "label known, no scan yet" answer may stand in for: nothing has moved yet.
+_UNSHIPPED = frozenset({None, Status.PENDING, Status.UNKNOWN, Status.INFO_RECEIVED})
 
 
 def store_update(
@@ -74,13 +76,19 @@ def _apply(
             tracking_number=parcel.tracking_number, carrier=parcel.carrier, fetched_at=now
         )
     events = merge_events(stored, update.events).events
+    status_hint = update.status_hint or hint
+    sub_status_hint = update.sub_status_hint if update.status_hint else sub_hint
+    if error is not None and error.kind is ProblemKind.PRE_TRANSIT and status_hint in _UNSHIPPED:
+        # The carrier knows the label but has scanned nothing: the seller has not handed the
+        # parcel over yet, a state of its own (not "waiting for data", and never "not found").
+        status_hint, sub_status_hint = Status.INFO_RECEIVED, SubStatus.NOT_HANDED_OVER
     after = derive_state(
         events,
         now=now,
         carrier=parcel.carrier,
         tracked_since=parcel.created_at,
-        status_hint=update.status_hint or hint,
-        sub_status_hint=update.sub_status_hint if update.status_hint else sub_hint,
+        status_hint=status_hint,
+        sub_status_hint=sub_status_hint,
     )
     if error is None:
         estimate = update.estimate

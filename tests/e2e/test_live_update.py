@@ -159,8 +159,9 @@ def test_a_label_not_yet_scanned_is_said_calmly_not_as_a_failure(
     open_app: OpenApp, label_only_app: LiveApp
 ) -> None:
     """UX.md: never "not found" for a label that has simply not been scanned yet. The DHL
-    adapter reads the sandbox's empty shipment as pre-transit; the panel says so in a muted
-    line, without "Abruf fehlgeschlagen" (nothing failed) and without the red warning."""
+    adapter reads the sandbox's empty shipment as pre-transit: the parcel is the seller's "not
+    handed over yet", and the panel says why in a muted line, without "Abruf fehlgeschlagen"
+    (nothing failed) and without the red warning."""
     from playwright.sync_api import expect
 
     page = open_app(
@@ -171,4 +172,7 @@ def test_a_label_not_yet_scanned_is_said_calmly_not_as_a_failure(
     )
     expect(see(page, re.compile("fehlgeschlagen"))).to_have_count(0)
     expect(see(page, re.compile("kennt diese Nummer"))).to_have_count(0)
+    # The seller's own state (the issue: "not handed over yet", not "not found").
+    expect(see(page, "Verkäufer hat noch nicht übergeben")).to_be_visible()
+    expect(see(page, "Wartet auf Daten")).to_have_count(0)
     stable_screenshot(page, "timeline_de_phone_light_label_only")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -341,6 +342,44 @@ async def test_not_handed_over_is_news_only_once_it_is_overdue(
     with new_session(store) as session:
         items = pending(session)
     assert [(i.kind, i.payload["stalled_days"]) for i in items] == [("stalled", 5)]
+
+
+async def test_a_label_without_a_scan_is_not_handed_over_not_waiting_for_data(
+    store: Engine, clock: FakeClock
+) -> None:
+    """DHL, UPS, FedEx and USPS answer a label they have not scanned as pre-transit, with no
+    event. That is the seller's "not handed over yet" (its own state), as a label event is."""
+    said = "DHL knows this number but has no scan yet"
+    tracker = FakeTracker(lambda n, h: error(n, ProblemKind.PRE_TRANSIT, said))
+    parcel_id = add(store, "00340434000000000001")
+    engine = SyncEngine(store, [runtime("dhl", tracker, clock)], clock=clock.now)
+    await engine.sync_due()
+
+    parcel = _parcel(store, parcel_id)
+    assert (parcel.status, parcel.sub_status) == (Status.INFO_RECEIVED, SubStatus.NOT_HANDED_OVER)
+    assert parcel.problem is ProblemKind.PRE_TRANSIT
+    assert parcel.problem_detail is None  # our note; DHL gave no words
+    with new_session(store) as session:
+        assert pending(session) == []  # a fresh label is no news
+
+
+async def test_a_pre_transit_answer_does_not_take_back_a_shipped_headline(
+    store: Engine, clock: FakeClock
+) -> None:
+    """A carrier that gave only a headline ("in transit", no events) and then, from a flaky
+    backend, "no scan yet" keeps the parcel shipped: the label state is for unshipped ones."""
+    headline = replace(update_for("x", [], fetched_at=clock.now()), status_hint=Status.IN_TRANSIT)
+    answers: list[Any] = [replace(headline, tracking_number="00340434000000000001")]
+    answers.append(error("00340434000000000001", ProblemKind.PRE_TRANSIT, "no scan yet"))
+    tracker = FakeTracker(lambda n, h: answers.pop(0))
+    parcel_id = add(store, "00340434000000000001")
+    engine = SyncEngine(store, [runtime("dhl", tracker, clock)], clock=clock.now)
+    await engine.sync_due()
+    assert _parcel(store, parcel_id).status is Status.IN_TRANSIT
+    clock.advance(3600)
+    await engine.refresh([parcel_id])
+    parcel = _parcel(store, parcel_id)
+    assert (parcel.status, parcel.problem) == (Status.IN_TRANSIT, ProblemKind.PRE_TRANSIT)
 
 
 async def test_silence_is_announced_only_after_an_answered_fetch(
