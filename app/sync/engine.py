@@ -196,11 +196,18 @@ class SyncEngine:
 
     def route(self, parcel: Parcel) -> tuple[AccountRuntime, str | None] | None:
         """The account that tracks `parcel`, and the carrier hint for an aggregator."""
-        direct = self._by_carrier.get(parcel.carrier)
+        return self._route(parcel.carrier)
+
+    def tracks(self, carrier: str) -> bool | None:
+        """Whether an account can fetch this carrier's parcels; None until accounts load."""
+        return self._route(carrier) is not None if self._loaded else None
+
+    def _route(self, carrier: str) -> tuple[AccountRuntime, str | None] | None:
+        direct = self._by_carrier.get(carrier)
         if direct is not None:
             return direct, None
         if self._aggregators:
-            return self._aggregators[0], parcel.carrier
+            return self._aggregators[0], carrier
         return None
 
     async def sync_due(self) -> SyncReport:

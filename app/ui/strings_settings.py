@@ -24,6 +24,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "add.carrier": ("Versanddienst", "Carrier"),
     "add.detected": ("Erkannt: {carrier}", "Detected: {carrier}"),
+    "add.no_access": (
+        "Für {carrier} ist kein Zugang eingerichtet: die Sendung wird gespeichert, aber erst "
+        "abgerufen, wenn einer eingerichtet ist.",
+        "No access is set up for {carrier}: the parcel is saved, but checked only once one is "
+        "set up.",
+    ),
     "add.choose": (
         "Passt zu mehreren Versanddiensten. Welcher ist es?",
         "Fits several carriers. Which one is it?",

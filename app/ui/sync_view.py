@@ -91,6 +91,19 @@ def _from_engine(raw: Any, lang: Lang) -> SyncState:
     )
 
 
+def untracked(sync: object | None, carrier: str) -> bool:
+    """True only when the engine says no account can fetch this carrier (app.sync.engine's
+    `tracks`); no engine, accounts not loaded yet, or a failing engine say nothing."""
+    tracks = getattr(sync, "tracks", None)
+    if not callable(tracks):
+        return False
+    try:
+        return tracks(carrier) is False
+    except Exception:  # a hint must not take Add down
+        log.warning("asking the engine about %s failed", carrier, exc_info=True)
+        return False
+
+
 def request_sync(sync: object | None, parcel_ids: Iterable[str] = ()) -> bool:
     """Ask the engine to fetch these parcels now (or everything due); False without an engine.
 

@@ -138,6 +138,14 @@ def test_a_parcel_no_account_tracks_says_so_and_leads_to_settings(
     page.get_by_role("button", name="Zugang einrichten").click()
     expect(page).to_have_url(re.compile(rf"/settings/accounts/{carrier}$"))
 
+    # The next GLS number is told before it is added (the engine's accounts are loaded by
+    # now: it marked the first one): it would be stored, not fetched.
+    page = open_app("/add", locale="de-DE", server=add_server).page
+    field = page.get_by_role("textbox", name="Sendungsnummer oder Versandbestätigung einfügen")
+    type_into(page, field, new_number("gls", random.Random(6)), position=BELOW_OVERLAP)
+    expect(page.get_by_role("radio", name="GLS")).to_be_checked()
+    expect(page.get_by_text(re.compile("^Für GLS ist kein Zugang eingerichtet"))).to_be_visible()
+
 
 def test_the_second_email_of_a_split_order_joins_the_first_ones_order(
     open_app: OpenApp, add_server: AppServer

@@ -382,6 +382,25 @@ async def test_a_pre_transit_answer_does_not_take_back_a_shipped_headline(
     assert (parcel.status, parcel.problem) == (Status.IN_TRANSIT, ProblemKind.PRE_TRANSIT)
 
 
+async def test_tracks_says_which_carriers_an_account_can_fetch(
+    store: Engine, clock: FakeClock
+) -> None:
+    tracker = FakeTracker(lambda n, h: [])
+    loaded: list[Any] = [runtime("dhl", tracker, clock)]
+
+    async def load() -> list[Any]:
+        return loaded
+
+    engine = SyncEngine(store, [], clock=clock.now, account_loader=load)
+    assert engine.tracks("dhl") is None  # not loaded yet: no answer rather than a wrong one
+    await engine.reload_accounts()
+    assert (engine.tracks("dhl"), engine.tracks("gls")) == (True, False)
+    loaded.append(runtime("aftership", tracker, clock))  # an aggregator tracks for any carrier
+    await engine.reload_accounts()
+    assert engine.tracks("gls") is True
+    await engine.aclose()
+
+
 async def test_silence_is_announced_only_after_an_answered_fetch(
     store: Engine, clock: FakeClock
 ) -> None:

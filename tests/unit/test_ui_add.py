@@ -22,10 +22,13 @@ from app.store import (
     open_store,
     set_correction,
 )
+from app.sync.engine import SyncEngine
 from app.ui.add_analysis import analyse, looks_like_one_number, reason_text
 from app.ui.services import AppServices
+from app.ui.sync_view import untracked
 from app.ui.views.add import AddScreen, build_add_view
 from app.ui.views.context import ViewContext
+from tests.unit.test_sync_support import FakeClock, FakeTracker, runtime
 
 DHL = new_number("dhl", random.Random(3))  # 20 digits: DHL (valid check), FedEx and USPS fit
 HERMES = new_number("hermes", random.Random(4))
@@ -275,3 +278,42 @@ def test_a_second_email_of_a_split_order_is_filed_under_that_order(store: Any) -
     chosen._on_order_choice(None)  # type: ignore[arg-type]  # the user's tap
     chosen.set_text(f"Bestellnummer: 4711\n{HERMES}")
     assert chosen.order_choice.value == "none"
+
+
+def test_a_carrier_no_account_can_fetch_is_said_before_adding(store: Any) -> None:
+    """The engine has a DHL account only: a DHL number reads as usual; choosing FedEx for it
+    says, on the card, that the parcel would be saved but not fetched; back to DHL, it goes."""
+    add, _ = screen(store)
+    clock = FakeClock()
+    tracker = FakeTracker(lambda number, hints: [])
+    add.services.sync = SyncEngine(store, [runtime("dhl", tracker, clock)], clock=clock.now)
+    add.set_text(DHL)
+    card = add.cards[0]
+    assert card.choice is not None
+    assert card.choice.on_change is not None
+    assert not card.access_row.visible
+
+    card.choice.value = "fedex"
+    card.choice.on_change()  # type: ignore[call-arg]
+    assert card.access_row.visible
+    assert card.access.value == (
+        "Für FedEx ist kein Zugang eingerichtet: die Sendung wird gespeichert, aber erst "
+        "abgerufen, wenn einer eingerichtet ist."
+    )
+    card.other.value = "dhl"
+    assert card.other.on_select is not None
+    card.other.on_select()  # type: ignore[call-arg]
+    assert not card.access_row.visible
+
+
+def test_without_an_engine_or_with_a_broken_one_add_says_nothing_about_access(store: Any) -> None:
+    add, _ = screen(store)  # no sync engine (the tests' app, a store opened alone)
+    add.set_text(HERMES)
+    assert not add.cards[0].access_row.visible
+
+    class Broken:
+        def tracks(self, carrier: str) -> bool:
+            raise RuntimeError("engine gone")
+
+    assert untracked(Broken(), "hermes") is False
+    assert untracked(object(), "hermes") is False

@@ -18,6 +18,7 @@ from app.carriers.registry import REGISTRY
 from app.domain.models import Order
 from app.domain.tracking_numbers.order_number import find_order_number
 from app.ui.add_analysis import Analysis, FoundNumber, analyse, carrier_name, reason_text
+from app.ui.sync_view import untracked
 from app.ui.views.context import ViewContext
 from app.ui.views.widgets import icon_button, own, update_only
 
@@ -33,7 +34,22 @@ class _Card:
     include: ft.Checkbox
     choice: ft.RadioGroup | None
     other: ft.Dropdown
+    # "Kein Zugang für GLS": said before adding, for the carrier chosen (hidden otherwise).
+    access: ft.Text = field(default_factory=lambda: ft.Text("", size=13))
     extra: list[ft.Control] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        color = ft.Colors.ON_SURFACE_VARIANT
+        self.access.color = color
+        self.access_row = ft.Row(
+            spacing=6,
+            visible=False,
+            vertical_alignment=ft.CrossAxisAlignment.START,
+            controls=[
+                ft.Icon(ft.Icons.KEY_OFF_OUTLINED, size=18, color=color),
+                own(self.access, expand=True),
+            ],
+        )
 
     def carrier(self) -> str:
         if self.other.value:
@@ -278,7 +294,21 @@ class AddScreen:
                 for carrier_id in REGISTRY
             ],
         )
-        return _Card(found, include, choice, other)
+        card = _Card(found, include, choice, other)
+        if choice is not None:
+            choice.on_change = lambda: self._show_access(card, update=True)
+        other.on_select = lambda: self._show_access(card, update=True)
+        self._show_access(card)
+        return card
+
+    def _show_access(self, card: _Card, *, update: bool = False) -> None:
+        """No account can fetch the chosen carrier: the parcel would only be stored."""
+        carrier = card.carrier()
+        shown = card.found.duplicate_id is None and untracked(self.services.sync, carrier)
+        card.access_row.visible = shown
+        card.access.value = self.ctx.t("add.no_access", carrier=carrier_name(carrier))
+        if update:
+            update_only(card.access_row)
 
     def _card_control(self, card: _Card) -> ft.Control:
         ctx = self.ctx
@@ -324,6 +354,7 @@ class AddScreen:
                 )
             )
         else:
+            lines.append(card.access_row)
             lines.append(ft.Row([card.other]))
             if len(self.cards) > 1:
                 lines.append(card.include)
