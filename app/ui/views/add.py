@@ -34,13 +34,14 @@ class _Card:
     include: ft.Checkbox
     choice: ft.RadioGroup | None
     other: ft.Dropdown
-    # "Kein Zugang für GLS": said before adding, for the carrier chosen (hidden otherwise).
-    access: ft.Text = field(default_factory=lambda: ft.Text("", size=13))
     extra: list[ft.Control] = field(default_factory=list)
+    # "Kein Zugang für GLS": said before adding, for the carrier chosen (hidden otherwise).
+    access: ft.Text = field(init=False)
+    access_row: ft.Row = field(init=False)
 
     def __post_init__(self) -> None:
         color = ft.Colors.ON_SURFACE_VARIANT
-        self.access.color = color
+        self.access = ft.Text("", size=13, color=color)
         self.access_row = ft.Row(
             spacing=6,
             visible=False,
