@@ -159,6 +159,24 @@ def set_order(session: Session, *, parcel_id: str, order_id: str | None) -> int:
     return _set(session, parcel_id, {"order_id": order_id})
 
 
+def set_carrier(session: Session, *, parcel_id: str, carrier: str) -> int:
+    """Track the parcel with another carrier (the user's correction): what the old one said
+    about it goes, and it is due at once. DuplicateParcelError if that carrier has it already."""
+    values = {
+        "carrier": carrier,
+        "problem": None,
+        "problem_detail": None,
+        "carrier_status_code": None,
+        "last_checked_at": None,
+    }
+    try:
+        return _set(session, parcel_id, values)
+    except IntegrityError as error:
+        if "UNIQUE" in str(error.orig):
+            raise DuplicateParcelError(f"{carrier} already tracks this number") from None
+        raise
+
+
 def touch_checked(session: Session, *, parcel_id: str, at: datetime) -> int:
     """Record when the parcel was last fetched, changed or not.
 

@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 
 from app.carriers.registry import REGISTRY
 from app.domain.labels import status_label
-from app.domain.models import Order, Parcel
+from app.domain.models import Order, Parcel, ProblemKind
 from app.domain.stall import assess_silence
 from app.domain.state import ParcelState, derive_state
 from app.domain.status import Status, SubStatus, is_problem
 from app.domain.timeline import TimelineEntry, build_timeline
+from app.domain.tracking_numbers.detect import detect
 from app.domain.when import day_in_words, estimate_in_words
 from app.notify.preferences import is_muted
 from app.store import (
@@ -134,6 +135,7 @@ class ParcelDetail:
     entries: tuple[TimelineEntry, ...]  # newest first
     progress: int
     muted: bool = False  # the user muted its notifications
+    other_carriers: tuple[str, ...] = ()  # its carrier does not know it; these also fit
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,7 +402,22 @@ def load_parcel(engine: Store, parcel_id: str, clock: Clock) -> ParcelDetail | N
         entries=entries,
         progress=row.progress,
         muted=muted,
+        other_carriers=other_carriers(parcel) if not events else (),
     )
+
+
+_UNKNOWN_TO_CARRIER = frozenset({ProblemKind.NOT_FOUND, ProblemKind.INVALID_NUMBER})
+MAX_OTHER_CARRIERS = 3
+
+
+def other_carriers(parcel: Parcel) -> tuple[str, ...]:
+    """Carriers the number also fits, best first, when its own says it does not know it (the
+    20 digits of a DHL label fit FedEx and USPS too): the user's likeliest fix."""
+    if parcel.problem not in _UNKNOWN_TO_CARRIER:
+        return ()
+    fits = (c.carrier for c in detect(parcel.tracking_number).candidates)
+    others = [c for c in dict.fromkeys(fits) if c != parcel.carrier and c in REGISTRY]
+    return tuple(others[:MAX_OTHER_CARRIERS])
 
 
 def load_order(engine: Store, order_id: str, clock: Clock) -> OrderDetail | None:

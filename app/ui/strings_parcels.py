@@ -100,6 +100,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Not being checked: no access is set up for {carrier}.",
     ),
     "action.set_up_access": ("Zugang einrichten", "Set up access"),
+    "parcel.other_carriers": ("Die Nummer passt auch zu:", "The number also fits:"),
+    "action.try_carrier": ("{carrier} versuchen", "Try {carrier}"),
     "problem.rate_limited": (
         "Zu viele Anfragen, neuer Versuch später",
         "Too many requests, trying again later",
@@ -154,6 +156,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "done.copied": ("Nummer kopiert.", "Number copied."),
     "done.shared": ("Zusammenfassung kopiert.", "Summary copied."),
     "done.renamed": ("Umbenannt.", "Renamed."),
+    "done.carrier_changed": ("Wird jetzt bei {carrier} abgefragt.", "Now checking with {carrier}."),
+    "error.carrier_taken": (
+        "{carrier} verfolgt diese Nummer schon als eigene Sendung.",
+        "{carrier} already tracks this number as a parcel of its own.",
+    ),
     "done.muted": (
         "Keine Benachrichtigungen mehr zu dieser Sendung.",
         "No more notifications for this parcel.",

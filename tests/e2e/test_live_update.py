@@ -37,6 +37,7 @@ OUT_FOR_DELIVERY = "Die Sendung wurde in das Zustellfahrzeug geladen"  # journey
 # delivered (34 h) does not yet. Event times stay in the app's past: the frozen clock ends at
 # the real now.
 START_HOURS = 21
+FITS_THREE = "00340434161234567890"  # DHL's format, and FedEx's and USPS's 20 digits too
 STEP = timedelta(hours=10)
 
 
@@ -53,9 +54,17 @@ class LiveApp:
     number: str
 
 
-def _serve(tmp_path: Path, started_hours_ago: float, label: str) -> Iterator[LiveApp]:
-    """A DHL journey at the sandbox (on a clock frozen STEP before now), started that many
-    journey hours ago, and the app with its parcel in an order, polling the sandbox."""
+def _serve(
+    tmp_path: Path,
+    started_hours_ago: float,
+    label: str,
+    *,
+    journey_at: str = "dhl",
+    number: str | None = None,
+) -> Iterator[LiveApp]:
+    """A journey at the sandbox (on a clock frozen STEP before now) with `journey_at`, started
+    that many journey hours ago, and the app with its parcel (as a DHL one) in an order,
+    polling the sandbox."""
     from app.sandbox.clock import SandboxClock
     from app.sandbox.context import SandboxContext
     from app.sandbox.journeys import Scenario
@@ -66,9 +75,12 @@ def _serve(tmp_path: Path, started_hours_ago: float, label: str) -> Iterator[Liv
     now = datetime.now(UTC).replace(microsecond=0)
     clock = SandboxClock(frozen_at=now - STEP)
     ctx = SandboxContext(clock=clock)
-    journey = new_journey(ctx, carrier="dhl", scenario=Scenario.DELIVERED, rng=random.Random(5))
+    rng = random.Random(5)
+    journey = new_journey(ctx, carrier=journey_at, scenario=Scenario.DELIVERED, rng=rng)
     started = clock.now() - timedelta(hours=started_hours_ago)
-    ctx.add_journey(replace(journey, started_at=started))
+    number = number or journey.tracking_number
+    journey = replace(journey, started_at=started, tracking_number=number)
+    ctx.add_journey(journey)
 
     store = open_store(tmp_path / "data" / "paketpilot.sqlite")
     try:
@@ -98,6 +110,12 @@ def _serve(tmp_path: Path, started_hours_ago: float, label: str) -> Iterator[Liv
 @pytest.fixture
 def live_app(tmp_path: Path) -> Iterator[LiveApp]:
     yield from _serve(tmp_path, START_HOURS, LABEL)
+
+
+@pytest.fixture
+def wrong_carrier_app(tmp_path: Path) -> Iterator[LiveApp]:
+    """20 digits that fit DHL, FedEx and USPS, added as DHL; only FedEx has the journey."""
+    yield from _serve(tmp_path, START_HOURS, LABEL, journey_at="fedex", number=FITS_THREE)
 
 
 @pytest.fixture
@@ -176,3 +194,28 @@ def test_a_label_not_yet_scanned_is_said_calmly_not_as_a_failure(
     expect(see(page, "Verkäufer hat noch nicht übergeben")).to_be_visible()
     expect(see(page, "Wartet auf Daten")).to_have_count(0)
     stable_screenshot(page, "timeline_de_phone_light_label_only")
+
+
+def test_a_number_dhl_does_not_know_is_found_at_fedex_with_one_tap(
+    open_app: OpenApp, wrong_carrier_app: LiveApp
+) -> None:
+    """The sandbox's DHL answers 404 for it; the panel offers the other carriers the number
+    fits, and "FedEx versuchen" fetches it there at once: FedEx's scans replace the problem."""
+    from playwright.sync_api import expect
+
+    page = open_app(
+        f"/parcels/{wrong_carrier_app.parcel_id}", locale="de-DE", server=wrong_carrier_app.server
+    ).page
+    expect(see(page, "Der Versanddienst kennt diese Nummer noch nicht")).to_be_visible(
+        timeout=20_000
+    )
+    expect(see(page, "Die Nummer passt auch zu:")).to_be_visible()
+    page.mouse.move(195, 800)  # off the buttons: no tooltip in the shot
+    stable_screenshot(page, "timeline_de_phone_light_other_carriers")
+
+    page.get_by_role("button", name="FedEx versuchen").click()
+    expect(see(page, re.compile(r"FedEx · 00340434161234567890"))).to_be_visible(timeout=20_000)
+    expect(see(page, "Der Versanddienst kennt diese Nummer noch nicht")).to_have_count(0)
+    expect(see(page, "Die Nummer passt auch zu:")).to_have_count(0)
+    expect(see(page, re.compile(r"Zuletzt geprüft .* · FedEx"))).to_be_visible(timeout=20_000)
+    stable_screenshot(page, "timeline_de_phone_light_found_at_fedex")

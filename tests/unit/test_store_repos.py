@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from app.domain.models import Source
+from app.domain.models import ProblemKind, Source
+from app.domain.status import Status
 from app.store import (
     DuplicateParcelError,
     NotFoundError,
@@ -36,6 +37,7 @@ from app.store import (
     restore_parcel,
     save_account,
     set_archived,
+    set_carrier,
     set_correction,
     set_label,
     set_order,
@@ -74,6 +76,31 @@ def test_a_number_is_tracked_once_per_carrier(engine: Engine) -> None:
             add_parcel(session, tracking_number="JJD01", carrier="dhl")
         add_parcel(session, tracking_number="JJD01", carrier="ups")  # another carrier is fine
         assert count(session, "parcels") == 2
+
+
+def test_another_carrier_starts_the_parcel_afresh_but_never_twice(engine: Engine) -> None:
+    with new_session(engine) as session:
+        parcel = add_parcel(session, tracking_number="00340434161234567890", carrier="dhl")
+        apply_update(
+            session,
+            parcel_id=parcel.id,
+            update=fetch(),
+            status=Status.PENDING,
+            problem=ProblemKind.NOT_FOUND,
+            problem_detail="No shipment with given tracking number found.",
+            carrier_status_code="404",
+            checked_at=T0,
+        )
+        assert set_carrier(session, parcel_id=parcel.id, carrier="fedex") == 1
+        moved = get_parcel(session, parcel_id=parcel.id)
+        assert (moved.carrier, moved.problem, moved.problem_detail) == ("fedex", None, None)
+        assert (moved.carrier_status_code, moved.last_checked_at) == (None, None)  # due now
+        other = add_parcel(session, tracking_number="00340434161234567890", carrier="usps")
+        with pytest.raises(DuplicateParcelError, match="already"):
+            set_carrier(session, parcel_id=other.id, carrier="fedex")
+        assert get_parcel(session, parcel_id=other.id).carrier == "usps"
+        with pytest.raises(NotFoundError):
+            set_carrier(session, parcel_id="nope", carrier="fedex")
 
 
 def test_user_edits_write_only_real_changes(engine: Engine) -> None:

@@ -22,6 +22,7 @@ from app.store import (
     add_order,
     add_parcel,
     all_settings,
+    get_correction,
     get_parcel,
     list_events,
     new_session,
@@ -1199,3 +1200,67 @@ async def test_an_untracked_parcel_without_scans_does_not_promise_them(
         "Noch keine Scans. Sie erscheinen hier, sobald ein Zugang für DHL eingerichtet ist."
         in texts(after.control)
     )
+
+
+def _unknown_to_dhl(services: AppServices, number: str = "00340434161234567890") -> str:
+    """A DHL parcel whose 20 digits DHL does not know (they fit FedEx and USPS as well)."""
+    with new_session(services.store) as session:
+        parcel = add_parcel(session, tracking_number=number, carrier="dhl")
+    said = "No shipment with given tracking number found."
+    error = TrackingError(ProblemKind.NOT_FOUND, said, number, carrier_text=said)
+    store_update(services.store, parcel.id, None, error, NOW)
+    return parcel.id
+
+
+def test_a_number_its_carrier_does_not_know_offers_the_others_it_fits(
+    services: AppServices,
+) -> None:
+    parcel_id = _unknown_to_dhl(services)
+    recorder = Recorder()
+    p = ParcelPanel(recorder.context("de", services), parcel_id, now=lambda: NOW)
+    shown = texts(p.control)
+    assert "Der Versanddienst kennt diese Nummer noch nicht" in shown
+    assert "Die Nummer passt auch zu:" in shown
+    offered = buttons(p.control)
+    assert "FedEx versuchen" in offered
+    assert "USPS versuchen" in offered
+    assert "DHL versuchen" not in offered
+
+    offered["FedEx versuchen"].on_click()  # type: ignore[call-arg, misc]
+    with new_session(services.store) as session:
+        parcel = get_parcel(session, parcel_id=parcel_id)
+        remembered = get_correction(session, tracking_number=parcel.tracking_number)
+    assert (parcel.carrier, parcel.problem, parcel.last_checked_at) == ("fedex", None, None)
+    assert remembered == "fedex"  # Add offers FedEx first for this number from now on
+    assert recorder.notes == ["Wird jetzt bei FedEx abgefragt."]
+    p.refresh()
+    assert "Die Nummer passt auch zu:" not in texts(p.control)  # FedEx has not said no (yet)
+
+
+def test_trying_a_carrier_that_already_tracks_the_number_says_so(services: AppServices) -> None:
+    parcel_id = _unknown_to_dhl(services)
+    with new_session(services.store) as session:
+        add_parcel(session, tracking_number="00340434161234567890", carrier="usps")
+    recorder = Recorder()
+    p = ParcelPanel(recorder.context("en", services), parcel_id, now=lambda: NOW)
+    buttons(p.control)["Try USPS"].on_click()  # type: ignore[call-arg, misc]
+    assert recorder.notes == ["USPS already tracks this number as a parcel of its own."]
+    with new_session(services.store) as session:
+        assert get_parcel(session, parcel_id=parcel_id).carrier == "dhl"
+
+
+def test_a_parcel_with_scans_or_another_problem_offers_no_other_carrier(
+    services: AppServices, seeded: Seeded
+) -> None:
+    p = panel(services, seeded.on_way)  # DHL, in transit, with scans
+    assert "Die Nummer passt auch zu:" not in texts(p.control)
+    assert p.detail is not None
+    number = p.detail.parcel.tracking_number
+    error = TrackingError(ProblemKind.NOT_FOUND, "gone", number, carrier_text="gone")
+    store_update(services.store, seeded.on_way, None, error, NOW)
+    p.refresh()  # its scans say it is DHL's, whatever one answer said
+    assert "Die Nummer passt auch zu:" not in texts(p.control)
+    offline = _unknown_to_dhl(services, "00340434398259791900")
+    error = TrackingError(ProblemKind.UNAVAILABLE, "could not connect", "00340434398259791900")
+    store_update(services.store, offline, None, error, NOW)
+    assert "Die Nummer passt auch zu:" not in texts(panel(services, offline).control)

@@ -69,6 +69,7 @@ class ParcelPanel(ParcelActions):
             self._build_actions(),
             lambda order_id: ctx.navigate(f"/orders/{order_id}"),
             lambda carrier: ctx.navigate(account_route(carrier)),
+            self.try_carrier,
         )
         self.history = ft.Container(
             padding=ft.Padding.only(bottom=8),

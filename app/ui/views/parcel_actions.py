@@ -20,10 +20,13 @@ from app.store import (
     new_session,
     restore_parcel,
     set_archived,
+    set_carrier,
+    set_correction,
     set_label,
 )
 from app.ui.i18n import status_word
 from app.ui.read_model import ParcelDetail, Store, carrier_name, tracking_url
+from app.ui.sync_view import request_sync
 from app.ui.views.context import ViewContext
 from app.ui.views.widgets import current_page, icon_button, relabel, skip_auto_update
 
@@ -230,6 +233,26 @@ class ParcelActions:
             set_label(session, parcel_id=self.parcel_id, label=(label or "").strip() or None)
         self.ctx.notify(self.ctx.t("done.renamed"))
         self._changed()
+
+    def try_carrier(self, carrier: str) -> None:
+        """Track the number with another carrier it fits, remember that for the number (as Add
+        does), and ask the engine now."""
+        engine = self.engine
+        if engine is None or self.detail is None:
+            return
+        name = carrier_name(carrier)
+        try:
+            with new_session(engine) as session:
+                set_carrier(session, parcel_id=self.parcel_id, carrier=carrier)
+                number = self.detail.parcel.tracking_number
+                set_correction(session, tracking_number=number, carrier=carrier)
+        except DuplicateParcelError:
+            skip_auto_update()
+            self.ctx.notify(self.ctx.t("error.carrier_taken", carrier=name))
+            return
+        self.ctx.notify(self.ctx.t("done.carrier_changed", carrier=name))
+        self._changed()
+        request_sync(self.ctx.services.sync, [self.parcel_id])
 
     def toggle_mute(self) -> None:
         """Mute or unmute as the button said (not the opposite of what the store holds now)."""

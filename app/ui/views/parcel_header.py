@@ -14,7 +14,13 @@ import flet as ft
 
 from app.domain.models import ProblemKind, ProofOfDelivery
 from app.domain.status import Status
-from app.ui.read_model import Clock, ParcelDetail, carrier_name, relative_or_none
+from app.ui.read_model import (
+    MAX_OTHER_CARRIERS,
+    Clock,
+    ParcelDetail,
+    carrier_name,
+    relative_or_none,
+)
 from app.ui.views.context import ViewContext
 from app.ui.views.timeline import MilestoneBar
 from app.ui.views.widgets import StatusChip, hold
@@ -117,6 +123,7 @@ class ParcelHeader:
         actions: ft.Control,
         on_order: Callable[[str], object],
         on_set_up: Callable[[str], object],
+        on_try: Callable[[str], object],
     ) -> None:
         self.ctx = ctx
         self.proof = ProofBox(ctx)
@@ -134,6 +141,24 @@ class ParcelHeader:
         self.waiting = NoteLine(ft.Icons.INFO_OUTLINE, small=True)
         # The carrier's own words, for support and the curious.
         self.problem_detail = NoteLine(ft.Icons.NOTES, small=True)
+        # Its carrier does not know the number, which fits others too: one tap tries another.
+        self._others: list[str] = []
+
+        def attempt(n: int) -> Callable[[], object]:
+            return lambda: on_try(self._others[n]) if n < len(self._others) else None
+
+        self.try_buttons = [
+            ft.TextButton(content="", icon=ft.Icons.SWAP_HORIZ, on_click=attempt(n))
+            for n in range(MAX_OTHER_CARRIERS)
+        ]
+        muted = ft.Colors.ON_SURFACE_VARIANT
+        self.others = ft.Column(
+            spacing=0,
+            controls=[
+                ft.Text(ctx.t("parcel.other_carriers"), size=13, color=muted),
+                ft.Row(spacing=4, wrap=True, controls=list(self.try_buttons)),
+            ],
+        )
         # No account can track the carrier: not a failure but a step the user has to take.
         self.no_account = NoteLine(ft.Icons.KEY_OFF_OUTLINED, small=True)
         self._carrier = ""  # whose access "Zugang einrichten" sets up
@@ -175,6 +200,7 @@ class ParcelHeader:
                 self.problem.control,
                 self.waiting.control,
                 self.problem_detail.control,
+                self.others,
                 self.no_account.control,
                 self.set_up,
                 self.who,
@@ -207,6 +233,7 @@ class ParcelHeader:
         self._show_problem(failed)
         carrier_words = failed in _CARRIER_ANSWERED
         self.problem_detail.show(parcel.problem_detail if carrier_words else None)
+        self._show_others(detail.other_carriers)
         carrier = carrier_name(parcel.carrier)
         self.no_account.show(ctx.t("parcel.no_account", carrier=carrier) if unrouted else None)
         self.set_up.visible = unrouted
@@ -220,6 +247,14 @@ class ParcelHeader:
         self.order.visible = order is not None
         if order is not None:
             self.order.content = " · ".join(part for part in (order.shop, order.title) if part)
+
+    def _show_others(self, carriers: tuple[str, ...]) -> None:
+        self._others = list(carriers)
+        self.others.visible = bool(carriers)
+        for n, button in enumerate(self.try_buttons):
+            button.visible = n < len(carriers)
+            if button.visible:
+                button.content = self.ctx.t("action.try_carrier", carrier=carrier_name(carriers[n]))
 
     def _show_problem(self, problem: ProblemKind | None) -> None:
         """A check that got no answer "failed"; a carrier's answer about the number is said as
