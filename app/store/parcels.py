@@ -65,12 +65,17 @@ def _insert(connection: Connection, parcel: Parcel) -> None:
     try:
         connection.execute(insert(PARCELS).values(parcel_values(parcel)))
     except IntegrityError as error:
-        failed = str(error.orig)
-        if "UNIQUE" in failed and ("tracking_number" in failed or "parcels.id" in failed):
+        if _duplicate(error):
             raise DuplicateParcelError(
                 f"{parcel.carrier} {parcel.tracking_number} is already being tracked"
             ) from None
         raise
+
+
+def _duplicate(error: IntegrityError) -> bool:
+    """The parcel's id, or its number with that carrier, is taken."""
+    failed = str(error.orig)
+    return "UNIQUE" in failed and ("tracking_number" in failed or "parcels.id" in failed)
 
 
 def get_parcel(session: Session, *, parcel_id: str) -> Parcel:
@@ -172,7 +177,7 @@ def set_carrier(session: Session, *, parcel_id: str, carrier: str) -> int:
     try:
         return _set(session, parcel_id, values)
     except IntegrityError as error:
-        if "UNIQUE" in str(error.orig):
+        if _duplicate(error):
             raise DuplicateParcelError(f"{carrier} already tracks this number") from None
         raise
 

@@ -240,11 +240,10 @@ class ParcelActions:
         engine = self.engine
         if engine is None or self.detail is None:
             return
-        name = carrier_name(carrier)
+        name, number = carrier_name(carrier), self.detail.parcel.tracking_number
         try:
             with new_session(engine) as session:
                 set_carrier(session, parcel_id=self.parcel_id, carrier=carrier)
-                number = self.detail.parcel.tracking_number
                 set_correction(session, tracking_number=number, carrier=carrier)
         except DuplicateParcelError:
             skip_auto_update()
