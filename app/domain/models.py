@@ -50,6 +50,13 @@ class ProblemKind(StrEnum):
     BAD_RESPONSE = "bad_response"
 
 
+# The carrier read the request and answered about the number itself (it does not know it, it
+# is not its format, a label without a scan): the account works, and its words are the carrier's.
+ANSWERED_ABOUT_THE_NUMBER = frozenset(
+    {ProblemKind.NOT_FOUND, ProblemKind.INVALID_NUMBER, ProblemKind.PRE_TRANSIT}
+)
+
+
 def ensure_utc(moment: datetime) -> datetime:
     """Reject naive datetimes (a zone must be decided by the caller) and normalise to UTC."""
     if moment.tzinfo is None or moment.utcoffset() is None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from app.carriers.base import ParseResult, TrackingError
-from app.domain.models import Parcel, ParcelUpdate, ProblemKind
+from app.domain.models import ANSWERED_ABOUT_THE_NUMBER, Parcel, ParcelUpdate, ProblemKind
 from app.sync.accounts import AccountRuntime
 from app.sync.limiter import AccountGate
 
@@ -19,15 +19,7 @@ log = logging.getLogger(__name__)
 # Failures that are no answer about the parcel: the account or the carrier failed, not the
 # number. A whole request failing so says something about the account; after one of them we
 # do not know what the carrier has.
-NOT_AN_ANSWER = frozenset(
-    {
-        ProblemKind.AUTH_FAILED,
-        ProblemKind.NO_ACCOUNT,
-        ProblemKind.RATE_LIMITED,
-        ProblemKind.UNAVAILABLE,
-        ProblemKind.BAD_RESPONSE,
-    }
-)
+NOT_AN_ANSWER = frozenset(ProblemKind) - ANSWERED_ABOUT_THE_NUMBER
 
 
 def number_key(number: str) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import flet as ft
 
-from app.domain.models import ProblemKind, ProofOfDelivery
+from app.domain.models import ANSWERED_ABOUT_THE_NUMBER, ProblemKind, ProofOfDelivery
 from app.domain.status import Status
 from app.ui.read_model import (
     MAX_OTHER_CARRIERS,
@@ -28,9 +28,7 @@ from app.ui.views.widgets import StatusChip, hold
 # Problems the carrier answered about the number, whose detail is the carrier's own words.
 # A request that got no answer about it (key, limit, connection, a garbled reply) has nothing
 # to add to the headline; a parcel stored by an older version may still hold our English note.
-_CARRIER_ANSWERED = frozenset(
-    {ProblemKind.NOT_FOUND, ProblemKind.INVALID_NUMBER, ProblemKind.PRE_TRANSIT}
-)
+_CARRIER_ANSWERED = ANSWERED_ABOUT_THE_NUMBER
 
 
 class NoteLine:

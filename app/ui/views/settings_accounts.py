@@ -21,7 +21,7 @@ import flet as ft
 from app.carriers.auth import Credentials
 from app.carriers.base import AuthKind, CredentialField
 from app.carriers.registry import REGISTRY
-from app.domain.models import ProblemKind
+from app.domain.models import ANSWERED_ABOUT_THE_NUMBER, ProblemKind
 from app.ui.i18n import Lang, t
 from app.ui.read_model import active_parcel_counts, carrier_name
 from app.ui.views.context import ViewContext
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 AGGREGATORS = ("aftership", "17track")
 BASE_URL_FIELD = "base_url"  # non-secret account field: where the API is (the demo's sandbox)
 # NOT_FOUND and friends: the carrier read our request and the key, it just has no such parcel.
-_KEY_WORKS = frozenset({ProblemKind.NOT_FOUND, ProblemKind.INVALID_NUMBER, ProblemKind.PRE_TRANSIT})
+_KEY_WORKS = ANSWERED_ABOUT_THE_NUMBER
 
 
 @dataclass(frozen=True, slots=True)
