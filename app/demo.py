@@ -103,7 +103,7 @@ DEMO_ORDERS: tuple[DemoOrder, ...] = (
         "Thalia",
         "Drei Bücher",
         "TH-88412",
-        # delayed, ETA moved later, at 20 h: after ~8 s
+        # delayed at 20 h: after ~8 s (GLS sends no ETA: the scan's text says it)
         (DemoParcel("gls", Scenario.DELAYED, 19.5),),
     ),
     DemoOrder(

@@ -57,7 +57,7 @@ class Step:
     text_de: str
     place: Place | None
     sub_status: SubStatus | None = None
-    eta_days: int | None = None  # the ETA from here on: days after the journey's start
+    eta_days: int | None = None  # the ETA from here on: journey days after the journey's start
     signed_by: str | None = None
 
     def text(self, language: str) -> str:
@@ -305,16 +305,27 @@ class Journey:
         return tuple(s for s in self.steps if self.step_time(s) <= now)
 
     def estimate_day(self, now: datetime) -> date | None:
+        """The expected delivery day a carrier shows at `now` (UTC dates, like `started_at`).
+
+        The script is a story on its own clock, `speed` times faster than real time, but its days
+        are not compressed: the ETA is as many days after the latest scan's real day as the
+        story's ETA day is after that scan's story day. So a demo at 240x still says "tomorrow",
+        a delay moves the date later, and between scans the date stays put, as a carrier's does.
+        At speed 1 both clocks agree: the scripted day itself.
+        """
         visible = self.visible_steps(now)
-        if visible and visible[-1].status is Status.OUT_FOR_DELIVERY:
-            return self.step_time(visible[-1]).date()  # on the van: it comes today
-        days = None
-        for step in visible:
-            if step.eta_days is not None:
-                days = step.eta_days
-        return (
-            None if days is None else (self.started_at + timedelta(days=days) / self.speed).date()
-        )
+        if not visible:
+            return None
+        scan = visible[-1]
+        if scan.status is Status.OUT_FOR_DELIVERY:
+            story_day = (self.started_at + scan.after).date()  # on the van: that day
+        else:
+            days = next((s.eta_days for s in reversed(visible) if s.eta_days is not None), None)
+            if days is None:
+                return None
+            story_day = (self.started_at + timedelta(days=days)).date()
+        scan_story_day = (self.started_at + scan.after).date()
+        return self.step_time(scan).date() + (story_day - scan_story_day)
 
     def finished(self, now: datetime) -> bool:
         return all(self.step_time(s) <= now for s in self.steps)
