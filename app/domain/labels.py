@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.domain.status import Status
+from app.domain.status import Status, SubStatus
 
 # status -> (Deutsch, English)
 STATUS_LABELS: dict[Status, tuple[str, str]] = {
@@ -24,3 +24,25 @@ STATUS_LABELS: dict[Status, tuple[str, str]] = {
 def status_label(status: Status, language: str) -> str:
     german, english = STATUS_LABELS[status]
     return german if language.lower().startswith("de") else english
+
+
+# The reasons a carrier gives on top of a status, as a word beside it ("Unterwegs · Verspätung").
+# Sub-statuses that only say how a delivery went (neighbour, safe place, signed) are not here.
+REASON_LABELS: dict[SubStatus, tuple[str, str]] = {
+    SubStatus.DELAYED: ("Verspätung", "Delayed"),
+    SubStatus.CUSTOMS: ("Beim Zoll", "Held in customs"),
+    SubStatus.ADDRESS_PROBLEM: ("Adressproblem", "Address problem"),
+    SubStatus.DAMAGED: ("Beschädigt", "Damaged"),
+    SubStatus.LOST: ("Verloren gegangen", "Lost"),
+    SubStatus.REFUSED: ("Annahme verweigert", "Refused"),
+    SubStatus.RECIPIENT_ABSENT: ("Empfänger nicht angetroffen", "Recipient not at home"),
+    SubStatus.PAYMENT_DUE: ("Zahlung offen", "Payment due"),
+}
+
+
+def reason_label(sub_status: SubStatus | None, language: str) -> str | None:
+    """The word for the carrier's reason, or None when the sub-status names none."""
+    pair = REASON_LABELS.get(sub_status) if sub_status is not None else None
+    if pair is None:
+        return None
+    return pair[0] if language.lower().startswith("de") else pair[1]

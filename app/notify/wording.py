@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from app.domain.labels import status_label
+from app.domain.labels import reason_label, status_label
 from app.domain.models import DeliveryEstimate
 from app.domain.status import Status, SubStatus
 from app.domain.when import estimate_in_words
@@ -24,17 +24,6 @@ _WEIGHT: dict[NoticeKind, int] = {
     NoticeKind.SHIPPED: 2,
     NoticeKind.ETA_MOVED: 1,
     NoticeKind.STALLED: 0,
-}
-
-_REASONS: dict[SubStatus, tuple[str, str]] = {
-    SubStatus.DELAYED: ("Verzögerung", "Delayed"),
-    SubStatus.CUSTOMS: ("Beim Zoll", "Held in customs"),
-    SubStatus.ADDRESS_PROBLEM: ("Adressproblem", "Address problem"),
-    SubStatus.DAMAGED: ("Beschädigt", "Damaged"),
-    SubStatus.LOST: ("Verloren gegangen", "Lost"),
-    SubStatus.REFUSED: ("Annahme verweigert", "Refused"),
-    SubStatus.RECIPIENT_ABSENT: ("Empfänger nicht angetroffen", "Recipient not at home"),
-    SubStatus.PAYMENT_DUE: ("Zahlung offen", "Payment due"),
 }
 
 
@@ -81,8 +70,8 @@ def _body(item: Announcement, now: datetime, zone: str, language: str) -> str:
                 return f"Seit {days} Tagen vom Verkäufer nicht an den Paketdienst übergeben"
             return f"Not handed to the carrier by the seller for {days} days"
         return f"Seit {days} Tagen kein neuer Scan" if de else f"No new scan for {days} days"
-    reason = _REASONS.get(item.sub_status) if item.sub_status else None
-    text = f"{label} – {reason[0 if de else 1]}" if reason and reason[1] != label else label
+    reason = reason_label(item.sub_status, language)
+    text = f"{label} – {reason}" if reason and reason != label else label
     if item.status is Status.FAILED_ATTEMPT and when:
         text += f" – neuer Versuch {when}" if de else f" – next attempt {when}"
     return text

@@ -14,11 +14,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.carriers.registry import REGISTRY
-from app.domain.labels import status_label
+from app.domain.labels import REASON_LABELS, status_label
 from app.domain.models import Order, Parcel, ProblemKind
 from app.domain.stall import assess_silence
 from app.domain.state import ParcelState, derive_state
-from app.domain.status import Status, SubStatus, is_problem
+from app.domain.status import TERMINAL, Status, SubStatus, is_problem
 from app.domain.timeline import TimelineEntry, build_timeline
 from app.domain.tracking_numbers.detect import detect
 from app.domain.when import day_in_words, estimate_in_words
@@ -114,6 +114,7 @@ class ParcelRow:
     awaiting_handover: bool
     archived: bool
     section: Section
+    reason: SubStatus | None = None  # the carrier's reason beside the status ("Verspätung")
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,7 +273,16 @@ def make_row(
         awaiting_handover=awaiting,
         archived=parcel.archived,
         section=section_of(parcel),
+        reason=reason_of(parcel),
     )
+
+
+def reason_of(parcel: Parcel) -> SubStatus | None:
+    """The carrier's reason worth a word beside the status, while the parcel is on its way."""
+    sub_status = parcel.sub_status
+    if sub_status not in REASON_LABELS or parcel.status in TERMINAL:
+        return None
+    return sub_status
 
 
 def order_parcels(engine: Store, order_id: str) -> list[Parcel]:
@@ -489,7 +499,3 @@ def relative_or_none(moment: datetime | None, *, now: datetime, language: str) -
 
 def is_pickup(entry: TimelineEntry) -> bool:
     return entry.status is Status.AVAILABLE_FOR_PICKUP or entry.sub_status is SubStatus.PICKUP_POINT
-
-
-def is_delay(entry: TimelineEntry) -> bool:
-    return entry.sub_status is SubStatus.DELAYED

@@ -132,7 +132,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "event.code": ("Code: {code}", "Code: {code}"),
     "event.local_time": ("Ortszeit laut Versanddienst: {time}", "Carrier's local time: {time}"),
     "event.pickup": ("Abholstelle", "Pickup point"),
-    "event.delayed": ("Verspätung", "Delay"),
     "event.time_today": ("Heute, {time}", "Today, {time}"),
     "event.time_yesterday": ("Gestern, {time}", "Yesterday, {time}"),
     "event.time_day": ("{day}, {time}", "{day}, {time}"),

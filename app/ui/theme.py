@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import flet as ft
 
-from app.domain.status import Status
+from app.domain.status import Status, SubStatus
 from app.ui.state import ThemeChoice
 
 # A calm teal: reads as "logistics" without the alarm of red or the noise of orange.
@@ -42,4 +42,16 @@ STATUS_LOOK: dict[Status, tuple[ft.IconData, str]] = {
     Status.RETURNED: (ft.Icons.ASSIGNMENT_RETURN_OUTLINED, ft.Colors.ERROR),
     Status.EXPIRED: (ft.Icons.HISTORY_TOGGLE_OFF, _CALM),
     Status.UNKNOWN: (ft.Icons.HELP_OUTLINE, _CALM),
+}
+
+# The icon beside a carrier's reason ("Verspätung"); its colour follows is_problem().
+REASON_ICONS: dict[SubStatus, ft.IconData] = {
+    SubStatus.DELAYED: ft.Icons.SCHEDULE,
+    SubStatus.CUSTOMS: ft.Icons.GAVEL,
+    SubStatus.ADDRESS_PROBLEM: ft.Icons.WRONG_LOCATION_OUTLINED,
+    SubStatus.DAMAGED: ft.Icons.BROKEN_IMAGE_OUTLINED,
+    SubStatus.LOST: ft.Icons.SEARCH_OFF,
+    SubStatus.REFUSED: ft.Icons.BLOCK,
+    SubStatus.RECIPIENT_ABSENT: ft.Icons.PERSON_OFF_OUTLINED,
+    SubStatus.PAYMENT_DUE: ft.Icons.PAYMENTS_OUTLINED,
 }

@@ -59,6 +59,14 @@ def test_a_failed_attempt_reads_with_its_reason_and_the_next_try() -> None:
     assert notice.urgent
 
 
+def test_a_problem_reads_with_the_same_reason_words_as_the_app() -> None:
+    item = _item(NoticeKind.PROBLEM, Status.IN_TRANSIT, sub_status=SubStatus.DELAYED)
+    (german,) = compose([item], now=NOW, zone="Europe/Berlin", language="de")
+    (english,) = compose([item], now=NOW, zone="Europe/Berlin", language="en")
+    assert german.body == "Unterwegs – Verspätung"
+    assert english.body == "In transit – Delayed"
+
+
 def test_three_parcels_at_once_read_as_one_burst_that_opens_my_orders() -> None:
     items = [_item(NoticeKind.DELIVERED, Status.DELIVERED, parcel=f"p{i}") for i in range(3)]
     (notice,) = compose(items, now=NOW, zone="Europe/Berlin", language="en")

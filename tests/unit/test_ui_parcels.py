@@ -425,7 +425,7 @@ def test_showing_another_parcel_sends_changed_properties_not_new_controls(
     added, size = send(root)
     assert "Proof of delivery" not in texts(p.control)
     header = p.header
-    optional = [header.stalled.control, header.muted, header.problem.control]
+    optional = [header.note.control, header.muted, header.problem.control]
     optional += [header.waiting.control, header.problem_detail.control, header.order]
     for view in p.timeline.views:
         optional += [view.heading, view.description, view.note, view.conflict]
@@ -626,7 +626,7 @@ async def test_refresh_without_an_engine_says_so(services: AppServices, seeded: 
                 "claim": "according to the shop",
                 "conflict": "Sources disagree:",
                 "said": ["Carrier: In transit", "Tracking service (AfterShip): Problem"],
-                "delay": "· Delay",
+                "delay": "· Delayed",
                 "milestones": [
                     "ordered: done",
                     "shipped: done",
@@ -644,6 +644,12 @@ def test_the_timeline_of_a_failed_attempt(
 ) -> None:
     shown = texts(panel(services, seeded.failed, lang).control)
     control = panel(services, seeded.failed, lang).control
+    # Beside the status chip, the carrier's reason in words, not by colour alone.
+    beside_chip = {
+        "de": ["Zustellversuch fehlgeschlagen", "Empfänger nicht angetroffen"],
+        "en": ["Delivery attempt failed", "Recipient not at home"],
+    }
+    assert texts(panel(services, seeded.failed, lang).header.chips) == beside_chip[lang]
 
     for key in ("eta", "place", "provenance", "claim", "conflict", "delay"):
         assert words[key] in shown, key
@@ -661,7 +667,10 @@ def test_the_timeline_of_a_failed_attempt(
 def test_problem_entries_are_highlighted_and_routine_ones_are_calm(
     services: AppServices, seeded: Seeded
 ) -> None:
-    control = panel(services, seeded.failed).control
+    # The timeline's entries: the header says the reason too ("Empfänger nicht angetroffen").
+    control = ft.Column(
+        controls=[view.control for view in panel(services, seeded.failed).timeline.views]
+    )
 
     def box_of(text: str) -> ft.Container:
         node = text_node(control, text)

@@ -23,7 +23,7 @@ from app.ui.read_model import (
 )
 from app.ui.views.context import ViewContext
 from app.ui.views.timeline import MilestoneBar
-from app.ui.views.widgets import StatusChip, hold
+from app.ui.views.widgets import StatusChip, hold, status_note
 
 # Problems the carrier answered about the number, whose detail is the carrier's own words.
 # A request that got no answer about it (key, limit, connection, a garbled reply) has nothing
@@ -34,18 +34,36 @@ _CARRIER_ANSWERED = ANSWERED_ABOUT_THE_NUMBER
 class NoteLine:
     """An icon and a line of text, hidden while it has nothing to say."""
 
-    def __init__(self, icon: ft.IconData, color: str | None = None, *, small: bool = False) -> None:
+    def __init__(
+        self,
+        icon: ft.IconData,
+        color: str | None = None,
+        *,
+        small: bool = False,
+        tight: bool = False,  # as wide as its words, to sit beside a chip
+    ) -> None:
         muted = color or ft.Colors.ON_SURFACE_VARIANT
-        self.text = ft.Text("", size=13 if small else 14, color=muted, expand=True)
+        self.text = ft.Text("", size=13 if small else 14, color=muted, expand=not tight)
+        self.icon = ft.Icon(icon, size=16 if small else 18, color=muted)
         self.control = ft.Row(
             spacing=6,
+            tight=tight,
             vertical_alignment=ft.CrossAxisAlignment.START,
-            controls=[ft.Icon(icon, size=16 if small else 18, color=muted), self.text],
+            controls=[self.icon, self.text],
         )
 
     def show(self, text: str | None) -> None:
         self.control.visible = bool(text)
         self.text.value = text or ""
+
+    def show_note(self, note: tuple[ft.IconData, str, str] | None) -> None:
+        """(icon, words, colour), or None to leave the line out."""
+        if note is None:
+            self.show(None)
+            return
+        self.icon.icon, text, color = note
+        self.icon.color = self.text.color = color
+        self.show(text)
 
 
 class ProofBox:
@@ -129,7 +147,7 @@ class ParcelHeader:
             "", theme_style=ft.TextThemeStyle.HEADLINE_SMALL, weight=ft.FontWeight.BOLD
         )
         self.chip = StatusChip(ctx)
-        self.stalled = NoteLine(ft.Icons.SCHEDULE, ft.Colors.ERROR)
+        self.note = NoteLine(ft.Icons.SCHEDULE, tight=True)  # beside the chip: status_note()
         self.muted = _muted_chip(ctx)
         self.location = NoteLine(ft.Icons.PLACE_OUTLINED, ft.Colors.ON_SURFACE)
         self.milestones = MilestoneBar(ctx)
@@ -183,7 +201,7 @@ class ParcelHeader:
         # What does not apply is left out, not hidden: Flet diffs hidden controls with every
         # update, and proof, problems, stalls and mutes are the exception.
         self.muted.visible = muted
-        _keep(self.chips, [self.chip.control, self.stalled.control, self.muted])
+        _keep(self.chips, [self.chip.control, self.note.control, self.muted])
         _keep(
             self.control,
             [
@@ -215,7 +233,7 @@ class ParcelHeader:
         self.eta.value = row.eta_text
         self.eta.color = ft.Colors.ERROR if row.problem else None
         self.chip.show(row.status, loud=row.problem and not row.stalled)
-        self.stalled.show(ctx.t("state.stalled") if row.stalled else None)
+        self.note.show_note(status_note(ctx, row))
         place = state.location
         # Where it was last scanned; once delivered, where it was delivered ("last seen" would
         # sound as if it had gone missing).

@@ -10,12 +10,13 @@ from collections.abc import Callable, Sequence
 
 import flet as ft
 
+from app.domain.labels import reason_label
 from app.domain.models import Source
 from app.domain.status import Status
 from app.domain.timeline import TimelineEntry
 from app.ui.i18n import status_word
-from app.ui.read_model import MILESTONE_KEYS, Clock, carrier_name, event_time, is_delay, is_pickup
-from app.ui.theme import STATUS_LOOK
+from app.ui.read_model import MILESTONE_KEYS, Clock, carrier_name, event_time, is_pickup
+from app.ui.theme import REASON_ICONS, STATUS_LOOK
 from app.ui.views.context import ViewContext
 from app.ui.views.widgets import hold
 
@@ -134,26 +135,24 @@ def conflict_lines(ctx: ViewContext, entry: TimelineEntry) -> list[str]:
     return seen
 
 
-def _tone(entry: TimelineEntry) -> tuple[str, str | None, ft.IconData | None, str | None]:
-    """(dot colour, background, badge icon, badge key) for one entry."""
+def _tone(entry: TimelineEntry) -> tuple[str, str | None, ft.IconData | None, bool]:
+    """(dot colour, background, badge icon, whether the badge names the reason) for one entry."""
     if entry.is_problem:
-        icon = STATUS_LOOK[entry.status][0]
-        key = "event.delayed" if is_delay(entry) else None
-        if is_delay(entry):
-            icon = ft.Icons.SCHEDULE
-        return ft.Colors.ERROR, ft.Colors.ERROR_CONTAINER, icon, key
+        reason = entry.sub_status if entry.sub_status in REASON_ICONS else None
+        icon = REASON_ICONS[reason] if reason is not None else STATUS_LOOK[entry.status][0]
+        return ft.Colors.ERROR, ft.Colors.ERROR_CONTAINER, icon, reason is not None
     if is_pickup(entry):
         return (
             ft.Colors.SECONDARY,
             ft.Colors.SECONDARY_CONTAINER,
             ft.Icons.STOREFRONT_OUTLINED,
-            "event.pickup",
+            False,
         )
     if entry.status is Status.DELIVERED:
-        return ft.Colors.PRIMARY, None, None, None
+        return ft.Colors.PRIMARY, None, None, False
     if entry.status is Status.OUT_FOR_DELIVERY:
-        return ft.Colors.TERTIARY, None, None, None
-    return ft.Colors.OUTLINE, None, None, None
+        return ft.Colors.TERTIARY, None, None, False
+    return ft.Colors.OUTLINE, None, None, False
 
 
 class EntryView:
@@ -234,7 +233,7 @@ class EntryView:
         ctx = self.ctx
         self.entry = entry
         self.control.visible = True
-        dot_color, bg, badge_icon, badge_key = _tone(entry)
+        dot_color, bg, badge_icon, names_reason = _tone(entry)
         on_bg = (
             ft.Colors.ON_ERROR_CONTAINER
             if bg == ft.Colors.ERROR_CONTAINER
@@ -247,16 +246,19 @@ class EntryView:
         status = status_word(ctx.lang, entry.status)
         self.time.value, self.time.color = event_time(entry.occurred_at, clock), muted
         self.place.text = f" · {place}" if place else ""
+        # The carrier's reason goes beside the status ("Unterwegs · Verspätung").
+        reason = reason_label(entry.sub_status, ctx.lang)
         # A calm entry says its status under the time; a loud one in its badge row.
-        self.status.text = f"\n{status}" if badge_icon is None else ""
+        calm_status = f"{status} · {reason}" if reason else status
+        self.status.text = f"\n{calm_status}" if badge_icon is None else ""
         if self.status.style is None or self.status.style.color != on_bg:
             self.status.style = ft.TextStyle(size=14, weight=ft.FontWeight.BOLD, color=on_bg)
         if badge_icon is not None:
             self.badge_icon.icon, self.badge_icon.color = badge_icon, on_bg
             self.badge_status.value, self.badge_status.color = status, on_bg
-            shown = badge_key is not None and badge_key != "event.pickup"
+            shown = names_reason and reason is not None
             self.badge_word.visible = shown
-            self.badge_word.value = f"· {ctx.t(badge_key)}" if shown and badge_key else ""
+            self.badge_word.value = f"· {reason}" if shown else ""
             self.badge_word.color = on_bg
         self.description.value, self.description.color = entry.description, on_bg
         note = _source_note(ctx, entry)

@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 import flet as ft
 
-from app.domain.status import Status
+from app.domain.labels import reason_label
+from app.domain.status import Status, is_problem
 from app.ui.i18n import status_word
 from app.ui.read_model import MILESTONE_KEYS, OrderCard, ParcelRow
-from app.ui.theme import STATUS_LOOK
+from app.ui.theme import REASON_ICONS, STATUS_LOOK
 from app.ui.views.context import ViewContext
 
 ADD_ROUTE = "/add"
@@ -214,6 +215,21 @@ def progress_bar(ctx: ViewContext, progress: int, *, problem: bool = False) -> f
     return own(bar)
 
 
+def status_note(ctx: ViewContext, row: ParcelRow) -> tuple[ft.IconData, str, str] | None:
+    """(icon, words, colour) beside the status: no scan for days, else the carrier's reason.
+
+    The chip alone would leave a delay or an address problem to colour (UX.md: never colour
+    alone); a reason that is no problem ("Beim Zoll") reads calm.
+    """
+    if row.stalled:
+        return ft.Icons.SCHEDULE, ctx.t("state.stalled"), ft.Colors.ERROR
+    words = reason_label(row.reason, ctx.lang)
+    if row.reason is None or words is None:
+        return None
+    color = ft.Colors.ERROR if is_problem(row.status, row.reason) else ft.Colors.ON_SURFACE_VARIANT
+    return REASON_ICONS[row.reason], words, color
+
+
 def parcel_row_content(ctx: ViewContext, row: ParcelRow, *, selected: bool = False) -> ft.Control:
     """The answer first (when), then the status chip, then position, carrier and number.
 
@@ -221,8 +237,10 @@ def parcel_row_content(ctx: ViewContext, row: ParcelRow, *, selected: bool = Fal
     control costs a diff on the server and a layout in the browser.
     """
     chip = status_chip(ctx, row.status, loud=row.problem and not row.stalled)
-    if row.stalled:
-        # Only a stalled parcel needs a Row: "no new scan" goes beside the chip.
+    note = status_note(ctx, row)
+    if note is not None:
+        # Only a row with a note needs a Row: the note ("Verspätung") goes beside the chip.
+        icon, text, color = note
         chip = ft.Row(
             spacing=6,
             wrap=True,
@@ -230,8 +248,15 @@ def parcel_row_content(ctx: ViewContext, row: ParcelRow, *, selected: bool = Fal
             vertical_alignment=ft.CrossAxisAlignment.CENTER,
             controls=[
                 chip,
-                ft.Icon(ft.Icons.SCHEDULE, size=16, color=ft.Colors.ERROR),
-                ft.Text(ctx.t("state.stalled"), size=13, color=ft.Colors.ERROR),
+                # One piece, so a long reason wraps to the next line with its icon.
+                ft.Row(
+                    tight=True,
+                    spacing=4,
+                    controls=[
+                        ft.Icon(icon, size=16, color=color),
+                        ft.Text(text, size=13, color=color),
+                    ],
+                ),
             ],
         )
     where = f"{row.carrier_name} · {row.name}"
