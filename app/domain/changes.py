@@ -21,7 +21,7 @@ from app.domain.state import ParcelState
 from app.domain.status import PROBLEM_SUB_STATUSES, PROBLEMS, Status, SubStatus
 from app.domain.timeline import SAME_SCAN_TOLERANCE
 
-__all__ = ["Change", "ChangeKind", "detect_changes"]
+__all__ = ["Change", "ChangeKind", "detect_changes", "moved_later"]
 
 
 class ChangeKind(StrEnum):
@@ -66,7 +66,7 @@ class Change:
         """For ETA moves: True when it moved later, False when earlier; otherwise None."""
         if self.kind is not ChangeKind.ETA_MOVED or not (self.estimate and self.previous_estimate):
             return None
-        return _eta_later(self.previous_estimate, self.estimate)
+        return moved_later(self.previous_estimate, self.estimate)
 
 
 # Routine statuses the user hears about. IN_TRANSIT only counts when it is the first movement
@@ -132,7 +132,8 @@ def _eta_moved(old: DeliveryEstimate, new: DeliveryEstimate) -> bool:
     return None not in (old.window_end, new.window_end) and old.window_end != new.window_end
 
 
-def _eta_later(old: DeliveryEstimate, new: DeliveryEstimate) -> bool:
+def moved_later(old: DeliveryEstimate, new: DeliveryEstimate) -> bool:
+    """The last possible day, or else the window's end, is later than before."""
     if old.last_day != new.last_day:
         return new.last_day > old.last_day
     return (new.window_end or _NO_WINDOW) > (old.window_end or _NO_WINDOW)
@@ -208,7 +209,7 @@ def detect_changes(
         and after_estimate is not None
         and _eta_moved(before_estimate, after_estimate)
     ):
-        later = _eta_later(before_estimate, after_estimate)
+        later = moved_later(before_estimate, after_estimate)
         key = f"eta:{_eta_text(after_estimate)}@{anchor}"
         changes.append(change(ChangeKind.ETA_MOVED, key, problem=later))
 

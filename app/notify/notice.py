@@ -8,9 +8,11 @@ the user's language; several announcements of one drain may collapse into one no
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from app.domain.models import DeliveryEstimate
 from app.domain.status import Status, SubStatus, parse_status, parse_sub_status
@@ -86,7 +88,11 @@ class Announcement:
 
     @classmethod
     def from_json(cls, text: str) -> Announcement:
-        data = json.loads(text)
+        return cls.from_payload(json.loads(text))
+
+    @classmethod
+    def from_payload(cls, data: Mapping[str, Any]) -> Announcement:
+        """From the outbox's payload (the parsed `to_json()`)."""
         return cls(
             change_key=str(data["change_key"]),
             parcel_id=str(data["parcel_id"]),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Row, select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session
 
@@ -25,6 +25,7 @@ __all__ = [
     "OutboxItem",
     "enqueue",
     "insert_entries",
+    "latest_of_kind",
     "mark_dispatched",
     "pending",
     "record_attempt",
@@ -104,19 +105,32 @@ def pending(session: Session, *, limit: int = 100) -> list[OutboxItem]:
     """Undispatched entries, oldest first."""
     query = select(OUTBOX).where(OUTBOX.c.dispatched_at.is_(None)).order_by(OUTBOX.c.id)
     rows = session.connection().execute(query.limit(limit))
-    return [
-        OutboxItem(
-            id=row.id,
-            parcel_id=row.parcel_id,
-            key=row.change_key,
-            kind=row.kind,
-            payload=load_json(row.payload),
-            created_at=row.created_at,
-            dispatched_at=row.dispatched_at,
-            attempts=row.attempts,
-        )
-        for row in rows
-    ]
+    return [_item(row) for row in rows]
+
+
+def latest_of_kind(session: Session, *, parcel_id: str, kind: str) -> OutboxItem | None:
+    """The parcel's newest recorded change of one kind, announced or not (or None)."""
+    query = (
+        select(OUTBOX)
+        .where(OUTBOX.c.parcel_id == parcel_id, OUTBOX.c.kind == kind)
+        .order_by(OUTBOX.c.id.desc())
+        .limit(1)
+    )
+    row = session.connection().execute(query).first()
+    return None if row is None else _item(row)
+
+
+def _item(row: Row[Any]) -> OutboxItem:
+    return OutboxItem(
+        id=row.id,
+        parcel_id=row.parcel_id,
+        key=row.change_key,
+        kind=row.kind,
+        payload=load_json(row.payload),
+        created_at=row.created_at,
+        dispatched_at=row.dispatched_at,
+        attempts=row.attempts,
+    )
 
 
 def mark_dispatched(session: Session, *, outbox_ids: Sequence[int], at: datetime) -> int:

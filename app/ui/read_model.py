@@ -7,21 +7,23 @@ here so the list, the order and the timeline say the same thing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.carriers.registry import REGISTRY
+from app.domain.changes import moved_later
 from app.domain.labels import REASON_LABELS, status_label
-from app.domain.models import Order, Parcel, ProblemKind
+from app.domain.models import DeliveryEstimate, Order, Parcel, ProblemKind
 from app.domain.stall import assess_silence
 from app.domain.state import ParcelState, derive_state
 from app.domain.status import TERMINAL, Status, SubStatus, is_problem
 from app.domain.timeline import TimelineEntry, build_timeline
 from app.domain.tracking_numbers.detect import detect
 from app.domain.when import day_in_words, estimate_in_words
+from app.notify.notice import Announcement, NoticeKind
 from app.notify.preferences import is_muted
 from app.store import (
     NotFoundError,
@@ -30,6 +32,7 @@ from app.store import (
     filter_choices,
     get_order,
     get_parcel,
+    latest_of_kind,
     list_events,
     list_parcels,
     my_orders,
@@ -137,6 +140,8 @@ class ParcelDetail:
     progress: int
     muted: bool = False  # the user muted its notifications
     other_carriers: tuple[str, ...] = ()  # its carrier does not know it; these also fit
+    # The estimate before the carrier moved it later, while the later one still stands.
+    moved_from: DeliveryEstimate | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,6 +398,7 @@ def load_parcel(engine: Store, parcel_id: str, clock: Clock) -> ParcelDetail | N
             except NotFoundError:
                 order = None
         muted = is_muted(session, parcel_id=parcel_id)
+        moved = latest_of_kind(session, parcel_id=parcel_id, kind=NoticeKind.ETA_MOVED.value)
     entries = build_timeline(events)
     state = derive_state(
         events,
@@ -413,6 +419,30 @@ def load_parcel(engine: Store, parcel_id: str, clock: Clock) -> ParcelDetail | N
         progress=row.progress,
         muted=muted,
         other_carriers=other_carriers(parcel) if not events else (),
+        moved_from=_moved_from(parcel, moved.payload if moved is not None else None),
+    )
+
+
+def _moved_from(parcel: Parcel, change: Mapping[str, Any] | None) -> DeliveryEstimate | None:
+    """The earlier estimate, when the carrier's last move of the date was a later one and the
+    parcel still expects that later date (a newer estimate or a delivery ends it)."""
+    current = parcel.estimate
+    if change is None or current is None or parcel.status in TERMINAL:
+        return None
+    moved = Announcement.from_payload(change)
+    before, after = moved.previous_estimate, moved.estimate
+    if before is None or after is None or not moved_later(before, after):
+        return None
+    return before if _same_date(after, current) else None
+
+
+def _same_date(a: DeliveryEstimate, b: DeliveryEstimate) -> bool:
+    # The outbox keeps no source: compare what the user reads.
+    return (a.day, a.latest_day, a.window_start, a.window_end) == (
+        b.day,
+        b.latest_day,
+        b.window_start,
+        b.window_end,
     )
 
 

@@ -12,8 +12,14 @@ from collections.abc import Callable
 
 import flet as ft
 
-from app.domain.models import ANSWERED_ABOUT_THE_NUMBER, ProblemKind, ProofOfDelivery
+from app.domain.models import (
+    ANSWERED_ABOUT_THE_NUMBER,
+    DeliveryEstimate,
+    ProblemKind,
+    ProofOfDelivery,
+)
 from app.domain.status import Status
+from app.domain.when import estimate_in_words
 from app.ui.read_model import (
     MAX_OTHER_CARRIERS,
     Clock,
@@ -147,6 +153,8 @@ class ParcelHeader:
             "", theme_style=ft.TextThemeStyle.HEADLINE_SMALL, weight=ft.FontWeight.BOLD
         )
         self.chip = StatusChip(ctx)
+        # The carrier moved the date later: said in words under it, with the date it replaced.
+        self.moved = NoteLine(ft.Icons.UPDATE, ft.Colors.ERROR, small=True)
         self.note = NoteLine(ft.Icons.SCHEDULE, tight=True)  # beside the chip: status_note()
         self.muted = _muted_chip(ctx)
         self.location = NoteLine(ft.Icons.PLACE_OUTLINED, ft.Colors.ON_SURFACE)
@@ -207,6 +215,7 @@ class ParcelHeader:
             [
                 self.proof.control,
                 self.eta,
+                self.moved.control,
                 self.chips,
                 self.location.control,
                 self.gap_above,
@@ -231,7 +240,11 @@ class ParcelHeader:
         row, parcel, state = detail.row, detail.parcel, detail.state
         self.proof.show(parcel.proof_of_delivery)
         self.eta.value = row.eta_text
-        self.eta.color = ft.Colors.ERROR if row.problem else None
+        moved_from = detail.moved_from
+        self.eta.color = ft.Colors.ERROR if row.problem or moved_from else None
+        self.moved.show(
+            ctx.t("state.eta_later", was=self._in_words(moved_from, clock)) if moved_from else None
+        )
         self.chip.show(row.status, loud=row.problem and not row.stalled)
         self.note.show_note(status_note(ctx, row))
         place = state.location
@@ -263,6 +276,9 @@ class ParcelHeader:
         self.order.visible = order is not None
         if order is not None:
             self.order.content = " · ".join(part for part in (order.shop, order.title) if part)
+
+    def _in_words(self, estimate: DeliveryEstimate, clock: Clock) -> str:
+        return estimate_in_words(estimate, now=clock.now, zone=clock.zone, language=self.ctx.lang)
 
     def _show_others(self, carriers: tuple[str, ...]) -> None:
         self._others = list(carriers)
