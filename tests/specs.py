@@ -239,20 +239,21 @@ def documented_statuses(carrier: str) -> list[int]:
 
 
 def _format_checker() -> FormatChecker:
-    checker = FormatChecker(formats=())
-
-    @checker.checks("date", raises=ValueError)
     def is_date(value: object) -> bool:
         if not isinstance(value, str):
             return True
         return bool(_DATE.match(value)) and date.fromisoformat(value) is not None
 
-    @checker.checks("date-time", raises=ValueError)
     def is_date_time(value: object) -> bool:
         if not isinstance(value, str):
             return True
         return bool(_RFC3339.match(value)) and datetime.fromisoformat(value) is not None
 
+    # Registered by a call rather than as decorators: jsonschema has no type hints, and its
+    # untyped decorator would leave the two checks untyped.
+    checker = FormatChecker(formats=())
+    checker.checks("date", raises=ValueError)(is_date)
+    checker.checks("date-time", raises=ValueError)(is_date_time)
     return checker
 
 

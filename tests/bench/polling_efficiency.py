@@ -146,7 +146,6 @@ class ProposalPolicy(PollPolicy):
     window_to: clock_time = clock_time(12, 0)
     window_every: timedelta = timedelta(minutes=10)
     window_etas: int = 1
-    returning: timedelta | None = None
     overdue_as_transit: bool = False
     no_eta_days: int = 0
 
@@ -160,7 +159,7 @@ def proposal(args: argparse.Namespace) -> ProposalPolicy:
         window_every=timedelta(minutes=args.window_every),
         window_etas=args.window_etas,
         problem=timedelta(minutes=args.problem_every),
-        returning=timedelta(minutes=args.returning_every) if args.returning_every else None,
+        returning=timedelta(minutes=args.returning_every or args.problem_every),  # 0: as problems
         eta_today=timedelta(minutes=args.eta_today_every),
         eta_tomorrow=timedelta(minutes=args.eta_tomorrow_every),
         overdue_as_transit=args.overdue_as_transit,
@@ -193,7 +192,7 @@ def install_proposal() -> None:
         today = local.date()
         eta = parcel.estimate.day if parcel.estimate else None
         in_window = policy.window_from <= local.time() < policy.window_to
-        if parcel.status is Status.RETURNING and policy.returning is not None:
+        if parcel.status is Status.RETURNING:
             interval = policy.returning
         elif (
             parcel.status in (Status.IN_TRANSIT, Status.FAILED_ATTEMPT)
@@ -214,7 +213,7 @@ def install_proposal() -> None:
         ):
             interval = policy.window_every  # no ETA at all: the first mornings after shipping
         else:
-            interval = schedule._interval(parcel, now, today, policy)
+            interval = schedule._interval(parcel, now, local, policy)
         spread = (rng or random.Random()).uniform(-policy.jitter, policy.jitter)
         base = parcel.last_checked_at or now - interval
         due = base + interval * (1 + spread)

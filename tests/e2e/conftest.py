@@ -7,7 +7,7 @@ here also passes offline.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import pytest
 
@@ -25,7 +25,7 @@ from tests.e2e.harness import (
 from tests.integration.conftest import secret_service, session_bus  # noqa: F401
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Route
+    from playwright.sync_api import Browser, BrowserContext, Route, ViewportSize
 
 
 @pytest.fixture(scope="session")
@@ -58,8 +58,8 @@ def open_app(browser: Browser, app_server: AppServer) -> Iterator[OpenApp]:
         path: str = "/",
         *,
         locale: str = "de-DE",
-        color_scheme: str = "light",
-        viewport: dict[str, int] | None = None,
+        color_scheme: Literal["light", "dark"] = "light",
+        viewport: ViewportSize | None = None,
         server: AppServer | None = None,
     ) -> Opened:
         base = (server or app_server).url

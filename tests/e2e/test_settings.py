@@ -102,6 +102,7 @@ def _secret_hits(root: Path, needle: bytes) -> list[Path]:
 def test_a_carrier_key_goes_to_the_secret_service_not_sqlite(
     open_app: OpenApp, secret_service: SecretService, tmp_path: Path
 ) -> None:
+    from keyring.backend import KeyringBackend
     from keyring.backends import SecretService as SecretServiceBackend
     from playwright.sync_api import expect
 
@@ -129,7 +130,9 @@ def test_a_carrier_key_goes_to_the_secret_service_not_sqlite(
         with new_session(store) as session:
             [account] = list_accounts(session, carrier="dhl")
         store.dispose()
-        stored = SecretServiceBackend.Keyring().get_password(SERVICE_NAME, f"{account.id}/api_key")
+        # A fresh backend, as another process gets it (keyring's backends have no type hints).
+        backend: KeyringBackend = SecretServiceBackend.Keyring()  # type: ignore[no-untyped-call]
+        stored = backend.get_password(SERVICE_NAME, f"{account.id}/api_key")
         assert stored == key
         assert _secret_hits(tmp_path / "data", key.encode()) == []
 

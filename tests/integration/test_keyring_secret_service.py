@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from keyring.backend import KeyringBackend
 from keyring.backends import SecretService as SecretServiceBackend
 
 from app.carriers.auth import Credentials
@@ -20,8 +21,13 @@ from tests.integration.conftest import SecretService
 pytestmark = pytest.mark.integration
 
 
+def _backend() -> KeyringBackend:
+    """A fresh Secret Service backend, as a new process gets it."""
+    return SecretServiceBackend.Keyring()  # type: ignore[no-untyped-call]  # keyring: no hints
+
+
 def _store() -> KeyringSecretStore:
-    return KeyringSecretStore(SecretServiceBackend.Keyring())
+    return KeyringSecretStore(_backend())
 
 
 def _files_containing(root: Path, needle: bytes) -> list[Path]:
@@ -47,7 +53,7 @@ async def test_set_get_delete_a_carrier_secret(secret_service: SecretService) ->
     await store.set("dhl-other", "api_key", "another-key-value")
     assert await store.get("dhl-main", "api_key") == secret
     # Another process (a fresh backend) sees the same item: it lives in the keychain.
-    raw = SecretServiceBackend.Keyring().get_password(SERVICE_NAME, "dhl-main/api_key")
+    raw = _backend().get_password(SERVICE_NAME, "dhl-main/api_key")
     assert raw == secret
     await store.delete("dhl-main", "api_key")
     assert await store.get("dhl-main", "api_key") is None

@@ -129,7 +129,8 @@ async def test_try_the_demo_switches_a_running_app_to_the_demo(
     monkeypatch.setenv("PAKETPILOT_DATA_DIR", str(tmp_path))
     services = main.build_services(demo=False)
     real_store = services.store
-    assert not services.demo_mode
+    was_demo = services.demo_mode  # a name: mypy would keep `services.demo_mode` False below
+    assert not was_demo
     assert services.start_demo is not None
     services.start_demo()  # what "Demo ansehen" does, on the running loop
     try:

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,6 +32,7 @@ from app.store import (
     all_settings,
     claim_deliveries,
     enqueue,
+    finish_deliveries,
     list_deliveries,
     new_session,
     pending,
@@ -325,12 +327,12 @@ async def test_a_crash_after_the_channel_answered_is_finished_from_the_journal(
     dispatcher reads the journal beside the database and does not show the notice again."""
     parcel_id = add(store, "00340434000000000001")
     _announce(store, clock, parcel_id)
-    real_finish = dispatcher_module.finish_deliveries
+    real_finish = finish_deliveries  # what the dispatcher imported
 
-    def killed(*args: object, **kwargs: object) -> int:
+    def killed(*args: Any, **kwargs: Any) -> int:
         if kwargs.get("outcome") is DeliveryOutcome.DELIVERED:
             raise asyncio.CancelledError  # the process dies before the commit
-        return real_finish(*args, **kwargs)  # type: ignore[arg-type]
+        return real_finish(*args, **kwargs)
 
     monkeypatch.setattr(dispatcher_module, "finish_deliveries", killed)
     desktop = FakeChannel("desktop")

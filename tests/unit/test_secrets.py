@@ -117,7 +117,7 @@ async def test_keyring_errors_are_wrapped_without_the_secret() -> None:
 
 
 async def test_no_keychain_is_a_clear_error() -> None:
-    store = KeyringSecretStore(NoKeyring())
+    store = KeyringSecretStore(NoKeyring())  # type: ignore[no-untyped-call]  # keyring: no hints
     with pytest.raises(SecretStoreError, match="keychain"):
         await store.get("dhl-1", "api_key")
 

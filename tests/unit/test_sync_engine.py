@@ -385,7 +385,7 @@ async def test_a_pre_transit_answer_does_not_take_back_a_shipped_headline(
 async def test_tracks_says_which_carriers_an_account_can_fetch(
     store: Engine, clock: FakeClock
 ) -> None:
-    tracker = FakeTracker(lambda n, h: [])
+    tracker = FakeTracker(lambda n, h: update_for(n, []))  # fetches nothing here
     loaded: list[Any] = [runtime("dhl", tracker, clock)]
 
     async def load() -> list[Any]:
@@ -530,7 +530,8 @@ async def test_build_sync_wires_accounts_and_the_dispatcher(store: Engine) -> No
     secrets = InMemorySecretStore()
     await secrets.set(account.id, "api_key", "k")
     engine = build_sync(store, secrets=secrets, language="en")  # no loop needed
-    assert engine.accounts == ()
+    # `not`, not `== ()`: mypy would keep `engine.accounts` as the empty tuple past the reload.
+    assert not engine.accounts
     await engine.reload_accounts()  # run(), refresh() and sync_due() do this on first use
     # The stored account, plus DPD, whose public tracking needs no key and no setup.
     assert [(a.account_id, a.carrier, a.display_name) for a in engine.accounts] == [

@@ -28,7 +28,8 @@ from app.ui.services import AppServices
 from app.ui.sync_view import untracked
 from app.ui.views.add import AddScreen, build_add_view
 from app.ui.views.context import ViewContext
-from tests.unit.test_sync_support import FakeClock, FakeTracker, runtime
+from tests.unit.test_sync_support import FakeClock, FakeTracker, runtime, update_for
+from tests.unit.test_ui_views import fire, is_visible
 
 DHL = new_number("dhl", random.Random(3))  # 20 digits: DHL (valid check), FedEx and USPS fit
 HERMES = new_number("hermes", random.Random(4))
@@ -66,6 +67,14 @@ def screen(store: Any, lang: str = "de") -> tuple[AddScreen, Recorder]:
     add = AddScreen(ctx)
     add.view()
     return add, recorder
+
+
+def radio_labels(options: ft.Control | None) -> list[str]:
+    """The labels of the radios a RadioGroup's column offers; every option must be a radio."""
+    assert isinstance(options, ft.Column)
+    radios = [r for r in options.controls if isinstance(r, ft.Radio)]
+    assert len(radios) == len(options.controls)
+    return [r.label for r in radios]
 
 
 def test_a_german_shipping_email_yields_its_tracking_number_not_the_phone() -> None:
@@ -209,8 +218,8 @@ def test_an_unticked_number_is_left_out_and_existing_orders_are_offered(store: A
     add.shop.value = "Otto"
     add.add_selected()
     again, _ = screen(store)
-    radios = again.order_choice.content.controls  # type: ignore[union-attr]
-    assert [r.label for r in radios] == ["Ohne Bestellung", "Neue Bestellung", "Otto"]
+    labels = radio_labels(again.order_choice.content)
+    assert labels == ["Ohne Bestellung", "Neue Bestellung", "Otto"]
 
 
 def test_the_view_is_a_route_with_a_named_back_button() -> None:
@@ -267,7 +276,7 @@ def test_a_second_email_of_a_split_order_is_filed_under_that_order(store: Any) -
         order_id = get_parcel(session, parcel_id=first_parcel).order_id
     assert order_id is not None
     assert second.order_choice.value == order_id
-    labels = [r.label for r in second.order_options.controls]  # type: ignore[attr-defined]
+    labels = radio_labels(second.order_options)
     assert labels == ["Ohne Bestellung", "Neue Bestellung", "Bücherwelt"]
     [second_parcel] = second.add_selected() or []
     with new_session(store) as session:
@@ -285,25 +294,25 @@ def test_a_carrier_no_account_can_fetch_is_said_before_adding(store: Any) -> Non
     says, on the card, that the parcel would be saved but not fetched; back to DHL, it goes."""
     add, _ = screen(store)
     clock = FakeClock()
-    tracker = FakeTracker(lambda number, hints: [])
+    tracker = FakeTracker(lambda number, hints: update_for(number, []))  # fetches nothing here
     add.services.sync = SyncEngine(store, [runtime("dhl", tracker, clock)], clock=clock.now)
     add.set_text(DHL)
     card = add.cards[0]
     assert card.choice is not None
     assert card.choice.on_change is not None
-    assert not card.access_row.visible
+    assert not is_visible(card.access_row)
 
     card.choice.value = "fedex"
-    card.choice.on_change()  # type: ignore[call-arg]
-    assert card.access_row.visible
+    fire(card.choice.on_change)
+    assert is_visible(card.access_row)
     assert card.access.value == (
         "Für FedEx ist kein Zugang eingerichtet: die Sendung wird gespeichert, aber erst "
         "abgerufen, wenn einer eingerichtet ist."
     )
     card.other.value = "dhl"
     assert card.other.on_select is not None
-    card.other.on_select()  # type: ignore[call-arg]
-    assert not card.access_row.visible
+    fire(card.other.on_select)
+    assert not is_visible(card.access_row)
 
 
 def test_without_an_engine_or_with_a_broken_one_add_says_nothing_about_access(store: Any) -> None:

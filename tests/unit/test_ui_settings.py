@@ -35,6 +35,7 @@ from app.ui.views.settings_accounts import (
     save_carrier_account,
 )
 from app.ui.views.settings_data import export_text, import_text
+from tests.unit.test_ui_views import fire, is_visible
 
 
 @pytest.fixture
@@ -101,7 +102,7 @@ async def test_the_tile_saves_shows_the_keychain_line_and_clears_the_key(
 ) -> None:
     tile = AccountTile(context(services), "dhl")
     assert "Dein Schlüssel liegt im Schlüsselbund des Systems" in _texts(tile.tile)
-    assert not tile.remove_button.visible  # nothing to remove yet
+    assert not is_visible(tile.remove_button)  # nothing to remove yet
     await tile.save()
     assert tile.outcome.value == "Bitte ausfüllen: API-Schlüssel"
 
@@ -111,7 +112,7 @@ async def test_the_tile_saves_shows_the_keychain_line_and_clears_the_key(
     assert tile.outcome.value == "Gespeichert"
     assert tile.fields["api_key"].value == ""  # never left on screen
     assert tile.status.value == "Eingerichtet"
-    assert tile.remove_button.visible
+    assert is_visible(tile.remove_button)
     [account] = list_accounts(new_session(services.store), carrier="dhl")
     assert await services.secrets.get(account.id, "api_key") == "dhl-key-123456"
     assert AccountTile(context(services), "dhl").remove_button.visible  # as the next visit shows
@@ -119,7 +120,7 @@ async def test_the_tile_saves_shows_the_keychain_line_and_clears_the_key(
     await tile.remove()
     assert tile.outcome.value == "Konto entfernt"
     assert tile.status.value == "Nicht eingerichtet"
-    assert not tile.remove_button.visible
+    assert not is_visible(tile.remove_button)
     assert await services.secrets.get(account.id, "api_key") is None
 
 
@@ -176,7 +177,8 @@ def test_notification_kinds_and_quiet_hours_use_the_agreed_names(services: AppSe
     switches = [c for c in _controls(view) if isinstance(c, ft.Switch)]
     kinds = switches[: len(NOTIFY_KINDS)]
     assert all(s.value for s in kinds)  # every kind is on by default
-    kinds[1].on_change(_Event(kinds[1], False))  # type: ignore[misc]
+    kinds[1].value = False  # the user switches the second kind off
+    fire(kinds[1].on_change, ft.Event("change", control=kinds[1]))
     screen.quiet_from.value = "21:30"
     screen.quiet_to.value = "7:00"
     screen._save_quiet()
@@ -288,12 +290,6 @@ def test_the_demo_says_its_keys_are_in_memory(services: AppServices) -> None:
     assert any(text.startswith("Demo: the accounts point at the built-in") for text in texts)
 
 
-class _Event:
-    def __init__(self, control: ft.Control, value: object) -> None:
-        control.value = value  # type: ignore[attr-defined]
-        self.control = control
-
-
 def _controls(root: Any) -> list[Any]:
     found: list[Any] = []
 
@@ -324,7 +320,10 @@ def test_settings_open_at_one_carriers_account(services: AppServices) -> None:
         if isinstance(node, ft.ExpansionTile) and isinstance(node.title, ft.Text)
     }
     assert tiles["GLS"].expanded
-    assert tiles["GLS"].key == ft.ScrollKey("gls")
+    key = tiles["GLS"].key
+    # Field by field: mypy does not see ScrollKey's constructor (Flet makes it a dataclass lazily).
+    assert isinstance(key, ft.ScrollKey)
+    assert key.value == "gls"
     assert not any(tile.expanded for name, tile in tiles.items() if name != "GLS")
     unknown = build_settings_view(context(services), "nowhere")  # no such carrier: just Settings
     assert not any(isinstance(n, ft.ExpansionTile) and n.expanded for n in _controls(unknown))

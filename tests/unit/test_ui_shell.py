@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import flet as ft
 import pytest
@@ -35,6 +35,21 @@ class FakePage:
     tasks: list[Awaitable[Any]] = field(default_factory=list)
     updates: int = 0
     web: bool = True
+    # What the shell sets.
+    title: str | None = None
+    theme: ft.Theme | None = None
+    dark_theme: ft.Theme | None = None
+    theme_mode: ft.ThemeMode | None = None
+    locale_configuration: ft.LocaleConfiguration | None = None
+    on_route_change: Callable[[ft.RouteChangeEvent], object] | None = None
+    on_view_pop: Callable[[ft.ViewPopEvent], Awaitable[None]] | None = None
+    on_resize: Callable[[ft.PageResizeEvent], None] | None = None
+    on_locale_change: Callable[[ft.LocaleChangeEvent], None] | None = None
+    on_close: Callable[[Any], None] | None = None
+
+    def as_page(self) -> ft.Page:
+        """This stand-in where an ft.Page is wanted: the shell and its events use no more."""
+        return cast(ft.Page, self)
 
     async def get_device_info(self) -> Any:
         return _Info(self.locales)
@@ -67,7 +82,7 @@ def title(view: ft.View) -> str:
 
 
 async def started(page: FakePage, services: AppServices | None = None) -> Shell:
-    shell = Shell(page, services or AppServices(), now=lambda: NOW)  # type: ignore[arg-type]
+    shell = Shell(page.as_page(), services or AppServices(), now=lambda: NOW)
     await shell.start()
     return shell
 
@@ -101,7 +116,10 @@ async def test_back_and_system_pop_return_to_the_view_below() -> None:
     assert title(page.views[-1]) == "Bestellung"
 
     shell.back()
-    await page.on_view_pop(ft.ViewPopEvent(name="view_pop", control=page, route="/orders/o1"))
+    assert page.on_view_pop is not None
+    await page.on_view_pop(
+        ft.ViewPopEvent(name="view_pop", control=page.as_page(), route="/orders/o1")
+    )
 
     assert page.pushed == ["/", "/"]
     assert [view.route for view in page.views] == ["/"]
@@ -132,10 +150,11 @@ async def test_crossing_the_breakpoint_switches_the_layout() -> None:
     page = FakePage(width=390)
     await started(page)
     resize = page.on_resize
+    assert resize is not None
 
-    resize(ft.PageResizeEvent(name="resize", control=page, width=500, height=800))
+    resize(ft.PageResizeEvent(name="resize", control=page.as_page(), width=500, height=800))
     assert page.updates == 1  # same layout: nothing rebuilt
-    resize(ft.PageResizeEvent(name="resize", control=page, width=1280, height=800))
+    resize(ft.PageResizeEvent(name="resize", control=page.as_page(), width=1280, height=800))
 
     assert page.updates == 2
     assert page.views[0].controls[0].__class__ is ft.Row  # list | detail
@@ -158,8 +177,11 @@ async def test_a_locale_change_rebuilds_in_the_new_language() -> None:
     page = FakePage()
     await started(page)
 
+    assert page.on_locale_change is not None
     page.on_locale_change(
-        ft.LocaleChangeEvent(name="locale_change", control=page, locales=[ft.Locale("de")])
+        ft.LocaleChangeEvent(
+            name="locale_change", control=page.as_page(), locales=[ft.Locale("de")]
+        )
     )
 
     assert title(page.views[0]) == "Meine Bestellungen"
@@ -231,5 +253,6 @@ async def test_a_closed_session_stops_listening() -> None:
     page = FakePage()
     await started(page, services)
     assert len(services.listeners) == 1
+    assert page.on_close is not None
     page.on_close(None)
     assert services.listeners == []

@@ -72,7 +72,7 @@ def answer_bytes(case: dict[str, Any]) -> bytes:
     """The HTTP body a case stands for: `body_json` or `body` re-encoded, or `body_text` as is."""
     if "body_json" in case:
         return json.dumps(case["body_json"]).encode()
-    text = case.get("body_text")
+    text: str | None = case.get("body_text")
     if text is not None:
         return text.encode()
     return json.dumps(case["body"]).encode() if "body" in case else b""

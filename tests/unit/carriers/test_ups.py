@@ -12,6 +12,7 @@ import pytest
 
 from app.carriers import ups
 from app.carriers.base import AuthKind, TrackingError
+from app.carriers.geo import locale_for
 from app.domain.models import ProblemKind
 from app.domain.status import Status, SubStatus
 from tests.unit.carriers.fixture_table import FixtureTable, assert_well_formed, over_names
@@ -60,7 +61,7 @@ def test_build_requests_one_get_per_number_with_locale() -> None:
     ("language", "locale"), [("en", "en_US"), ("de-AT", "de_AT"), ("xx", "en_US"), ("", "en_US")]
 )
 def test_locale_for(language: str, locale: str) -> None:
-    assert ups.locale_for(language) == locale
+    assert locale_for(language) == locale
 
 
 def test_token_expires_in_arrives_as_a_string() -> None:

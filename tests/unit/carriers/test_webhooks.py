@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.carriers import webhooks
+from app.carriers import seventeen_track, webhooks
 from app.carriers.base import ParseResult
 from app.domain.models import ProblemKind, Source
 from app.domain.status import Status
@@ -94,7 +94,7 @@ def test_compare_is_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
         calls.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(webhooks.hmac, "compare_digest", spy)
+    monkeypatch.setattr(hmac, "compare_digest", spy)  # the module webhooks calls it on
     assert webhooks.verify_aftership(
         AFTERSHIP_BODY, webhooks.sign_aftership(AFTERSHIP_BODY, SECRET), SECRET
     )
@@ -218,6 +218,6 @@ def test_rejection_happens_before_the_body_is_read(monkeypatch: pytest.MonkeyPat
         raise AssertionError("the body was read before the signature was checked")
 
     monkeypatch.setattr(webhooks, "load_json", explode)
-    monkeypatch.setattr(webhooks.seventeen_track, "load_json", explode)
+    monkeypatch.setattr(seventeen_track, "load_json", explode)
     assert webhooks.parse_aftership_webhook(AFTERSHIP_BODY, {}, SECRET).errors
     assert webhooks.parse_17track_webhook(ST_BODY, st_headers("00"), KEY).errors
