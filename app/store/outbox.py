@@ -6,12 +6,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, Row, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session
 
@@ -108,16 +108,20 @@ def pending(session: Session, *, limit: int = 100) -> list[OutboxItem]:
     return [_item(row) for row in rows]
 
 
-def latest_of_kind(session: Session, *, parcel_id: str, kind: str) -> OutboxItem | None:
-    """The parcel's newest recorded change of one kind, announced or not (or None)."""
-    query = (
-        select(OUTBOX)
-        .where(OUTBOX.c.parcel_id == parcel_id, OUTBOX.c.kind == kind)
-        .order_by(OUTBOX.c.id.desc())
-        .limit(1)
+def latest_of_kind(
+    session: Session, *, parcel_ids: Collection[str], kind: str
+) -> dict[str, OutboxItem]:
+    """Each parcel's newest recorded change of one kind, announced or not; parcels without
+    one are left out. One query for a page of rows."""
+    if not parcel_ids:
+        return {}
+    newest = (
+        select(func.max(OUTBOX.c.id))
+        .where(OUTBOX.c.parcel_id.in_(list(parcel_ids)), OUTBOX.c.kind == kind)
+        .group_by(OUTBOX.c.parcel_id)
     )
-    row = session.connection().execute(query).first()
-    return None if row is None else _item(row)
+    rows = session.connection().execute(select(OUTBOX).where(OUTBOX.c.id.in_(newest)))
+    return {row.parcel_id: _item(row) for row in rows}
 
 
 def _item(row: Row[Any]) -> OutboxItem:

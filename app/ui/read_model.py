@@ -57,14 +57,13 @@ __all__ = [
     "load_order",
     "load_parcel",
     "load_parcels",
-    "load_row",
     "milestone_index",
-    "order_parcels",
 ]
 
 # The store's engine (app.store.open_store). Typed loosely: only app.store may import SQL
 # libraries (import-linter), the UI just hands the engine back to app.store functions.
 Store = Any
+Move = Mapping[str, Any]  # a recorded date move: the outbox's payload
 PAGE_SIZE = 15  # order groups per page (a tall window shows ~8); more load near the end
 MILESTONE_KEYS = (
     "milestone.ordered",
@@ -118,6 +117,8 @@ class ParcelRow:
     archived: bool
     section: Section
     reason: SubStatus | None = None  # the carrier's reason beside the status ("Verspätung")
+    # The estimate the carrier replaced by a later one, while that later one still stands.
+    moved_from: DeliveryEstimate | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +141,6 @@ class ParcelDetail:
     progress: int
     muted: bool = False  # the user muted its notifications
     other_carriers: tuple[str, ...] = ()  # its carrier does not know it; these also fit
-    # The estimate before the carrier moved it later, while the later one still stands.
-    moved_from: DeliveryEstimate | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +256,7 @@ def make_row(
     total: int = 1,
     state: ParcelState | None = None,
     entries: Sequence[TimelineEntry] | None = None,
+    moved: Move | None = None,
 ) -> ParcelRow:
     if state is not None:
         stalled, awaiting = state.stalled, state.awaiting_handover
@@ -279,6 +279,7 @@ def make_row(
         archived=parcel.archived,
         section=section_of(parcel),
         reason=reason_of(parcel),
+        moved_from=_moved_from(parcel, moved),
     )
 
 
@@ -288,12 +289,6 @@ def reason_of(parcel: Parcel) -> SubStatus | None:
     if sub_status not in REASON_LABELS or parcel.status in TERMINAL:
         return None
     return sub_status
-
-
-def order_parcels(engine: Store, order_id: str) -> list[Parcel]:
-    """All parcels of one order, oldest first (the order "Paket 1 von 2" counts in)."""
-    with new_session(engine) as session:
-        return list_parcels(session, include_archived=True, order_id=order_id)
 
 
 def load_cards(
@@ -319,6 +314,7 @@ def load_cards(
             for group in groups
             if group.order is not None and len(group.parcels) < group.parcel_count
         }
+        moves = _moves(session, [parcel.id for group in groups for parcel in group.parcels])
     cards: list[OrderCard] = []
     for group in groups:
         order = group.order
@@ -332,6 +328,7 @@ def load_cards(
                 clock,
                 position=(ids.index(parcel.id) + 1) if parcel.id in ids else n,
                 total=total,
+                moved=moves.get(parcel.id),
             )
             for n, parcel in enumerate(group.parcels, 1)
         )
@@ -349,8 +346,11 @@ def load_cards(
     return cards
 
 
-def load_parcels(engine: Store, parcel_ids: Sequence[str]) -> dict[str, Parcel | None]:
-    """The parcels as stored now (None: deleted), in one session: for live updates."""
+def load_parcels(
+    engine: Store, parcel_ids: Sequence[str]
+) -> tuple[dict[str, Parcel | None], dict[str, Move]]:
+    """The parcels as stored now (None: deleted) and their date moves, in one session: for
+    live updates."""
     found: dict[str, Parcel | None] = {}
     with new_session(engine) as session:
         for parcel_id in parcel_ids:
@@ -358,21 +358,7 @@ def load_parcels(engine: Store, parcel_ids: Sequence[str]) -> dict[str, Parcel |
                 found[parcel_id] = get_parcel(session, parcel_id=parcel_id)
             except NotFoundError:
                 found[parcel_id] = None
-    return found
-
-
-def load_row(engine: Store, parcel_id: str, clock: Clock) -> ParcelRow | None:
-    """A fresh row for a parcel that changed; None if it is gone."""
-    with new_session(engine) as session:
-        try:
-            parcel = get_parcel(session, parcel_id=parcel_id)
-        except NotFoundError:
-            return None
-        siblings = [parcel_id]
-        if parcel.order_id is not None:
-            siblings = order_parcel_ids(session, order_id=parcel.order_id)
-    position, total = _position(parcel_id, siblings)
-    return make_row(parcel, clock, position=position, total=total)
+        return found, _moves(session, parcel_ids)
 
 
 def _position(parcel_id: str, siblings: list[str]) -> tuple[int, int]:
@@ -398,7 +384,7 @@ def load_parcel(engine: Store, parcel_id: str, clock: Clock) -> ParcelDetail | N
             except NotFoundError:
                 order = None
         muted = is_muted(session, parcel_id=parcel_id)
-        moved = latest_of_kind(session, parcel_id=parcel_id, kind=NoticeKind.ETA_MOVED.value)
+        moved = _moves(session, [parcel_id]).get(parcel_id)
     entries = build_timeline(events)
     state = derive_state(
         events,
@@ -409,7 +395,9 @@ def load_parcel(engine: Store, parcel_id: str, clock: Clock) -> ParcelDetail | N
         sub_status_hint=parcel.sub_status if not events else None,
     )
     position, total = _position(parcel_id, siblings)
-    row = make_row(parcel, clock, position=position, total=total, state=state, entries=entries)
+    row = make_row(
+        parcel, clock, position=position, total=total, state=state, entries=entries, moved=moved
+    )
     return ParcelDetail(
         parcel=parcel,
         order=order,
@@ -419,11 +407,17 @@ def load_parcel(engine: Store, parcel_id: str, clock: Clock) -> ParcelDetail | N
         progress=row.progress,
         muted=muted,
         other_carriers=other_carriers(parcel) if not events else (),
-        moved_from=_moved_from(parcel, moved.payload if moved is not None else None),
     )
 
 
-def _moved_from(parcel: Parcel, change: Mapping[str, Any] | None) -> DeliveryEstimate | None:
+def _moves(session: Any, parcel_ids: Sequence[str]) -> dict[str, Move]:
+    """Each parcel's latest recorded move of its delivery date."""
+    kind = NoticeKind.ETA_MOVED.value
+    found = latest_of_kind(session, parcel_ids=parcel_ids, kind=kind)
+    return {parcel_id: item.payload for parcel_id, item in found.items()}
+
+
+def _moved_from(parcel: Parcel, change: Move | None) -> DeliveryEstimate | None:
     """The earlier estimate, when the carrier's last move of the date was a later one and the
     parcel still expects that later date (a newer estimate or a delivery ends it)."""
     current = parcel.estimate
@@ -466,10 +460,13 @@ def load_order(engine: Store, order_id: str, clock: Clock) -> OrderDetail | None
             order = get_order(session, order_id=order_id)
         except NotFoundError:
             return None
-    parcels = order_parcels(engine, order_id)
+    with new_session(engine) as session:  # oldest first: "Paket 1 von 2" counts in this order
+        parcels = list_parcels(session, include_archived=True, order_id=order_id)
+        moves = _moves(session, [parcel.id for parcel in parcels])
     total = len(parcels)
     rows = tuple(
-        make_row(parcel, clock, position=n, total=total) for n, parcel in enumerate(parcels, 1)
+        make_row(parcel, clock, position=n, total=total, moved=moves.get(parcel.id))
+        for n, parcel in enumerate(parcels, 1)
     )
     shipped = sum(1 for row in rows if row.progress >= 1 and not row.awaiting_handover)
     return OrderDetail(order=order, parcels=rows, shipped=shipped)

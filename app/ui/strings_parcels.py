@@ -38,6 +38,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "eta.returned": ("Zurück beim Absender", "Back with the sender"),
     "eta.expired": ("Keine Updates mehr", "No further updates"),
     "state.stalled": ("Seit Längerem kein neuer Scan", "No new scan for a while"),
+    "state.eta_moved": ("Liefertermin verschoben", "Delivery date moved"),
     "state.eta_later": (
         "Liefertermin verschoben – bisher: {was}",
         "Delivery date moved – was: {was}",

@@ -469,7 +469,8 @@ class HomeScreen:
         changed: list[ft.Control] = []
         reload = False
         # One session for all; positions ("Paket 1 von 2") do not change with a sync.
-        for parcel_id, parcel in load_parcels(store, sorted(ids)).items():
+        parcels, moves = load_parcels(store, sorted(ids))
+        for parcel_id, parcel in parcels.items():
             shown = self.rows.get(parcel_id)
             section = section_of(parcel) if parcel is not None else None
             if shown is None:
@@ -479,7 +480,8 @@ class HomeScreen:
                 reload = True
                 continue
             old = shown[0].row
-            row = make_row(parcel, clock, position=old.position, total=old.total)
+            moved = moves.get(parcel_id)
+            row = make_row(parcel, clock, position=old.position, total=old.total, moved=moved)
             changed += [control.redraw(row) for control in shown]
         if reload:
             self.list_area.content = self._list_content()

@@ -240,13 +240,13 @@ class ParcelHeader:
         row, parcel, state = detail.row, detail.parcel, detail.state
         self.proof.show(parcel.proof_of_delivery)
         self.eta.value = row.eta_text
-        moved_from = detail.moved_from
+        moved_from = row.moved_from
         self.eta.color = ft.Colors.ERROR if row.problem or moved_from else None
         self.moved.show(
             ctx.t("state.eta_later", was=self._in_words(moved_from, clock)) if moved_from else None
         )
         self.chip.show(row.status, loud=row.problem and not row.stalled)
-        self.note.show_note(status_note(ctx, row))
+        self.note.show_note(status_note(ctx, row, moved=False))  # its own line says it
         place = state.location
         # Where it was last scanned; once delivered, where it was delivered ("last seen" would
         # sound as if it had gone missing).

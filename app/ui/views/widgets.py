@@ -215,8 +215,11 @@ def progress_bar(ctx: ViewContext, progress: int, *, problem: bool = False) -> f
     return own(bar)
 
 
-def status_note(ctx: ViewContext, row: ParcelRow) -> tuple[ft.IconData, str, str] | None:
-    """(icon, words, colour) beside the status: no scan for days, else the carrier's reason.
+def status_note(
+    ctx: ViewContext, row: ParcelRow, *, moved: bool = True
+) -> tuple[ft.IconData, str, str] | None:
+    """(icon, words, colour) beside the status: no scan for days, else the carrier's reason,
+    else (with `moved`) a delivery date moved later.
 
     The chip alone would leave a delay or an address problem to colour (UX.md: never colour
     alone); a reason that is no problem ("Beim Zoll") reads calm.
@@ -225,6 +228,8 @@ def status_note(ctx: ViewContext, row: ParcelRow) -> tuple[ft.IconData, str, str
         return ft.Icons.SCHEDULE, ctx.t("state.stalled"), ft.Colors.ERROR
     words = reason_label(row.reason, ctx.lang)
     if row.reason is None or words is None:
+        if moved and row.moved_from is not None:
+            return ft.Icons.UPDATE, ctx.t("state.eta_moved"), ft.Colors.ERROR
         return None
     color = ft.Colors.ERROR if is_problem(row.status, row.reason) else ft.Colors.ON_SURFACE_VARIANT
     return REASON_ICONS[row.reason], words, color
@@ -267,7 +272,7 @@ def parcel_row_content(ctx: ViewContext, row: ParcelRow, *, selected: bool = Fal
             row.eta_text,
             weight=ft.FontWeight.BOLD,
             size=16,
-            color=ft.Colors.ERROR if row.problem else None,
+            color=ft.Colors.ERROR if row.problem or row.moved_from else None,
         ),
         chip,
         ft.Text(
