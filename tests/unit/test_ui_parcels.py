@@ -429,7 +429,7 @@ def test_showing_another_parcel_sends_changed_properties_not_new_controls(
     optional = [header.note.control, header.muted, header.problem.control]
     optional += [header.waiting.control, header.problem_detail.control, header.order]
     for view in p.timeline.views:
-        optional += [view.heading, view.description, view.note, view.conflict]
+        optional += [view.heading, view.reason, view.description, view.note, view.conflict]
     parts = {id(c) for part in optional for c in walk(part, hidden=True)}
     assert added, "the failed parcel's problem lines come back"
     assert all(id(c) in parts for c in added), [type(c).__name__ for c in added]
@@ -607,7 +607,7 @@ async def test_refresh_without_an_engine_says_so(services: AppServices, seeded: 
                 "claim": "laut Händler",
                 "conflict": "Quellen widersprechen sich:",
                 "said": ["Versanddienst: Unterwegs", "Tracking-Dienst (AfterShip): Problem"],
-                "delay": "· Verspätung",
+                "delay": "Verspätung im Betriebsablauf",  # the reason, said once
                 "milestones": [
                     "bestellt: erledigt",
                     "versandt: erledigt",
@@ -627,7 +627,7 @@ async def test_refresh_without_an_engine_says_so(services: AppServices, seeded: 
                 "claim": "according to the shop",
                 "conflict": "Sources disagree:",
                 "said": ["Carrier: In transit", "Tracking service (AfterShip): Problem"],
-                "delay": "· Delayed",
+                "delay": "Delayed",
                 "milestones": [
                     "ordered: done",
                     "shipped: done",
@@ -663,6 +663,12 @@ def test_the_timeline_of_a_failed_attempt(
     times = [s for s in shown if s in words["times"]]  # type: ignore[operator]
     assert times == words["times"]  # newest first
     assert "Empfänger nicht angetroffen" in shown
+    # The carrier's text says the reason already: the timeline does not repeat it.
+    timeline = texts(
+        ft.Column(controls=[v.control for v in panel(services, seeded.failed).timeline.views])
+    )
+    assert timeline.count("Empfänger nicht angetroffen") == 1
+    assert "Verspätung" not in timeline
 
 
 def test_problem_entries_are_highlighted_and_routine_ones_are_calm(

@@ -135,7 +135,7 @@ def test_a_timeline_entry_names_its_reason() -> None:
     loud.show(entries[0], clock(), first=True, last=False)
     calm.show(entries[1], clock(), first=False, last=True)
 
-    assert "· Adressproblem" in texts(loud.control)
+    assert texts(loud.control)[1:4] == ["Problem", "Adressproblem", "Anschrift unvollständig"]
     assert loud.badge_icon.icon == ft.Icons.WRONG_LOCATION_OUTLINED
     # A calm entry has no badge: its reason follows the status under the time.
     assert calm.status.text == "\nUnterwegs · Beim Zoll"

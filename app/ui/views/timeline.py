@@ -173,10 +173,9 @@ class EntryView:
         self.time = ft.Text("", size=12, spans=[self.place, self.status])
         self.badge_icon = ft.Icon(ft.Icons.SCHEDULE, size=18)
         self.badge_status = ft.Text("", weight=ft.FontWeight.BOLD, size=14)
-        self.badge_word = ft.Text("", size=14)
-        self.heading = ft.Row(
-            spacing=6, wrap=True, controls=[self.badge_icon, self.badge_status, self.badge_word]
-        )
+        self.heading = ft.Row(spacing=6, wrap=True, controls=[self.badge_icon, self.badge_status])
+        # The reason on a line of its own: beside the status it wrapped as "· Verspätung".
+        self.reason = ft.Text("", size=14)
         self.description = ft.Text("")
         self.note = ft.Text("", size=13, italic=True)
         self.conflict_lines = ft.Text("", size=13, color=ft.Colors.ON_TERTIARY_CONTAINER)
@@ -246,9 +245,10 @@ class EntryView:
         status = status_word(ctx.lang, entry.status)
         self.time.value, self.time.color = event_time(entry.occurred_at, clock), muted
         self.place.text = f" · {place}" if place else ""
-        # The carrier's reason goes beside the status ("Unterwegs · Verspätung").
         reason = reason_label(entry.sub_status, ctx.lang)
-        # A calm entry says its status under the time; a loud one in its badge row.
+        # A calm entry says its status and reason under the time ("Unterwegs · Beim Zoll"); a
+        # loud one in its badge row, the reason on a line below unless the carrier's text
+        # already says it ("Empfänger nicht angetroffen").
         calm_status = f"{status} · {reason}" if reason else status
         self.status.text = f"\n{calm_status}" if badge_icon is None else ""
         if self.status.style is None or self.status.style.color != on_bg:
@@ -256,10 +256,9 @@ class EntryView:
         if badge_icon is not None:
             self.badge_icon.icon, self.badge_icon.color = badge_icon, on_bg
             self.badge_status.value, self.badge_status.color = status, on_bg
-            shown = names_reason and reason is not None
-            self.badge_word.visible = shown
-            self.badge_word.value = f"· {reason}" if shown else ""
-            self.badge_word.color = on_bg
+        said = reason is not None and reason.casefold() in entry.description.casefold()
+        loud_reason = reason if names_reason and not said else None
+        self.reason.value, self.reason.color = loud_reason or "", on_bg
         self.description.value, self.description.color = entry.description, on_bg
         note = _source_note(ctx, entry)
         self.note.value, self.note.color = note or "", muted
@@ -269,6 +268,7 @@ class EntryView:
         parts: list[ft.Control] = [
             self.time,
             *([self.heading] if badge_icon is not None else []),
+            *([self.reason] if loud_reason else []),
             *([self.description] if entry.description.strip() else []),
             *([self.note] if note else []),
             *([self.conflict] if entry.conflict else []),
