@@ -49,7 +49,7 @@ from app.store.listing import (
     my_orders,
 )
 from app.store.migrations import CURRENT_VERSION
-from app.store.orders import add_order, delete_order, find_order, get_order
+from app.store.orders import add_order, delete_order, find_order, get_order, update_order
 from app.store.outbox import (
     ChangeLike,
     OutboxEntry,
@@ -150,5 +150,6 @@ __all__ = [
     "set_order",
     "set_setting",
     "touch_checked",
+    "update_order",
     "upsert_settings",
 ]

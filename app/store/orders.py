@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import Session
 
 from app.domain.models import Order
@@ -14,7 +14,7 @@ from app.store.mapping import order_from_row, order_values
 from app.store.session import transaction
 from app.store.tables import ORDERS
 
-__all__ = ["add_order", "delete_order", "find_order", "get_order"]
+__all__ = ["add_order", "delete_order", "find_order", "get_order", "update_order"]
 
 
 def add_order(
@@ -68,3 +68,18 @@ def delete_order(session: Session, *, order_id: str) -> None:
     """Delete the order; its parcels stay, without an order (ON DELETE SET NULL)."""
     with transaction(session) as connection:
         connection.execute(delete(ORDERS).where(ORDERS.c.id == order_id))
+
+
+def update_order(
+    session: Session, *, order_id: str, shop: str, title: str | None, order_number: str | None
+) -> Order:
+    """The user's corrections to what an order is called; the rest stays as it was."""
+    with transaction(session) as connection:
+        result = connection.execute(
+            update(ORDERS)
+            .where(ORDERS.c.id == order_id)
+            .values(shop=shop, title=title, order_number=order_number)
+        )
+    if result.rowcount == 0:
+        raise NotFoundError(f"no order {order_id}")
+    return get_order(session, order_id=order_id)

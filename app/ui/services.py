@@ -28,6 +28,8 @@ class AppServices:
     start_demo: Callable[[], object] | None = None  # "Try the demo": starts it in-process
     # Per-session callbacks run after language or theme changed in the settings (applied at once)
     ui_settings_listeners: list[Callable[[], None]] = field(default_factory=list)
+    # Per-session callbacks run after the user renamed orders (their cards' heads change)
+    order_listeners: list[Callable[[frozenset[str]], None]] = field(default_factory=list)
     # Per-session callbacks that open a route (a tapped notification opens its parcel)
     route_listeners: list[Callable[[str], None]] = field(default_factory=list)
     sync_task: Any = None  # the running `sync.run()` task (started once, on Flet's loop)
@@ -58,6 +60,11 @@ class AppServices:
         """Tell every open session which parcels changed; each updates only their controls."""
         for listener in list(self.listeners):
             listener(parcel_ids)
+
+    def orders_changed(self, order_ids: frozenset[str]) -> None:
+        """Orders were renamed: every open session redraws the cards that show them."""
+        for listener in list(self.order_listeners):
+            listener(order_ids)
 
     def open_route(self, route: str) -> None:
         """A notification was tapped: the open sessions show `route` (e.g. /parcels/ID)."""

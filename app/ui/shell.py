@@ -72,6 +72,7 @@ class Shell:
         page.on_close = lambda _e: self.close()
         self._set_language(self.settings.lang)
         self.services.listeners.append(self.parcels_changed)
+        self.services.order_listeners.append(self.orders_changed)
         self.show(page.route)
         self._start_ticker()
 
@@ -79,6 +80,8 @@ class Shell:
         """The session ended: stop listening, so a closed tab is not kept alive."""
         if self.parcels_changed in self.services.listeners:
             self.services.listeners.remove(self.parcels_changed)
+        if self.orders_changed in self.services.order_listeners:
+            self.services.order_listeners.remove(self.orders_changed)
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
@@ -189,6 +192,21 @@ class Shell:
         except Exception:  # the session is gone: stop listening
             log.debug("session closed; dropping its listener", exc_info=True)
             self.close()
+
+    def orders_changed(self, order_ids: frozenset[str]) -> None:
+        """A listener in services.order_listeners (any thread): renamed orders."""
+        try:
+            self.page.run_task(self._apply_order_changes, frozenset(order_ids))
+        except Exception:  # the session is gone: stop listening
+            log.debug("session closed; dropping its listener", exc_info=True)
+            self.close()
+
+    async def _apply_order_changes(self, order_ids: frozenset[str]) -> None:
+        if self.home is not None:
+            self.home.orders_changed(order_ids)
+        top = self.top
+        if isinstance(top, OrderScreen) and top.order_id in order_ids:
+            top.refresh_now()
 
     async def _apply_changes(self, ids: frozenset[str]) -> None:
         """On Flet's loop: redraw only the rows and the open screen that show these parcels."""

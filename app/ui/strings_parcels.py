@@ -156,9 +156,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "action.more": ("Weitere Aktionen", "More actions"),
     "action.open_timeline": ("Verlauf öffnen", "Open timeline"),
     "action.new_parcel": ("Neue Sendung", "New parcel"),
+    "action.add_to_order": (
+        "Sendung zu dieser Bestellung hinzufügen",
+        "Add a parcel to this order",
+    ),
+    "action.edit_order": ("Bestellung bearbeiten", "Edit order"),
+    "edit_order.title": ("Bestellung bearbeiten", "Edit order"),
     "done.copied": ("Nummer kopiert.", "Number copied."),
     "done.shared": ("Zusammenfassung kopiert.", "Summary copied."),
     "done.renamed": ("Umbenannt.", "Renamed."),
+    "done.order_saved": ("Bestellung gespeichert.", "Order saved."),
     "done.carrier_changed": ("Wird jetzt bei {carrier} abgefragt.", "Now checking with {carrier}."),
     "error.carrier_taken": (
         "{carrier} verfolgt diese Nummer schon als eigene Sendung.",

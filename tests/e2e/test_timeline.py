@@ -313,3 +313,40 @@ def fit_side_by_side(page: Page, names: list[str]) -> None:
         box = page.get_by_role("button", name=name).bounding_box()
         assert box is not None, name
         assert box["x"] + box["width"] < search["x"] + search["width"] - 1, name
+
+
+def test_an_order_is_renamed_and_gets_another_parcel(
+    open_app: OpenApp, fresh_app: SeededApp
+) -> None:
+    """From the order: edit its names, then add a parcel filed under it; back on the order it
+    counts as "Paket 3 von 3", and My orders shows the new name."""
+    import random
+
+    from playwright.sync_api import expect
+
+    from app.sandbox.seed import new_number
+
+    books = fresh_app.seeded.books
+    page = open_app(f"/orders/{books}", locale="de-DE", server=fresh_app.server).page
+    page.get_by_role("button", name="Bestellung bearbeiten").click()
+    shop = page.get_by_role("textbox", name="Shop")
+    expect(shop).to_be_visible()
+    shop.fill("")
+    type_into(page, shop, "Bücherwelt Online")
+    page.get_by_role("button", name="Speichern").click()
+    expect(see(page, "Bestellung gespeichert.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Bücherwelt Online")).to_be_visible()
+
+    page.get_by_role("button", name="Sendung zu dieser Bestellung hinzufügen").click()
+    field = page.get_by_role("textbox", name="Sendungsnummer oder Versandbestätigung einfügen")
+    expect(field).to_be_visible()
+    expect(page.get_by_role("radio", name="Bücherwelt Online · Zwei Romane")).to_be_checked()
+    type_into(page, field, new_number("gls", random.Random(11)), position={"x": 20, "y": 12})
+    expect(page.get_by_role("radio", name="GLS")).to_be_checked()
+    page.get_by_role("button", name="Hinzufügen", exact=True).click()
+
+    # Back on the order, with the new parcel third.
+    expect(see(page, re.compile(r"Paket 3 von 3 · GLS"))).to_be_visible()
+    stable_screenshot(page, "order_de_phone_light_added")
+    page.get_by_role("button", name="Zurück").click()
+    expect(page.get_by_role("button", name=re.compile("Bücherwelt Online"))).to_be_visible()

@@ -971,7 +971,13 @@ def test_the_order_shows_its_parcels_and_the_partial_shipment(
     assert callable(named[1].on_tap)
     fire(named[1].on_tap)
     assert recorder.routes == [f"/parcels/{seeded.waiting}"]
-    assert icon_button_names(screen.view) == ["Zurück" if lang == "de" else "Back"]
+    assert (
+        icon_button_names(screen.view)
+        == {
+            "de": ["Zurück", "Sendung zu dieser Bestellung hinzufügen", "Bestellung bearbeiten"],
+            "en": ["Back", "Add a parcel to this order", "Edit order"],
+        }[lang]
+    )
 
 
 def test_eta_words_for_the_end_states(services: AppServices, seeded: Seeded) -> None:

@@ -12,7 +12,7 @@ from typing import Any, cast
 import flet as ft
 import pytest
 
-from app.store import new_session, open_store, set_label
+from app.store import new_session, open_store, set_label, update_order
 from app.ui.services import AppServices
 from app.ui.shell import Shell
 from app.ui.state import ThemeChoice, UiSettings
@@ -248,11 +248,31 @@ async def test_an_open_order_refreshes_when_one_of_its_parcels_changes(
     assert "Parcel 2 of 2 · DHL · Zweites Buch" in texts(page.views[1])
 
 
+async def test_a_renamed_order_redraws_the_open_order_and_the_list(
+    seeded_services: tuple[AppServices, Seeded],
+) -> None:
+    services, seeded = seeded_services
+    page = FakePage(route=f"/orders/{seeded.books}")
+    shell = await started(page, services)
+    with new_session(services.store) as session:
+        update_order(
+            session, order_id=seeded.books, shop="Bücherwelt Online", title=None, order_number=None
+        )
+    await asyncio.to_thread(services.orders_changed, frozenset({seeded.books}))
+    await page.tasks.pop()
+    home_view, order_view = page.views
+    assert isinstance(shell.top, OrderScreen)
+    assert "Bücherwelt Online" in texts(order_view)
+    assert "Bücherwelt Online" in texts(home_view)
+
+
 async def test_a_closed_session_stops_listening() -> None:
     services = AppServices()
     page = FakePage()
     await started(page, services)
     assert len(services.listeners) == 1
+    assert len(services.order_listeners) == 1
     assert page.on_close is not None
     page.on_close(None)
     assert services.listeners == []
+    assert services.order_listeners == []

@@ -61,7 +61,8 @@ class _Card:
 
 
 class AddScreen:
-    def __init__(self, ctx: ViewContext) -> None:
+    def __init__(self, ctx: ViewContext, order_id: str | None = None) -> None:
+        """`order_id`: opened from that order ("Paket hinzufügen"): the parcel is filed there."""
         self.ctx = ctx
         self.services = ctx.services
         self.analysis = Analysis()
@@ -106,6 +107,11 @@ class AddScreen:
             content=ctx.t("add.submit"), icon=ft.Icons.ADD, disabled=True, on_click=self._on_add
         )
         self.message = ft.Text("", color=ft.Colors.ERROR, visible=False)
+        self.from_order = self._order_by_id(order_id) if order_id else None
+        if self.from_order is not None:
+            self._offer(*self.from_order)
+            self.order_choice.value = self.from_order[0]
+            self._order_chosen = True  # a pasted e-mail's order number does not move it
 
     # ------------------------------------------------------------------ building ----------
 
@@ -225,13 +231,32 @@ class AddScreen:
             return changed
         known = self._order_numbered(order_number) if order_number else None
         choice = known[0] if known is not None else "none"
-        offered = {getattr(radio, "value", None) for radio in self.order_options.controls}
-        if known is not None and choice not in offered:
-            self.order_options.controls.insert(2, ft.Radio(value=choice, label=known[1]))
+        if known is not None:
+            self._offer(*known)
         if self.order_choice.value != choice:
             self.order_choice.value = choice
             changed.append(self.order_choice)
         return changed
+
+    def _offer(self, order_id: str, label: str) -> None:
+        """Offer this order among the choices (after "none" and "new") if it is not yet."""
+        offered = {getattr(radio, "value", None) for radio in self.order_options.controls}
+        if order_id not in offered:
+            self.order_options.controls.insert(2, ft.Radio(value=order_id, label=label))
+
+    def _order_by_id(self, order_id: str) -> tuple[str, str] | None:
+        """(id, "shop · title") of a stored order; None when it is gone."""
+        store = self.services.store
+        if store is None:
+            return None
+        from app.store import NotFoundError, get_order, new_session
+
+        with new_session(store) as session:
+            try:
+                order = get_order(session, order_id=order_id)
+            except NotFoundError:
+                return None
+        return order.id, _order_label(order)
 
     def _order_numbered(self, order_number: str) -> tuple[str, str] | None:
         """(id, "shop · title") of the stored order with this number."""
@@ -400,7 +425,8 @@ class AddScreen:
         self._fetch_now(added)
         count = len(added)
         ctx.notify(ctx.t("add.added_one") if count == 1 else ctx.t("add.added_many", count=count))
-        ctx.navigate("/")
+        # Back where the user started: the order it was added to, or My orders.
+        ctx.navigate(f"/orders/{self.from_order[0]}" if self.from_order else "/")
 
     def add_selected(self) -> list[str] | None:
         """Store the chosen parcels (and the order); the new parcel ids, None on a form error."""
@@ -491,5 +517,5 @@ def _order_label(order: Order) -> str:
     return " · ".join(x for x in (order.shop, order.title) if x)
 
 
-def build_add_view(ctx: ViewContext) -> ft.View:
-    return AddScreen(ctx).view()
+def build_add_view(ctx: ViewContext, order_id: str | None = None) -> ft.View:
+    return AddScreen(ctx, order_id).view()

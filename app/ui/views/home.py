@@ -492,6 +492,19 @@ class HomeScreen:
         self.refresh_sync_line()
         update_only(*changed, *self._sync_parts())
 
+    def orders_changed(self, order_ids: frozenset[str]) -> None:
+        """Renamed orders: the list is loaded anew (one control) when it shows one of them."""
+        changed: list[ft.Control] = []
+        if any(card.order_id in order_ids for card in self.cards):
+            self.list_area.content = self._list_content()
+            changed.append(self.list_area)
+        panel = self.panel
+        shown = panel.detail.order if panel is not None and panel.detail is not None else None
+        if panel is not None and shown is not None and shown.id in order_ids:
+            panel.refresh()  # its header names the order
+            changed.append(panel.control)
+        update_only(*changed)
+
     # -- sync line ----------------------------------------------------------------------
 
     def _sync_parts(self) -> tuple[ft.Control, ...]:

@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 import flet as ft
 
 from app.domain.when import day_in_words
+from app.store import new_session, update_order
 from app.ui.read_model import Clock, OrderDetail, load_order
-from app.ui.routing import Screen
+from app.ui.routing import Screen, add_to_order_route
 from app.ui.views.context import ViewContext
-from app.ui.views.widgets import ParcelRowControl, icon_button, update_only
+from app.ui.views.widgets import ParcelRowControl, current_page, icon_button, update_only
 
 
 def _now() -> datetime:
@@ -36,10 +37,18 @@ class OrderScreen:
         self.title = ft.Text(ctx.t("screen.order"), max_lines=1, overflow=ft.TextOverflow.ELLIPSIS)
         self.body = ft.Container(expand=True)
         back = icon_button(ft.Icons.ARROW_BACK, ctx.t("action.back"), ctx.back)
+        actions: list[ft.Control] = [
+            icon_button(
+                ft.Icons.ADD,
+                ctx.t("action.add_to_order"),
+                lambda: ctx.navigate(add_to_order_route(self.order_id)),
+            ),
+            icon_button(ft.Icons.EDIT_OUTLINED, ctx.t("action.edit_order"), self._ask_edit),
+        ]
         self.refresh()
         self.view = ft.View(
             route=screen.route,
-            appbar=ft.AppBar(title=self.title, leading=back),
+            appbar=ft.AppBar(title=self.title, leading=back, actions=actions),
             padding=0,
             controls=[self.body],
         )
@@ -60,6 +69,56 @@ class OrderScreen:
 
     def refresh_now(self) -> None:
         update_only(*self.refresh())
+
+    def _ask_edit(self) -> None:
+        """Shop, title and order number as the user wants to read them."""
+        ctx = self.ctx
+        page = current_page()
+        if page is None or self.detail is None:
+            return
+        order = self.detail.order
+        shop = ft.TextField(label=ctx.t("add.shop"), value=order.shop, autofocus=True)
+        title = ft.TextField(label=ctx.t("add.title"), value=order.title or "")
+        number = ft.TextField(label=ctx.t("add.order_number"), value=order.order_number or "")
+
+        def save() -> None:
+            if not (shop.value or "").strip():
+                shop.error = ctx.t("add.need_shop")
+                update_only(shop)
+                return
+            page.pop_dialog()  # first: the "saved" snackbar is a dialog too, on top
+            self.save(shop.value or "", title.value or None, number.value or None)
+
+        page.show_dialog(
+            ft.AlertDialog(
+                title=ft.Text(ctx.t("edit_order.title")),
+                content=ft.Column(
+                    tight=True, spacing=12, controls=[shop, number, title]
+                ),  # as in Add
+                actions=[
+                    ft.TextButton(
+                        content=ctx.t("action.cancel"), on_click=lambda: page.pop_dialog()
+                    ),
+                    ft.FilledButton(content=ctx.t("action.save"), on_click=save),
+                ],
+            )
+        )
+
+    def save(self, shop: str, title: str | None, order_number: str | None) -> None:
+        """Store the new names; every session redraws what shows this order."""
+        store = self.ctx.services.store
+        if store is None or not shop.strip():
+            return
+        with new_session(store) as session:
+            update_order(
+                session,
+                order_id=self.order_id,
+                shop=shop.strip(),
+                title=(title or "").strip() or None,
+                order_number=(order_number or "").strip() or None,
+            )
+        self.ctx.notify(self.ctx.t("done.order_saved"))
+        self.ctx.services.orders_changed(frozenset({self.order_id}))
 
     def _content(self, clock: Clock) -> ft.Control:
         ctx = self.ctx
