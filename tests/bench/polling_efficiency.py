@@ -400,6 +400,8 @@ def delays(arm: Arm, journeys: list[Journey], end: datetime) -> dict[str, dict[s
         missed = unseen = 0
         by_group: dict[str, list[float]] = {}
         for journey in journeys:
+            if journey.tracking_number not in arm.ids:
+                continue  # added after the simulated days (a short --days): nothing to miss
             parcel_id = arm.ids[journey.tracking_number]
             steps = [
                 journey.step_time(s)
