@@ -8,7 +8,7 @@ here so the list, the order and the timeline say the same thing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -427,17 +427,8 @@ def _moved_from(parcel: Parcel, change: Move | None) -> DeliveryEstimate | None:
     before, after = moved.previous_estimate, moved.estimate
     if before is None or after is None or not moved_later(before, after):
         return None
-    return before if _same_date(after, current) else None
-
-
-def _same_date(a: DeliveryEstimate, b: DeliveryEstimate) -> bool:
     # The outbox keeps no source: compare what the user reads.
-    return (a.day, a.latest_day, a.window_start, a.window_end) == (
-        b.day,
-        b.latest_day,
-        b.window_start,
-        b.window_end,
-    )
+    return before if replace(after, source=current.source) == current else None
 
 
 _UNKNOWN_TO_CARRIER = frozenset({ProblemKind.NOT_FOUND, ProblemKind.INVALID_NUMBER})
