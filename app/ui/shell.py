@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import flet as ft
@@ -187,16 +187,17 @@ class Shell:
 
     def parcels_changed(self, ids: frozenset[str]) -> None:
         """A listener in services.listeners: may be called from any thread or loop."""
-        try:
-            self.page.run_task(self._apply_changes, frozenset(ids))
-        except Exception:  # the session is gone: stop listening
-            log.debug("session closed; dropping its listener", exc_info=True)
-            self.close()
+        self._on_page_loop(self._apply_changes, ids)
 
     def orders_changed(self, order_ids: frozenset[str]) -> None:
         """A listener in services.order_listeners (any thread): renamed orders."""
+        self._on_page_loop(self._apply_order_changes, order_ids)
+
+    def _on_page_loop(
+        self, apply: Callable[[frozenset[str]], Awaitable[None]], ids: frozenset[str]
+    ) -> None:
         try:
-            self.page.run_task(self._apply_order_changes, frozenset(order_ids))
+            self.page.run_task(apply, frozenset(ids))
         except Exception:  # the session is gone: stop listening
             log.debug("session closed; dropping its listener", exc_info=True)
             self.close()
