@@ -162,10 +162,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "action.edit_order": ("Bestellung bearbeiten", "Edit order"),
     "edit_order.title": ("Bestellung bearbeiten", "Edit order"),
+    "edit_order.dissolve_hint": (
+        "Nur die Bestellung wird gelöscht: ihre Sendungen bleiben, einzeln.",
+        "Only the order is deleted: its parcels stay, on their own.",
+    ),
+    "action.dissolve_order": ("Bestellung auflösen", "Dissolve order"),
     "done.copied": ("Nummer kopiert.", "Number copied."),
     "done.shared": ("Zusammenfassung kopiert.", "Summary copied."),
     "done.renamed": ("Umbenannt.", "Renamed."),
     "done.order_saved": ("Bestellung gespeichert.", "Order saved."),
+    "done.order_dissolved": ("Bestellung aufgelöst.", "Order dissolved."),
     "done.carrier_changed": ("Wird jetzt bei {carrier} abgefragt.", "Now checking with {carrier}."),
     "error.carrier_taken": (
         "{carrier} verfolgt diese Nummer schon als eigene Sendung.",

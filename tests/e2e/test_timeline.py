@@ -350,3 +350,12 @@ def test_an_order_is_renamed_and_gets_another_parcel(
     stable_screenshot(page, "order_de_phone_light_added")
     page.get_by_role("button", name="Zurück").click()
     expect(page.get_by_role("button", name=re.compile("Bücherwelt Online"))).to_be_visible()
+
+    # Dissolved: the order is gone, its parcels stay as single ones.
+    tap(page.get_by_role("button", name=re.compile("Bücherwelt Online")))
+    page.get_by_role("button", name="Bestellung bearbeiten").click()
+    expect(page.get_by_role("button", name="Bestellung auflösen")).to_be_visible()
+    page.get_by_role("button", name="Bestellung auflösen").click()
+    expect(see(page, "Bestellung aufgelöst.")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("Bücherwelt Online"))).to_have_count(0)
+    expect(see(page, re.compile(r"GLS · 9\d+"))).to_be_visible()

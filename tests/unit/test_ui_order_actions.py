@@ -122,3 +122,25 @@ def test_the_list_reloads_when_a_shown_order_is_renamed(engine: Engine, seeded: 
 def test_a_gone_order_cannot_be_renamed(engine: Engine) -> None:
     with new_session(engine) as session, pytest.raises(NotFoundError):
         update_order(session, order_id="gone", shop="X", title=None, order_number=None)
+
+
+def test_dissolving_keeps_the_parcels_as_single_ones(engine: Engine, seeded: Seeded) -> None:
+    recorder = Recorder()
+    services = AppServices(store=engine)
+    told: list[frozenset[str]] = []
+    services.order_listeners.append(told.append)
+    with new_session(engine) as session:
+        before = {p.id for p in list_parcels(session, include_archived=True, order_id=seeded.books)}
+    screen = order_screen(services, seeded.books, recorder)
+
+    screen.dissolve()
+
+    with new_session(engine) as session:
+        with pytest.raises(NotFoundError):
+            get_order(session, order_id=seeded.books)
+        single = {p.id for p in list_parcels(session, include_archived=True) if p.order_id is None}
+    assert len(before) == 2
+    assert before <= single
+    assert told == [frozenset({seeded.books})]
+    assert recorder.routes == ["/"]
+    assert recorder.notes == ["Bestellung aufgelöst."]

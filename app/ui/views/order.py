@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import flet as ft
 
 from app.domain.when import day_in_words
-from app.store import new_session, update_order
+from app.store import delete_order, new_session, update_order
 from app.ui.read_model import Clock, OrderDetail, load_order
 from app.ui.routing import Screen, add_to_order_route
 from app.ui.views.context import ViewContext
@@ -89,12 +89,33 @@ class OrderScreen:
             page.pop_dialog()  # first: the "saved" snackbar is a dialog too, on top
             self.save(shop.value or "", title.value or None, number.value or None)
 
+        def dissolve() -> None:
+            page.pop_dialog()
+            self.dissolve()
+
+        dissolve_button = ft.TextButton(
+            content=ctx.t("action.dissolve_order"),
+            icon=ft.Icons.LINK_OFF,
+            style=ft.ButtonStyle(color=ft.Colors.ERROR, icon_color=ft.Colors.ERROR),
+            on_click=dissolve,
+        )
+        hint = ft.Text(
+            ctx.t("edit_order.dissolve_hint"), size=13, color=ft.Colors.ON_SURFACE_VARIANT
+        )
         page.show_dialog(
             ft.AlertDialog(
                 title=ft.Text(ctx.t("edit_order.title")),
+                # The fields in Add's order: shop, number, title.
                 content=ft.Column(
-                    tight=True, spacing=12, controls=[shop, number, title]
-                ),  # as in Add
+                    tight=True,
+                    spacing=12,
+                    controls=[
+                        shop,
+                        number,
+                        title,
+                        ft.Column(tight=True, spacing=0, controls=[dissolve_button, hint]),
+                    ],
+                ),
                 actions=[
                     ft.TextButton(
                         content=ctx.t("action.cancel"), on_click=lambda: page.pop_dialog()
@@ -119,6 +140,17 @@ class OrderScreen:
             )
         self.ctx.notify(self.ctx.t("done.order_saved"))
         self.ctx.services.orders_changed(frozenset({self.order_id}))
+
+    def dissolve(self) -> None:
+        """Delete the order; its parcels stay, as single parcels. Back to My orders."""
+        store = self.ctx.services.store
+        if store is None:
+            return
+        with new_session(store) as session:
+            delete_order(session, order_id=self.order_id)
+        self.ctx.notify(self.ctx.t("done.order_dissolved"))
+        self.ctx.services.orders_changed(frozenset({self.order_id}))
+        self.ctx.navigate("/")
 
     def _content(self, clock: Clock) -> ft.Control:
         ctx = self.ctx
