@@ -118,6 +118,7 @@ def make_sync(services: AppServices) -> Any:
         zone=services.zone,
         on_open=services.open_route,
         on_changed=services.parcels_changed,
+        in_app=services.show_banner,
         sandbox=sandbox,
         policy=demo_policy(float(poll)) if poll else demo_policy() if fast else None,
     )

@@ -67,6 +67,7 @@ from app.store import (
     OutboxItem,
     claim_deliveries,
     finish_deliveries,
+    get_order,
     get_parcel,
     list_deliveries,
     mark_dispatched,
@@ -389,13 +390,25 @@ def _dumps(payload: dict[str, Any]) -> str:
 
 
 def _current_names(session: Any, items: Sequence[OutboxItem]) -> dict[str, str]:
-    """The parcels' labels now: a label given after the change was recorded is used."""
+    """What to call each parcel now: its label (one given after the change was recorded too),
+    else its order ("Otto · Kaffeevollautomat"); with neither, the recorded name (its number)."""
     names: dict[str, str] = {}
     for parcel_id in {i.parcel_id for i in items if i.parcel_id}:
         try:
-            label = get_parcel(session, parcel_id=parcel_id).label
+            parcel = get_parcel(session, parcel_id=parcel_id)
         except NotFoundError:
             continue
-        if label:
-            names[parcel_id] = label
+        name = parcel.label or _order_name(session, parcel.order_id)
+        if name:
+            names[parcel_id] = name
     return names
+
+
+def _order_name(session: Any, order_id: str | None) -> str | None:
+    if order_id is None:
+        return None
+    try:
+        order = get_order(session, order_id=order_id)
+    except NotFoundError:
+        return None
+    return " · ".join(part for part in (order.shop, order.title) if part)

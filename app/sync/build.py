@@ -28,6 +28,7 @@ def build_sync(
     sandbox: str | None = None,
     email: Any = None,
     mobile_notifier: Any = None,
+    in_app: Callable[[str, str, str], int] | None = None,
     policy: PollPolicy | None = None,
 ) -> SyncEngine:
     """The engine with its accounts and outbox dispatcher, as the composition root wants it.
@@ -36,11 +37,13 @@ def build_sync(
     again on `reload_accounts()`). `sandbox`: the root URL of a running sandbox; every adapter
     gets an account there with dummy credentials. Otherwise accounts come from the store and
     `secrets` (the keychain). Native notifications: the mobile seam (if a notifier is given),
-    desktop, then plyer; the dispatcher probes them once when it starts. E-mail: `email`, or by
+    desktop, plyer, then banners in the open app (`in_app`, where nothing else shows them);
+    the dispatcher probes them once when it starts. E-mail: `email`, or by
     default a channel that follows the `email.*` settings (sent only while `email.enabled`).
     Start it with `page.run_task(engine.run)` so desktop taps arrive on Flet's loop.
     """
     from app.notify.dispatcher import Dispatcher
+    from app.notify.in_app import InAppChannel
     from app.notify.mobile import MobileChannel
     from app.notify.plyer_channel import PlyerChannel
     from app.notify.preferences import StoredEmailChannel
@@ -61,6 +64,8 @@ def build_sync(
     else:
         native.append(DesktopChannel(on_open=on_open, language=language))
     native.append(PlyerChannel())
+    if in_app is not None:
+        native.append(InAppChannel(in_app))
     if email is None:
         email = StoredEmailChannel(store, secrets, language=language)
     dispatcher = Dispatcher(store, native=native, email=email, zone=zone, default_language=language)

@@ -28,6 +28,8 @@ class AppServices:
     start_demo: Callable[[], object] | None = None  # "Try the demo": starts it in-process
     # Per-session callbacks run after language or theme changed in the settings (applied at once)
     ui_settings_listeners: list[Callable[[], None]] = field(default_factory=list)
+    # Per-session callbacks that show a notice as a banner: (title, body, route) -> shown
+    banner_listeners: list[Callable[[str, str, str], bool]] = field(default_factory=list)
     # Per-session callbacks run after the user renamed orders (their cards' heads change)
     order_listeners: list[Callable[[frozenset[str]], None]] = field(default_factory=list)
     # Per-session callbacks that open a route (a tapped notification opens its parcel)
@@ -60,6 +62,10 @@ class AppServices:
         """Tell every open session which parcels changed; each updates only their controls."""
         for listener in list(self.listeners):
             listener(parcel_ids)
+
+    def show_banner(self, title: str, body: str, route: str) -> int:
+        """A notice no native channel shows: a banner in every open session; how many took it."""
+        return sum(1 for listener in list(self.banner_listeners) if listener(title, body, route))
 
     def orders_changed(self, order_ids: frozenset[str]) -> None:
         """Orders were renamed: every open session redraws the cards that show them."""

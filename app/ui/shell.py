@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import flet as ft
 
-from app.ui.i18n import Lang
+from app.ui.i18n import Lang, t
 from app.ui.routing import Screen, ScreenKind, resolve
 from app.ui.services import AppServices
 from app.ui.state import UiSettings, detect_settings, is_wide, stored_ui_settings
@@ -73,6 +73,7 @@ class Shell:
         self._set_language(self.settings.lang)
         self.services.listeners.append(self.parcels_changed)
         self.services.order_listeners.append(self.orders_changed)
+        self.services.banner_listeners.append(self.show_banner)
         self.show(page.route)
         self._start_ticker()
 
@@ -82,6 +83,8 @@ class Shell:
             self.services.listeners.remove(self.parcels_changed)
         if self.orders_changed in self.services.order_listeners:
             self.services.order_listeners.remove(self.orders_changed)
+        if self.show_banner in self.services.banner_listeners:
+            self.services.banner_listeners.remove(self.show_banner)
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
@@ -125,6 +128,27 @@ class Shell:
 
     def notify(self, text: str) -> None:
         self.page.show_dialog(ft.SnackBar(ft.Text(text)))
+
+    def show_banner(self, title: str, body: str, route: str) -> bool:
+        """A listener in services.banner_listeners (any thread): a notice no native channel
+        shows, as a banner whose button opens the parcel. False once the session is gone."""
+        return self._on_page_loop(self._banner, title, body, route)
+
+    async def _banner(self, title: str, body: str, route: str) -> None:
+        self.page.show_dialog(
+            ft.SnackBar(
+                ft.Column(
+                    tight=True,
+                    spacing=2,
+                    controls=[ft.Text(title, weight=ft.FontWeight.BOLD), ft.Text(body)],
+                ),
+                action=ft.SnackBarAction(
+                    label=t(self.settings.lang, "action.open"),
+                    on_click=lambda: self.navigate(route),
+                ),
+                duration=ft.Duration(seconds=8),
+            )
+        )
 
     def _build(self, screen: Screen) -> ft.View:
         assert screen.kind is not ScreenKind.HOME
@@ -187,20 +211,22 @@ class Shell:
 
     def parcels_changed(self, ids: frozenset[str]) -> None:
         """A listener in services.listeners: may be called from any thread or loop."""
-        self._on_page_loop(self._apply_changes, ids)
+        self._on_page_loop(self._apply_changes, frozenset(ids))
 
     def orders_changed(self, order_ids: frozenset[str]) -> None:
         """A listener in services.order_listeners (any thread): renamed orders."""
-        self._on_page_loop(self._apply_order_changes, order_ids)
+        self._on_page_loop(self._apply_order_changes, frozenset(order_ids))
 
-    def _on_page_loop(
-        self, apply: Callable[[frozenset[str]], Awaitable[None]], ids: frozenset[str]
-    ) -> None:
+    def _on_page_loop(self, apply: Callable[..., Awaitable[None]], *args: object) -> bool:
+        """Run `apply(*args)` on Flet's loop; False (and stop listening) once the session is
+        gone."""
         try:
-            self.page.run_task(apply, frozenset(ids))
-        except Exception:  # the session is gone: stop listening
+            self.page.run_task(apply, *args)
+        except Exception:
             log.debug("session closed; dropping its listener", exc_info=True)
             self.close()
+            return False
+        return True
 
     async def _apply_order_changes(self, order_ids: frozenset[str]) -> None:
         if self.home is not None:

@@ -155,6 +155,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "action.cancel": ("Abbrechen", "Cancel"),
     "action.more": ("Weitere Aktionen", "More actions"),
     "action.open_timeline": ("Verlauf öffnen", "Open timeline"),
+    "action.open": ("Öffnen", "Open"),
     "action.new_parcel": ("Neue Sendung", "New parcel"),
     "action.add_to_order": (
         "Sendung zu dieser Bestellung hinzufügen",

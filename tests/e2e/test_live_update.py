@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.harness import DESKTOP, AppServer, OpenApp, stable_screenshot, start_app, stop_app
+from tests.e2e.harness import (
+    DESKTOP,
+    SCREENSHOTS,
+    AppServer,
+    OpenApp,
+    stable_screenshot,
+    start_app,
+    stop_app,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -61,6 +69,7 @@ def _serve(
     *,
     journey_at: str = "dhl",
     number: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[LiveApp]:
     """A journey at the sandbox (on a clock frozen STEP before now) with `journey_at`, started
     that many journey hours ago, and the app with its parcel (as a DHL one) in an order,
@@ -99,7 +108,7 @@ def _serve(
     with SandboxServer(ctx) as sandbox:
         server = start_app(
             tmp_path,
-            {"PAKETPILOT_SANDBOX_URL": sandbox.url, "PAKETPILOT_POLL_SECONDS": "2"},
+            {"PAKETPILOT_SANDBOX_URL": sandbox.url, "PAKETPILOT_POLL_SECONDS": "2", **(env or {})},
         )
         try:
             yield LiveApp(server, ctx, parcel.id, journey.tracking_number)
@@ -122,6 +131,13 @@ def wrong_carrier_app(tmp_path: Path) -> Iterator[LiveApp]:
 def label_only_app(tmp_path: Path) -> Iterator[LiveApp]:
     """The journey starts tomorrow: DHL knows the number but has no event and no status."""
     yield from _serve(tmp_path, -24, LABEL)
+
+
+@pytest.fixture
+def no_bus_app(tmp_path: Path) -> Iterator[LiveApp]:
+    """No D-Bus session bus (a server, or a browser on another device): no native channel."""
+    no_bus = {"DBUS_SESSION_BUS_ADDRESS": "", "XDG_RUNTIME_DIR": str(tmp_path)}
+    yield from _serve(tmp_path, START_HOURS, LABEL, env=no_bus)
 
 
 def test_a_sandbox_move_updates_the_row_and_the_open_timeline_without_reload(
@@ -219,3 +235,23 @@ def test_a_number_dhl_does_not_know_is_found_at_fedex_with_one_tap(
     expect(see(page, "Die Nummer passt auch zu:")).to_have_count(0)
     expect(see(page, re.compile(r"Zuletzt geprüft .* · FedEx"))).to_be_visible(timeout=20_000)
     stable_screenshot(page, "timeline_de_phone_light_found_at_fedex")
+
+
+def test_without_a_notification_service_the_news_comes_as_a_banner(
+    open_app: OpenApp, no_bus_app: LiveApp
+) -> None:
+    """The first fetch finds the parcel on its way: "Versandt" is announced as a banner in the
+    open app, and its button opens the parcel's timeline."""
+    from playwright.sync_api import expect
+
+    page = open_app("/", locale="de-DE", server=no_bus_app.server).page
+    open_it = page.get_by_role("button", name="Öffnen", exact=True)
+    expect(open_it).to_be_visible(timeout=30_000)
+    expect(see(page, re.compile(r"Versandt"))).to_be_visible()
+    # Not stable_screenshot(): the banner leaves after 8 s, and the list may still move.
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "banner_de_phone_light.png")
+    open_it.click()
+    expect(page.get_by_role("button", name="Zurück")).to_be_visible()
+    expect(see(page, ARRIVED)).to_be_visible()
+    assert f"/parcels/{no_bus_app.parcel_id}" in page.url

@@ -29,6 +29,7 @@ from app.notify.preferences import (
 )
 from app.store import (
     DeliveryOutcome,
+    add_order,
     all_settings,
     claim_deliveries,
     enqueue,
@@ -202,6 +203,23 @@ async def test_english_and_the_current_label(store: Engine, clock: FakeClock) ->
     desktop = FakeChannel("desktop")
     await _dispatcher(store, clock, desktop).drain()
     assert [(n.title, n.body) for n in desktop.shown] == [("Boots", "Out for delivery – today")]
+
+
+async def test_a_parcel_without_a_label_is_called_by_its_order(
+    store: Engine, clock: FakeClock
+) -> None:
+    with new_session(store) as session:
+        order = add_order(session, shop="Otto", title="Kaffeevollautomat")
+    in_order = add(store, "00340434000000000001", order_id=order.id)
+    alone = add(store, "00340434000000000002")
+    for parcel_id, number in ((in_order, "00340434000000000001"), (alone, "00340434000000000002")):
+        _announce(store, clock, parcel_id, name=number)
+    desktop = FakeChannel("desktop")
+    await _dispatcher(store, clock, desktop).drain()
+    assert sorted(n.title for n in desktop.shown) == [
+        "00340434000000000002",  # no label, no order: its number
+        "Otto · Kaffeevollautomat",
+    ]
 
 
 async def test_a_failed_email_is_retried_without_the_desktop_notice_again(
