@@ -168,6 +168,11 @@ class Order:
     items_summary: str | None = None
     created_at: datetime | None = None
 
+    @property
+    def display_name(self) -> str:
+        """ "Bücherwelt · Zwei Romane": how the order is offered, linked and announced."""
+        return " · ".join(part for part in (self.shop, self.title) if part)
+
 
 @dataclass(frozen=True, slots=True)
 class Parcel:

@@ -411,4 +411,4 @@ def _order_name(session: Any, order_id: str | None) -> str | None:
         order = get_order(session, order_id=order_id)
     except NotFoundError:
         return None
-    return " · ".join(part for part in (order.shop, order.title) if part)
+    return order.display_name

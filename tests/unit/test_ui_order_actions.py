@@ -3,35 +3,23 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from pathlib import Path
 
 import flet as ft
 import pytest
 from sqlalchemy import Engine
 
 from app.sandbox.seed import new_number
-from app.store import NotFoundError, get_order, list_parcels, new_session, open_store, update_order
+from app.store import NotFoundError, get_order, list_parcels, new_session, update_order
 from app.ui.routing import ScreenKind, add_to_order_route, resolve
 from app.ui.services import AppServices
 from app.ui.views.add import AddScreen
 from app.ui.views.home import HomeScreen
 from app.ui.views.order import OrderScreen
-from tests.unit.test_ui_parcels import Recorder
-from tests.unit.test_ui_seed import NOW, Seeded, seed_store
+from tests.unit.test_ui_parcels import Recorder, engine, seeded
+from tests.unit.test_ui_seed import NOW, Seeded
 from tests.unit.test_ui_views import icon_button_names, texts, walk
 
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    store = open_store(tmp_path / "orders.sqlite")
-    yield store
-    store.dispose()
-
-
-@pytest.fixture
-def seeded(engine: Engine) -> Seeded:
-    return seed_store(engine, NOW)
+__all__ = ["engine", "seeded"]  # the fixtures, shared with the parcel screens' tests
 
 
 def order_screen(services: AppServices, order_id: str, recorder: Recorder) -> OrderScreen:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import flet as ft
 
 from app.carriers.registry import REGISTRY
-from app.domain.models import Order
 from app.domain.tracking_numbers.order_number import find_order_number
 from app.ui.add_analysis import Analysis, FoundNumber, analyse, carrier_name, reason_text
 from app.ui.sync_view import untracked
@@ -62,7 +61,8 @@ class _Card:
 
 class AddScreen:
     def __init__(self, ctx: ViewContext, order_id: str | None = None) -> None:
-        """`order_id`: opened from that order ("Paket hinzufügen"): the parcel is filed there."""
+        """`order_id`: opened from that order ("Sendung zu dieser Bestellung hinzufügen"): the
+        parcel is filed there."""
         self.ctx = ctx
         self.services = ctx.services
         self.analysis = Analysis()
@@ -172,7 +172,7 @@ class AddScreen:
         for group in (*groups.active, *groups.delivered):
             order = group.order
             if order is not None and order.id not in seen:
-                seen[order.id] = _order_label(order)
+                seen[order.id] = order.display_name
         return list(seen.items())
 
     def _remembered(self) -> dict[str, str]:
@@ -256,7 +256,7 @@ class AddScreen:
                 order = get_order(session, order_id=order_id)
             except NotFoundError:
                 return None
-        return order.id, _order_label(order)
+        return order.id, order.display_name
 
     def _order_numbered(self, order_number: str) -> tuple[str, str] | None:
         """(id, "shop · title") of the stored order with this number."""
@@ -269,7 +269,7 @@ class AddScreen:
             order = find_order(session, order_number=order_number)
         if order is None:
             return None
-        return order.id, _order_label(order)
+        return order.id, order.display_name
 
     def _result_controls(self) -> list[ft.Control]:
         ctx = self.ctx
@@ -510,11 +510,6 @@ def _note(icon: ft.IconData, text: str, color: str) -> ft.Control:
         vertical_alignment=ft.CrossAxisAlignment.START,
         controls=[ft.Icon(icon, color=color), own(ft.Text(text, color=color), expand=True)],
     )
-
-
-def _order_label(order: Order) -> str:
-    """ "Bücherwelt · Zwei Romane": how an order is offered to file parcels under."""
-    return " · ".join(x for x in (order.shop, order.title) if x)
 
 
 def build_add_view(ctx: ViewContext, order_id: str | None = None) -> ft.View:

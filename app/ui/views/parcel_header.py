@@ -275,7 +275,7 @@ class ParcelHeader:
         self._order_id = order.id if order is not None else None
         self.order.visible = order is not None
         if order is not None:
-            self.order.content = " · ".join(part for part in (order.shop, order.title) if part)
+            self.order.content = order.display_name
 
     def _in_words(self, estimate: DeliveryEstimate, clock: Clock) -> str:
         return estimate_in_words(estimate, now=clock.now, zone=clock.zone, language=self.ctx.lang)
