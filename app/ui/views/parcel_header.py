@@ -246,7 +246,7 @@ class ParcelHeader:
             ctx.t("state.eta_later", was=self._in_words(moved_from, clock)) if moved_from else None
         )
         self.chip.show(row.status, loud=row.problem and not row.stalled)
-        self.note.show_note(status_note(ctx, row, moved=False))  # its own line says it
+        self.note.show_note(status_note(ctx, row, with_moved_date=False))  # its own line says it
         place = state.location
         # Where it was last scanned; once delivered, where it was delivered ("last seen" would
         # sound as if it had gone missing).

@@ -216,10 +216,10 @@ def progress_bar(ctx: ViewContext, progress: int, *, problem: bool = False) -> f
 
 
 def status_note(
-    ctx: ViewContext, row: ParcelRow, *, moved: bool = True
+    ctx: ViewContext, row: ParcelRow, *, with_moved_date: bool = True
 ) -> tuple[ft.IconData, str, str] | None:
     """(icon, words, colour) beside the status: no scan for days, else the carrier's reason,
-    else (with `moved`) a delivery date moved later.
+    else (`with_moved_date`) a delivery date moved later.
 
     The chip alone would leave a delay or an address problem to colour (UX.md: never colour
     alone); a reason that is no problem ("Beim Zoll") reads calm.
@@ -227,12 +227,16 @@ def status_note(
     if row.stalled:
         return ft.Icons.SCHEDULE, ctx.t("state.stalled"), ft.Colors.ERROR
     words = reason_label(row.reason, ctx.lang)
-    if row.reason is None or words is None:
-        if moved and row.moved_from is not None:
-            return ft.Icons.UPDATE, ctx.t("state.eta_moved"), ft.Colors.ERROR
-        return None
-    color = ft.Colors.ERROR if is_problem(row.status, row.reason) else ft.Colors.ON_SURFACE_VARIANT
-    return REASON_ICONS[row.reason], words, color
+    if row.reason is not None and words is not None:
+        loud = is_problem(row.status, row.reason)
+        return (
+            REASON_ICONS[row.reason],
+            words,
+            ft.Colors.ERROR if loud else ft.Colors.ON_SURFACE_VARIANT,
+        )
+    if with_moved_date and row.moved_from is not None:
+        return ft.Icons.UPDATE, ctx.t("state.eta_moved"), ft.Colors.ERROR
+    return None
 
 
 def parcel_row_content(ctx: ViewContext, row: ParcelRow, *, selected: bool = False) -> ft.Control:
