@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.sync.accounts import AccountRuntime
 from app.sync.engine import ChangedListener, StatusListener, SyncEngine
 from app.sync.schedule import PollPolicy
+
+if TYPE_CHECKING:
+    from app.notify.in_app import ShowBanner
 
 __all__ = ["build_sync"]
 
@@ -28,7 +31,7 @@ def build_sync(
     sandbox: str | None = None,
     email: Any = None,
     mobile_notifier: Any = None,
-    in_app: Callable[[str, str, str], int] | None = None,
+    in_app: ShowBanner | None = None,
     policy: PollPolicy | None = None,
 ) -> SyncEngine:
     """The engine with its accounts and outbox dispatcher, as the composition root wants it.
