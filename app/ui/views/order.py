@@ -17,7 +17,13 @@ from app.store import delete_order, new_session, update_order
 from app.ui.read_model import Clock, OrderDetail, load_order
 from app.ui.routing import Screen, add_to_order_route
 from app.ui.views.context import ViewContext
-from app.ui.views.widgets import ParcelRowControl, current_page, icon_button, update_only
+from app.ui.views.widgets import (
+    READABLE_WIDTH,
+    ParcelRowControl,
+    current_page,
+    icon_button,
+    update_only,
+)
 
 
 def _now() -> datetime:
@@ -35,7 +41,7 @@ class OrderScreen:
         self.detail: OrderDetail | None = None
         self.parcel_ids: frozenset[str] = frozenset()
         self.title = ft.Text(ctx.t("screen.order"), max_lines=1, overflow=ft.TextOverflow.ELLIPSIS)
-        self.body = ft.Container(expand=True)
+        self.body = ft.Container(expand=True, alignment=ft.Alignment.TOP_CENTER)
         back = icon_button(ft.Icons.ARROW_BACK, ctx.t("action.back"), ctx.back)
         actions: list[ft.Control] = [
             icon_button(
@@ -203,7 +209,7 @@ class OrderScreen:
             for row in detail.parcels
         ]
         return ft.ListView(
-            expand=True,
+            width=READABLE_WIDTH,
             padding=ft.Padding.all(16),
             spacing=8,
             controls=[

@@ -23,6 +23,7 @@ from app.ui.views.parcel_actions import ParcelActions
 from app.ui.views.parcel_header import ParcelHeader
 from app.ui.views.timeline import FIRST_ENTRIES, Timeline, original_text
 from app.ui.views.widgets import (
+    READABLE_WIDTH,
     current_page,
     hold,
     icon_button,
@@ -30,7 +31,6 @@ from app.ui.views.widgets import (
     update_only,
 )
 
-PANEL_MAX_WIDTH = 760
 FETCH_ON_OPEN_AFTER = timedelta(minutes=2)
 
 
@@ -88,7 +88,7 @@ class ParcelPanel(ParcelActions):
         # One list for the panel's life: a sync that redraws the parcel keeps the reader's
         # scroll position. A readable measure on a wide window; a phone gets its full width.
         self.list = ft.ListView(
-            width=PANEL_MAX_WIDTH,
+            width=READABLE_WIDTH,
             padding=ft.Padding.only(left=16, right=16, top=12, bottom=24),
             spacing=0,
             scroll_interval=250,

@@ -15,6 +15,7 @@ from app.ui.views.context import ViewContext
 
 ADD_ROUTE = "/add"
 MIN_TAP = 48  # UX.md: tap targets are at least 48 px
+READABLE_WIDTH = 760  # a column's measure on a wide window; a phone gets its full width
 
 
 def current_page() -> ft.Page | None:
