@@ -22,8 +22,7 @@ STATUS_LABELS: dict[Status, tuple[str, str]] = {
 
 
 def status_label(status: Status, language: str) -> str:
-    german, english = STATUS_LABELS[status]
-    return german if language.lower().startswith("de") else english
+    return _in(language, STATUS_LABELS[status])
 
 
 # The reasons a carrier gives on top of a status, as a word beside it ("Unterwegs · Verspätung").
@@ -43,6 +42,10 @@ REASON_LABELS: dict[SubStatus, tuple[str, str]] = {
 def reason_label(sub_status: SubStatus | None, language: str) -> str | None:
     """The word for the carrier's reason, or None when the sub-status names none."""
     pair = REASON_LABELS.get(sub_status) if sub_status is not None else None
-    if pair is None:
-        return None
-    return pair[0] if language.lower().startswith("de") else pair[1]
+    return _in(language, pair) if pair is not None else None
+
+
+def _in(language: str, pair: tuple[str, str]) -> str:
+    """The German word for "de", "de-AT", …; the English one otherwise."""
+    german, english = pair
+    return german if language.lower().startswith("de") else english

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from app.carriers.registry import REGISTRY
 from app.domain.changes import moved_later
-from app.domain.labels import REASON_LABELS, status_label
+from app.domain.labels import REASON_LABELS
 from app.domain.models import DeliveryEstimate, Order, Parcel, ProblemKind
 from app.domain.stall import assess_silence
 from app.domain.state import ParcelState, derive_state
@@ -480,10 +480,6 @@ def active_parcel_counts(engine: Store | None) -> dict[str, int]:
 
 def status_filter_options() -> list[Status]:
     return [s for s in Status if s is not Status.UNKNOWN]
-
-
-def status_words(lang: Lang, status: Status) -> str:
-    return status_label(status, lang)
 
 
 def event_time(moment: datetime, clock: Clock) -> str:

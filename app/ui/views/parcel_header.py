@@ -31,11 +31,6 @@ from app.ui.views.context import ViewContext
 from app.ui.views.timeline import MilestoneBar
 from app.ui.views.widgets import StatusChip, hold, status_note
 
-# Problems the carrier answered about the number, whose detail is the carrier's own words.
-# A request that got no answer about it (key, limit, connection, a garbled reply) has nothing
-# to add to the headline; a parcel stored by an older version may still hold our English note.
-_CARRIER_ANSWERED = ANSWERED_ABOUT_THE_NUMBER
-
 
 class NoteLine:
     """An icon and a line of text, hidden while it has nothing to say."""
@@ -260,7 +255,9 @@ class ParcelHeader:
         unrouted = problem is ProblemKind.NO_ACCOUNT
         failed = problem if problem and not unrouted else None
         self._show_problem(failed)
-        carrier_words = failed in _CARRIER_ANSWERED
+        # Only an answer about the number has the carrier's own words to add; after a request
+        # that got none, a parcel stored by an older version may still hold our English note.
+        carrier_words = failed in ANSWERED_ABOUT_THE_NUMBER
         self.problem_detail.show(parcel.problem_detail if carrier_words else None)
         self._show_others(detail.other_carriers)
         carrier = carrier_name(parcel.carrier)
@@ -295,7 +292,7 @@ class ParcelHeader:
         words = ctx.t(f"problem.{problem.value}") if problem is not None else None
         pre_transit = problem is ProblemKind.PRE_TRANSIT
         self.waiting.show(words if pre_transit else None)
-        if problem is not None and problem not in _CARRIER_ANSWERED:
+        if problem is not None and problem not in ANSWERED_ABOUT_THE_NUMBER:
             words = ctx.t("parcel.problem", detail=words)
         self.problem.show(None if pre_transit else words)
 
