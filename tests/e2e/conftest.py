@@ -6,7 +6,7 @@ here also passes offline.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Literal
 
 import pytest
@@ -26,6 +26,33 @@ from tests.integration.conftest import secret_service, session_bus  # noqa: F401
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Route, ViewportSize
+
+
+SERVER_LOG_LINES = 80
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failing browser test shows the end of each app server's log it used: an exception in
+    an event handler is only ever printed there, in another process."""
+    report: pytest.TestReport = yield
+    if report.failed:
+        for name, server in _servers_of(item):
+            tail = server.log().splitlines()[-SERVER_LOG_LINES:]
+            report.sections.append((f"app server log ({name}, last lines)", "\n".join(tail)))
+    return report
+
+
+def _servers_of(item: pytest.Item) -> list[tuple[str, AppServer]]:
+    funcargs: dict[str, object] = getattr(item, "funcargs", {})
+    found: list[tuple[str, AppServer]] = []
+    for name, value in funcargs.items():
+        server = value if isinstance(value, AppServer) else getattr(value, "server", None)
+        if isinstance(server, AppServer) and all(server is not s for _, s in found):
+            found.append((name, server))
+    return found
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SERVER_START_TIMEOUT = 30.0
+# A fast typist's pace. Keys sent back to back left the app with a shorter text than the field
+# showed once in CI (the last three change events never arrived); a person never types that fast.
+TYPING_DELAY_MS = 15
 
 
 @dataclass
@@ -165,7 +168,7 @@ def type_into(page: Page, field: Locator, text: str, *, position: Position | Non
 
     for _ in range(3):
         page.keyboard.press("Control+A")
-        page.keyboard.type(text)
+        page.keyboard.type(text, delay=TYPING_DELAY_MS)
         deadline = time.monotonic() + 2.0
         while time.monotonic() < deadline and typed() != text:
             page.wait_for_timeout(100)
