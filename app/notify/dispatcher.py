@@ -60,7 +60,7 @@ from app.notify.channels import Channel
 from app.notify.journal import AcceptedJournal, journal_beside
 from app.notify.notice import Announcement, Notice
 from app.notify.preferences import NotificationPreferences, load_preferences
-from app.notify.wording import compose
+from app.notify.wording import compose, parcel_of_order
 from app.store import (
     DeliveryOutcome,
     NotFoundError,
@@ -72,8 +72,10 @@ from app.store import (
     list_deliveries,
     mark_dispatched,
     new_session,
+    order_parcel_ids,
     pending,
     release_deliveries,
+    retry_waiting_now,
 )
 
 __all__ = ["EMAIL", "NATIVE", "DispatchReport", "Dispatcher"]
@@ -138,6 +140,7 @@ class Dispatcher:
         self._lock = asyncio.Lock()
         self._started = False
         self._kick = asyncio.Event()
+        self._retry_waiting = False
 
     # ---------------------------------------------------------------- set-up --------------
     async def start(self) -> Channel | None:
@@ -190,6 +193,16 @@ class Dispatcher:
         """Ask a running `run()` loop to drain now (the engine calls it after writing)."""
         self._kick.set()
 
+    def retry_now(self, channel_name: str) -> bool:
+        """A place to show notices on `channel_name` has just opened (the app's window, for
+        the in-app banner): if that is the native channel, the notices that failed for want of
+        it go out in the next drain instead of after their backoff. On the dispatcher's loop."""
+        if self._native is None or self._native.name != channel_name:
+            return False
+        self._retry_waiting = True
+        self.kick()
+        return True
+
     async def run(self, *, interval: float = 30.0) -> None:
         """Drain whenever kicked, and every `interval` s (retries, expired foreign claims)."""
         if not self._started:
@@ -225,6 +238,10 @@ class Dispatcher:
     async def _drain(self) -> DispatchReport:
         report = DispatchReport()
         now = self._clock()
+        if self._retry_waiting:
+            self._retry_waiting = False
+            with new_session(self._store, write=True) as session:
+                retry_waiting_now(session, channel=NATIVE, at=now)
         with new_session(self._store) as session:
             prefs = load_preferences(session, default_language=self._default_language)
             items = pending(session, limit=self._batch)
@@ -236,7 +253,7 @@ class Dispatcher:
                 for d in list_deliveries(session, outbox_ids=ids)
                 if d.finished
             }
-            names = _current_names(session, items)
+            names = _current_names(session, items, prefs.language)
         slots = self._slots(prefs)
         required = tuple(slots)
         # Entries whose required slots all finished earlier (e.g. e-mail was switched off since).
@@ -389,18 +406,31 @@ def _dumps(payload: dict[str, Any]) -> str:
     return json.dumps(payload, ensure_ascii=False)
 
 
-def _current_names(session: Any, items: Sequence[OutboxItem]) -> dict[str, str]:
+def _current_names(session: Any, items: Sequence[OutboxItem], language: str) -> dict[str, str]:
     """What to call each parcel now: its label (one given after the change was recorded too),
-    else its order ("Otto · Kaffeevollautomat"); with neither, the recorded name (its number)."""
+    else its order ("Otto · Kaffeevollautomat", with "Paket 2 von 3" when the order was split);
+    with neither, the recorded name (its number)."""
     names: dict[str, str] = {}
+    siblings: dict[str, list[str]] = {}
     for parcel_id in {i.parcel_id for i in items if i.parcel_id}:
         try:
             parcel = get_parcel(session, parcel_id=parcel_id)
         except NotFoundError:
             continue
-        name = parcel.label or _order_name(session, parcel.order_id)
-        if name:
-            names[parcel_id] = name
+        if parcel.label:
+            names[parcel_id] = parcel.label
+            continue
+        order_name = _order_name(session, parcel.order_id)
+        if order_name is None or parcel.order_id is None:
+            continue
+        if parcel.order_id not in siblings:
+            siblings[parcel.order_id] = order_parcel_ids(session, order_id=parcel.order_id)
+        in_order = siblings[parcel.order_id]
+        if len(in_order) > 1 and parcel_id in in_order:
+            order_name = parcel_of_order(
+                order_name, in_order.index(parcel_id) + 1, len(in_order), language
+            )
+        names[parcel_id] = order_name
     return names
 
 

@@ -31,6 +31,12 @@ def _de(language: str) -> bool:
     return language.lower().startswith("de")
 
 
+def parcel_of_order(order_name: str, n: int, total: int, language: str) -> str:
+    """A parcel of a split order named by its order: "Otto · Sofa (Paket 2 von 3)"."""
+    of = f"Paket {n} von {total}" if _de(language) else f"parcel {n} of {total}"
+    return f"{order_name} ({of})"
+
+
 def _when(estimate: DeliveryEstimate | None, now: datetime, zone: str, language: str) -> str:
     if estimate is None:
         return ""

@@ -35,6 +35,7 @@ from app.store.deliveries import (
     finish_deliveries,
     list_deliveries,
     release_deliveries,
+    retry_waiting_now,
 )
 from app.store.engine import new_session, open_store
 from app.store.errors import BackupError, DuplicateParcelError, NotFoundError, StoreError
@@ -142,6 +143,7 @@ __all__ = [
     "record_attempt",
     "release_deliveries",
     "restore_parcel",
+    "retry_waiting_now",
     "save_account",
     "set_archived",
     "set_carrier",

@@ -41,6 +41,7 @@ __all__ = [
     "finish_deliveries",
     "list_deliveries",
     "release_deliveries",
+    "retry_waiting_now",
 ]
 
 
@@ -239,5 +240,23 @@ def release_deliveries(
                 claimed_at=None,
                 next_attempt_at=retry_at,
             )
+        )
+        return int(result.rowcount)
+
+
+def retry_waiting_now(session: Session, *, channel: str, at: datetime) -> int:
+    """Let every failed delivery on `channel` that waits for its retry time be retried at `at`
+    (a place to show it has just opened); returns how many were waiting."""
+    c = DELIVERIES.c
+    with transaction(session) as connection:
+        result = connection.execute(
+            update(DELIVERIES)
+            .where(
+                c.channel == channel,
+                c.finished_at.is_(None),
+                c.claimed_by.is_(None),
+                c.next_attempt_at > at,
+            )
+            .values(next_attempt_at=at)
         )
         return int(result.rowcount)

@@ -312,6 +312,14 @@ class SyncEngine:
         for event in self._wake.values():
             event.set()
 
+    def window_opened(self) -> None:
+        """A window of the app opened. Where the platform shows no notifications, the news
+        waits for one (the in-app banner): it goes out now instead of after its backoff."""
+        if self._dispatcher is not None:
+            from app.notify.in_app import InAppChannel
+
+            self._dispatcher.retry_now(InAppChannel.name)
+
     async def aclose(self) -> None:
         for account in self._accounts:
             with contextlib.suppress(Exception):

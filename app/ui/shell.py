@@ -14,6 +14,7 @@ from app.ui.i18n import Lang, t
 from app.ui.routing import Screen, ScreenKind, resolve
 from app.ui.services import AppServices
 from app.ui.state import UiSettings, detect_settings, is_wide, stored_ui_settings
+from app.ui.sync_view import announce_window
 from app.ui.theme import apply_theme
 from app.ui.views.context import ViewContext
 from app.ui.views.home import HomeScreen
@@ -75,6 +76,7 @@ class Shell:
         self.services.order_listeners.append(self.orders_changed)
         self.services.banner_listeners.append(self.show_banner)
         self.show(page.route)
+        announce_window(self.services.sync)
         self._start_ticker()
 
     def close(self) -> None:

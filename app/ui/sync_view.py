@@ -126,6 +126,13 @@ def request_sync(sync: object | None, parcel_ids: Iterable[str] = ()) -> bool:
     return False
 
 
+def announce_window(sync: object | None) -> None:
+    """Tell the engine a window opened (news waiting for an in-app banner goes out now)."""
+    window_opened = getattr(sync, "window_opened", None)
+    if callable(window_opened):
+        window_opened()
+
+
 _RUNNING: set[asyncio.Future[Any]] = set()
 
 

@@ -42,7 +42,7 @@ from app.store import (
     upsert_settings,
 )
 from app.sync.announce import OutboxAnnouncement
-from tests.unit.test_sync_support import FakeClock, add, make_store
+from tests.unit.test_sync_support import T0, FakeClock, add, make_store
 
 
 @dataclass
@@ -220,6 +220,35 @@ async def test_a_parcel_without_a_label_is_called_by_its_order(
         "00340434000000000002",  # no label, no order: its number
         "Otto · Kaffeevollautomat",
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "first", "second"),
+    [
+        ("de", "Otto · Sofa (Paket 1 von 3)", "Otto · Sofa (Paket 3 von 3)"),
+        ("en", "Otto · Sofa (parcel 1 of 3)", "Otto · Sofa (parcel 3 of 3)"),
+    ],
+)
+async def test_the_parcels_of_a_split_order_are_told_apart(
+    store: Engine, clock: FakeClock, language: str, first: str, second: str
+) -> None:
+    """Two unlabelled parcels of one order change at once: each notice says which of them it
+    is, counted as the order's screen counts them (the labelled one too: "Paket 3 von 3")."""
+    with new_session(store) as session:
+        order = add_order(session, shop="Otto", title="Sofa")
+        set_setting(session, key="ui.language", value=language)
+    numbers = [f"0034043400000000000{n}" for n in range(1, 4)]
+    one, labelled, three = (
+        add(store, number, order_id=order.id, created_at=T0 - timedelta(hours=3 - n))
+        for n, number in enumerate(numbers)
+    )
+    with new_session(store) as session:
+        set_label(session, parcel_id=labelled, label="Kissen")
+    for parcel_id, number in ((one, numbers[0]), (three, numbers[2])):
+        _announce(store, clock, parcel_id, name=number)
+    desktop = FakeChannel("desktop")
+    await _dispatcher(store, clock, desktop).drain()
+    assert sorted(n.title for n in desktop.shown) == [first, second]
 
 
 async def test_a_failed_email_is_retried_without_the_desktop_notice_again(
