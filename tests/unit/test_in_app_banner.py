@@ -96,26 +96,23 @@ def test_only_failed_deliveries_waiting_on_that_channel_are_hurried(
     now = clock.now()
     later = now + timedelta(minutes=5)
     with new_session(store) as session:
-        for outbox_id, channel in ((waiting, NATIVE), (e_mail, "email")):
+
+        def claim(outbox_id: int, channel: str, claimant: str) -> None:
             claim_deliveries(
                 session,
                 outbox_ids=[outbox_id],
                 channel=channel,
-                claimant="a",
+                claimant=claimant,
                 at=now,
                 lease=timedelta(minutes=2),
             )
+
+        for outbox_id, channel in ((waiting, NATIVE), (e_mail, "email")):
+            claim(outbox_id, channel, "a")
             release_deliveries(
                 session, outbox_ids=[outbox_id], channel=channel, claimant="a", retry_at=later
             )
-        claim_deliveries(
-            session,
-            outbox_ids=[claimed],
-            channel=NATIVE,
-            claimant="b",
-            at=now,
-            lease=timedelta(minutes=2),
-        )
+        claim(claimed, NATIVE, "b")
         finish_deliveries(
             session,
             outbox_ids=[finished],
