@@ -56,6 +56,13 @@ class Shell:
         self.home: HomeScreen | None = None
         self.top: ParcelScreen | OrderScreen | None = None
         self._ticker: asyncio.Task[None] | None = None
+        # A tab that went away (closed, asleep, offline) keeps its session for Flet's grace
+        # period, an hour, in case it comes back. Meanwhile nothing can be sent to it: what
+        # changed is kept and redrawn on its return, and banners are declined (one sent now
+        # would count as shown), so the dispatcher keeps them for a window that is there.
+        self._connected = True
+        self._missed_parcels: set[str] = set()
+        self._missed_orders: set[str] = set()
 
     async def start(self) -> None:
         page = self.page
@@ -71,6 +78,8 @@ class Shell:
         page.on_resize = self._on_resize
         page.on_locale_change = self._on_locale_change
         page.on_close = lambda _e: self.close()
+        page.on_disconnect = lambda _e: self._set_connected(False)
+        page.on_connect = lambda _e: self._set_connected(True)
         self._set_language(self.settings.lang)
         self.services.listeners.append(self.parcels_changed)
         self.services.order_listeners.append(self.orders_changed)
@@ -78,6 +87,19 @@ class Shell:
         self.show(page.route)
         announce_window(self.services.sync)
         self._start_ticker()
+
+    def _set_connected(self, connected: bool) -> None:
+        """Flet's disconnect and connect events (web): the tab went away, or is back."""
+        self._connected = connected
+        if not connected:
+            return
+        parcels, self._missed_parcels = frozenset(self._missed_parcels), set()
+        orders, self._missed_orders = frozenset(self._missed_orders), set()
+        if orders:
+            self._on_page_loop(self._apply_order_changes, orders)
+        if parcels:
+            self._on_page_loop(self._apply_changes, parcels)
+        announce_window(self.services.sync)  # news that waited for a window shows now
 
     def close(self) -> None:
         """The session ended: stop listening, so a closed tab is not kept alive."""
@@ -133,8 +155,9 @@ class Shell:
 
     def show_banner(self, title: str, body: str, route: str) -> bool:
         """A listener in services.banner_listeners (any thread): a notice no native channel
-        shows, as a banner whose button opens the parcel. False once the session is gone."""
-        return self._on_page_loop(self._banner, title, body, route)
+        shows, as a banner whose button opens the parcel. False while the tab is away (closed,
+        or offline) and once the session is gone: the dispatcher keeps the news for later."""
+        return self._connected and self._on_page_loop(self._banner, title, body, route)
 
     async def _banner(self, title: str, body: str, route: str) -> None:
         self.page.show_dialog(
@@ -213,10 +236,16 @@ class Shell:
 
     def parcels_changed(self, ids: frozenset[str]) -> None:
         """A listener in services.listeners: may be called from any thread or loop."""
+        if not self._connected:
+            self._missed_parcels |= ids
+            return
         self._on_page_loop(self._apply_changes, frozenset(ids))
 
     def orders_changed(self, order_ids: frozenset[str]) -> None:
         """A listener in services.order_listeners (any thread): renamed orders."""
+        if not self._connected:
+            self._missed_orders |= order_ids
+            return
         self._on_page_loop(self._apply_order_changes, frozenset(order_ids))
 
     def _on_page_loop(self, apply: Callable[..., Awaitable[None]], *args: object) -> bool:

@@ -78,7 +78,8 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def open_app(browser: Browser, app_server: AppServer) -> Iterator[OpenApp]:
     """Open a path of the app; `locale` is what Flutter reports as the device locale and
-    `color_scheme` what it reports as the platform brightness."""
+    `color_scheme` what it reports as the platform brightness; `init_script` runs in the page
+    before the app loads."""
     contexts: list[BrowserContext] = []
 
     def open_(
@@ -88,6 +89,7 @@ def open_app(browser: Browser, app_server: AppServer) -> Iterator[OpenApp]:
         color_scheme: Literal["light", "dark"] = "light",
         viewport: ViewportSize | None = None,
         server: AppServer | None = None,
+        init_script: str | None = None,
     ) -> Opened:
         base = (server or app_server).url
         context = browser.new_context(
@@ -106,6 +108,8 @@ def open_app(browser: Browser, app_server: AppServer) -> Iterator[OpenApp]:
                 route.abort()
 
         context.route("**/*", guard)
+        if init_script is not None:  # runs in the page before the app's own scripts
+            context.add_init_script(init_script)
         opened.page.goto(base + path)
         opened.page.wait_for_function("!document.getElementById('loading')", timeout=30_000)
         enable_semantics(opened.page)

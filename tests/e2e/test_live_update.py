@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -49,6 +50,17 @@ FITS_THREE = "00340434161234567890"  # DHL's format, and FedEx's and USPS's 20 d
 STEP = timedelta(hours=10)
 
 
+# Keeps the page's WebSockets where a test can close them (installed before the app loads).
+KEEP_SOCKETS = """
+window.__paketpilotSockets = [];
+const Native = window.WebSocket;
+window.WebSocket = class extends Native {
+  constructor(...args) { super(...args); window.__paketpilotSockets.push(this); }
+};
+"""
+SOCKETS_OPEN = "window.__paketpilotSockets.filter((s) => s.readyState === 1).length"
+
+
 def see(page: Page, text: str | re.Pattern[str]) -> Locator:
     """Text on screen; Flutter web folds a group's texts into its aria-label."""
     return page.get_by_text(text).or_(page.get_by_label(text)).first
@@ -60,6 +72,7 @@ class LiveApp:
     sandbox: SandboxContext
     parcel_id: str
     number: str
+    database: Path
 
 
 def _serve(
@@ -92,7 +105,8 @@ def _serve(
     journey = replace(journey, started_at=started, tracking_number=number)
     ctx.add_journey(journey)
 
-    store = open_store(tmp_path / "data" / "paketpilot.sqlite")
+    database = tmp_path / "data" / "paketpilot.sqlite"
+    store = open_store(database)
     try:
         with new_session(store) as session:
             order = add_order(session, shop="Thalia", title="Drei Bücher", order_number="TH-1")
@@ -114,7 +128,7 @@ def _serve(
             {"PAKETPILOT_SANDBOX_URL": sandbox.url, "PAKETPILOT_POLL_SECONDS": "2", **(env or {})},
         )
         try:
-            yield LiveApp(server, ctx, parcel.id, journey.tracking_number)
+            yield LiveApp(server, ctx, parcel.id, journey.tracking_number, database)
         finally:
             stop_app(server)
 
@@ -258,3 +272,89 @@ def test_without_a_notification_service_the_news_comes_as_a_banner(
     expect(page.get_by_role("button", name="Zurück")).to_be_visible()
     expect(see(page, ARRIVED)).to_be_visible()
     assert f"/parcels/{no_bus_app.parcel_id}" in page.url
+
+
+def test_news_that_came_while_the_tab_was_closed_shows_when_one_opens(
+    open_app: OpenApp, no_bus_app: LiveApp
+) -> None:
+    """A closed tab's session lingers on the server (Flet keeps it an hour) but takes no
+    banner: the news waits, and the next tab gets it at once, not after the 30 s back-off."""
+    from playwright.sync_api import expect
+
+    first = open_app("/", locale="de-DE", server=no_bus_app.server)
+    expect(first.page.get_by_role("button", name="Öffnen", exact=True)).to_be_visible(
+        timeout=30_000
+    )
+    first.context.close()
+    time.sleep(1.0)  # the server sees the socket close (nothing in the page to wait on now)
+
+    no_bus_app.sandbox.clock.advance(STEP)  # out for delivery, fetched within 2 s
+    _wait_for_a_declined_banner(no_bus_app.database)
+
+    page = open_app("/", locale="de-DE", server=no_bus_app.server).page
+    expect(see(page, re.compile(r"In Zustellung – "))).to_be_visible(timeout=10_000)
+    page.get_by_role("button", name="Öffnen", exact=True).click()
+    expect(see(page, OUT_FOR_DELIVERY)).to_be_visible()
+
+
+def _wait_for_a_declined_banner(database: Path, timeout: float = 20.0) -> None:
+    """Until the app's store holds a notice whose banner no tab took (waiting for a retry)."""
+    from app.store import list_deliveries, new_session, open_store
+
+    store = open_store(database)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with new_session(store) as session:
+                deliveries = list_deliveries(session, channel="native")
+            if any(d.attempts >= 1 and not d.finished for d in deliveries):
+                return
+            time.sleep(0.2)
+    finally:
+        store.dispose()
+    raise AssertionError(f"no declined banner within {timeout} s: {deliveries}")
+
+
+def test_a_tab_that_lost_its_connection_catches_up_when_it_is_back(
+    open_app: OpenApp, live_app: LiveApp
+) -> None:
+    """The connection drops while the parcel moves (Flet keeps the session for the tab's
+    return); back online, the tab shows the move, in place, without a reload."""
+    from playwright.sync_api import expect
+
+    opened = open_app(
+        "/", locale="de-DE", viewport=DESKTOP, server=live_app.server, init_script=KEEP_SOCKETS
+    )
+    page = opened.page
+    row = page.get_by_role("button", name=ROW)
+    expect(row).to_have_accessible_name(re.compile(r"\bUnterwegs\b"), timeout=20_000)
+    page.evaluate("window.__paketpilotLive = 'same document'")
+    assert page.evaluate(SOCKETS_OPEN) == 1
+
+    opened.context.set_offline(True)  # and the open socket closed, as a network change does
+    page.evaluate("window.__paketpilotSockets.forEach((socket) => socket.close())")
+    page.wait_for_function(f"() => ({SOCKETS_OPEN}) === 0")
+    time.sleep(1.0)
+    live_app.sandbox.clock.advance(STEP)
+    _wait_for_status(live_app.database, live_app.parcel_id, "out_for_delivery")
+    print("offline row:", row.get_attribute("aria-label"), flush=True)
+
+    opened.context.set_offline(False)
+    expect(row).to_have_accessible_name(re.compile(r"\bIn Zustellung\b"), timeout=30_000)
+    assert page.evaluate("window.__paketpilotLive") == "same document"
+
+
+def _wait_for_status(database: Path, parcel_id: str, status: str, timeout: float = 20.0) -> None:
+    from app.store import get_parcel, new_session, open_store
+
+    store = open_store(database)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with new_session(store) as session:
+                if str(get_parcel(session, parcel_id=parcel_id).status) == status:
+                    return
+            time.sleep(0.2)
+    finally:
+        store.dispose()
+    raise AssertionError(f"the parcel did not reach {status} within {timeout} s")

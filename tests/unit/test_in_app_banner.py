@@ -144,6 +144,27 @@ async def test_a_session_that_opens_tells_the_engine() -> None:
     assert opened == ["opened"]
 
 
+async def test_a_tab_that_went_away_takes_no_banner_until_it_is_back() -> None:
+    """Flet keeps a closed tab's session for an hour in case it comes back: a banner sent to
+    it would count as shown. Away, it declines; back, it asks for what waited."""
+    opened: list[str] = []
+    services = AppServices(sync=SimpleNamespace(window_opened=lambda: opened.append("opened")))
+    page = FakePage()
+    await started(page, services)
+    assert page.on_disconnect is not None
+    assert page.on_connect is not None
+
+    page.on_disconnect(None)
+    assert services.show_banner("Winterjacke", "In Zustellung – heute", "/parcels/p1") == 0
+    assert page.tasks == []
+
+    page.on_connect(None)
+    assert opened == ["opened", "opened"]  # the start, then the return
+    assert services.show_banner("Winterjacke", "In Zustellung – heute", "/parcels/p1") == 1
+    await page.tasks.pop()
+    assert len(page.dialogs) == 1
+
+
 async def test_a_session_shows_the_banner_and_its_button_opens_the_parcel() -> None:
     services = AppServices()
     page = FakePage()

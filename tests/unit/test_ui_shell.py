@@ -46,6 +46,8 @@ class FakePage:
     on_resize: Callable[[ft.PageResizeEvent], None] | None = None
     on_locale_change: Callable[[ft.LocaleChangeEvent], None] | None = None
     on_close: Callable[[Any], None] | None = None
+    on_connect: Callable[[Any], None] | None = None
+    on_disconnect: Callable[[Any], None] | None = None
 
     def as_page(self) -> ft.Page:
         """This stand-in where an ft.Page is wanted: the shell and its events use no more."""
@@ -264,6 +266,43 @@ async def test_a_renamed_order_redraws_the_open_order_and_the_list(
     assert isinstance(shell.top, OrderScreen)
     assert "Bücherwelt Online" in texts(order_view)
     assert "Bücherwelt Online" in texts(home_view)
+
+
+async def test_a_tab_that_was_away_is_brought_up_to_date_when_it_is_back(
+    seeded_services: tuple[AppServices, Seeded],
+) -> None:
+    """Flet keeps the session of a tab that went away; nothing can reach it meanwhile. It keeps
+    listening, and on its return redraws what changed while it was away."""
+    services, seeded = seeded_services
+    page = FakePage(route=f"/orders/{seeded.books}")
+    shell = await started(page, services)
+    assert page.on_disconnect is not None
+    assert page.on_connect is not None
+    page.on_disconnect(None)
+
+    with new_session(services.store) as session:
+        set_label(session, parcel_id=seeded.waiting, label="Zweites Buch")
+        update_order(
+            session, order_id=seeded.books, shop="Bücherwelt Online", title=None, order_number=None
+        )
+    services.parcels_changed(frozenset({seeded.waiting}))
+    services.orders_changed(frozenset({seeded.books}))
+    assert page.tasks == []  # nothing sent to a tab that is not there
+    assert shell.parcels_changed in services.listeners  # but still listening
+
+    page.on_connect(None)
+    assert len(page.tasks) == 2
+    for task in page.tasks:
+        await task
+    home_view, order_view = page.views
+    assert "Bücherwelt Online" in texts(order_view)
+    assert "Bücherwelt Online" in texts(home_view)
+    assert "Parcel 2 of 2 · DHL · Zweites Buch" in texts(order_view)
+
+    page.tasks.clear()
+    page.on_disconnect(None)
+    page.on_connect(None)
+    assert page.tasks == []  # nothing missed, nothing redrawn
 
 
 async def test_a_closed_session_stops_listening() -> None:
