@@ -334,7 +334,7 @@ def test_a_tab_that_lost_its_connection_catches_up_when_it_is_back(
     opened.context.set_offline(True)  # and the open socket closed, as a network change does
     page.evaluate("window.__paketpilotSockets.forEach((socket) => socket.close())")
     page.wait_for_function(f"() => ({SOCKETS_OPEN}) === 0")
-    time.sleep(1.0)
+    time.sleep(1.0)  # the server sees the socket close before the move (no page event for it)
     live_app.sandbox.clock.advance(STEP)
     _wait_for_status(live_app.database, live_app.parcel_id, "out_for_delivery")
     # The store has the move; the tab, cut off, cannot know yet.
