@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import socket
@@ -90,7 +91,7 @@ def make_main(
         shell = Shell(page, services)
         await shell.start()
         _follow_ui_settings(page, shell, services)
-        _follow_routes(page, services)
+        _follow_routes(page, shell, services)
         # Sync runs on Flet's loop (started by the first session), so its callbacks and
         # desktop-notification taps arrive there. Its background rounds start a moment after
         # the first page is queued: their first pass (accounts, every parcel read) is ~0.4 s
@@ -123,15 +124,12 @@ def _start_sync(services: AppServices) -> None:
         log.exception("sync could not start")
 
 
-def _follow_routes(page: ft.Page, services: AppServices) -> None:
+def _follow_routes(page: ft.Page, shell: Shell, services: AppServices) -> None:
     """A tapped notification opens its parcel in this session (run on Flet's loop)."""
 
     def listener(route: str) -> None:
-        try:
-            page.run_task(page.push_route, route)
-        except Exception:  # the session is gone
-            if listener in services.route_listeners:
-                services.route_listeners.remove(listener)
+        if not shell.run_on_page(functools.partial(page.push_route, route)):  # session gone
+            _discard(services.route_listeners, listener)
 
     services.route_listeners.append(listener)
     _on_close(page, lambda: _discard(services.route_listeners, listener))
@@ -170,9 +168,7 @@ def _follow_ui_settings(page: ft.Page, shell: Shell, services: AppServices) -> N
         shell.apply_ui_settings(detect_settings(locales, stored=stored_ui_settings(services.store)))
 
     def listener() -> None:
-        try:
-            page.run_task(reapply)
-        except Exception:  # the session is gone
+        if not shell.run_on_page(reapply):  # the session is gone
             remove()
 
     def remove() -> None:

@@ -63,6 +63,7 @@ class Shell:
         self._connected = True
         self._missed_parcels: set[str] = set()
         self._missed_orders: set[str] = set()
+        self._on_return: list[Callable[[], Awaitable[None]]] = []
 
     async def start(self) -> None:
         page = self.page
@@ -95,11 +96,23 @@ class Shell:
             return
         parcels, self._missed_parcels = frozenset(self._missed_parcels), set()
         orders, self._missed_orders = frozenset(self._missed_orders), set()
+        waiting, self._on_return = self._on_return, []
         if orders:
             self._on_page_loop(self._apply_order_changes, orders)
         if parcels:
             self._on_page_loop(self._apply_changes, parcels)
+        for apply in waiting:
+            self._on_page_loop(apply)
         announce_window(self.services.sync)  # news that waited for a window shows now
+
+    def run_on_page(self, apply: Callable[[], Awaitable[None]]) -> bool:
+        """Run `apply()` on Flet's loop (from any thread), or once the tab is back when it is
+        away; False once the session is gone."""
+        if not self._connected:
+            if apply not in self._on_return:
+                self._on_return.append(apply)
+            return True
+        return self._on_page_loop(apply)
 
     def close(self) -> None:
         """The session ended: stop listening, so a closed tab is not kept alive."""

@@ -35,6 +35,7 @@ class FakePage:
     tasks: list[Awaitable[Any]] = field(default_factory=list)
     updates: int = 0
     web: bool = True
+    gone: bool = False  # the session has ended: run_task fails
     # What the shell sets.
     title: str | None = None
     theme: ft.Theme | None = None
@@ -69,6 +70,8 @@ class FakePage:
         self.dialogs.append(dialog)
 
     def run_task(self, handler: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        if self.gone:
+            raise AttributeError("'NoneType' object has no attribute 'loop'")  # as Flet's
         self.tasks.append(handler(*args))
 
 
@@ -315,3 +318,65 @@ async def test_a_closed_session_stops_listening() -> None:
     page.on_close(None)
     assert services.listeners == []
     assert services.order_listeners == []
+
+
+async def test_a_tapped_notification_opens_its_parcel_now_or_when_the_tab_is_back() -> None:
+    from app.ui.app import _follow_routes
+
+    services = AppServices()
+    page = FakePage()
+    shell = await started(page, services)
+    _follow_routes(page.as_page(), shell, services)
+    assert page.on_connect is not None
+    assert page.on_disconnect is not None
+
+    services.open_route("/parcels/p1")
+    await page.tasks.pop()
+    assert page.pushed == ["/parcels/p1"]
+
+    page.on_disconnect(None)
+    services.open_route("/parcels/p2")
+    assert page.tasks == []
+    page.on_connect(None)
+    await page.tasks.pop(0)
+    assert page.pushed == ["/parcels/p1", "/parcels/p2"]
+
+
+async def test_settings_chosen_elsewhere_apply_in_a_tab_when_it_is_back() -> None:
+    """Another session switched to English while this tab was away: it is applied once, on
+    its return (it was dropped for good before)."""
+    from app.ui.app import _follow_ui_settings
+
+    services = AppServices()
+    page = FakePage(locales=[ft.Locale("de", "DE")])
+    shell = await started(page, services)
+    _follow_ui_settings(page.as_page(), shell, services)
+    assert shell.settings.lang == "de"
+    assert page.on_connect is not None
+    assert page.on_disconnect is not None
+
+    page.on_disconnect(None)
+    page.locales = [ft.Locale("en", "US")]  # what "system" reads on its return
+    services.ui_settings_changed()
+    services.ui_settings_changed()
+    assert page.tasks == []
+    assert len(services.ui_settings_listeners) == 1  # still following
+
+    page.on_connect(None)
+    assert len(page.tasks) == 1  # twice told, once applied
+    await page.tasks.pop()
+    assert (shell.settings.lang,) == ("en",)
+
+
+async def test_a_session_that_is_gone_stops_following() -> None:
+    from app.ui.app import _follow_routes
+
+    services = AppServices()
+    page = FakePage()
+    shell = await started(page, services)
+    _follow_routes(page.as_page(), shell, services)
+
+    page.gone = True
+    services.open_route("/parcels/p1")
+    assert services.route_listeners == []
+    assert services.listeners == []  # the shell closed too
