@@ -8,6 +8,7 @@ import pytest
 
 from app.notify.desktop import DesktopChannel
 from app.notify.notice import Notice
+from app.notify.plyer_channel import PlyerChannel
 from tests.conftest import require_executable
 from tests.integration.conftest import NotificationServer, SessionBus
 
@@ -68,3 +69,18 @@ async def test_without_a_server_the_channel_says_unavailable(session_bus: Sessio
     require_executable("dbus-daemon")
     channel = DesktopChannel(on_open=lambda route: None)
     assert not await channel.available()
+
+
+async def test_plyer_is_offered_only_where_the_bus_has_a_notification_server(
+    session_bus: SessionBus,
+) -> None:
+    """notify-send on a bus without a server fails, and plyer would count the notice as shown:
+    the in-app banner must take over there."""
+    require_executable("dbus-daemon")
+    assert not await PlyerChannel().available()
+
+
+async def test_plyer_is_offered_beside_a_notification_server(
+    notification_server: NotificationServer,
+) -> None:
+    assert await PlyerChannel().available()

@@ -1,5 +1,6 @@
 """The plyer fallback offers itself on Linux only where notify-send can reach a session bus:
-without one, every notice printed "Cannot autolaunch D-Bus" and was counted as shown."""
+without one, every notice printed "Cannot autolaunch D-Bus" and was counted as shown. (Whether
+the bus has a notification server is asked of a real bus in tests/integration.)"""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from app.notify import plyer_channel
 from app.notify.plyer_channel import PlyerChannel
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's rule")
@@ -18,6 +20,11 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Li
 def no_bus(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+
+    async def a_server_on_any_bus() -> bool:
+        return True
+
+    monkeypatch.setattr(plyer_channel, "_notification_server_known", a_server_on_any_bus)
     return tmp_path
 
 
