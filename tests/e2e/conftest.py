@@ -78,8 +78,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def open_app(browser: Browser, app_server: AppServer) -> Iterator[OpenApp]:
     """Open a path of the app; `locale` is what Flutter reports as the device locale and
-    `color_scheme` what it reports as the platform brightness; `init_script` runs in the page
-    before the app loads."""
+    `color_scheme` what it reports as the platform brightness."""
     contexts: list[BrowserContext] = []
 
     def open_(
@@ -89,7 +88,6 @@ def open_app(browser: Browser, app_server: AppServer) -> Iterator[OpenApp]:
         color_scheme: Literal["light", "dark"] = "light",
         viewport: ViewportSize | None = None,
         server: AppServer | None = None,
-        init_script: str | None = None,
     ) -> Opened:
         base = (server or app_server).url
         context = browser.new_context(
@@ -108,8 +106,6 @@ def open_app(browser: Browser, app_server: AppServer) -> Iterator[OpenApp]:
                 route.abort()
 
         context.route("**/*", guard)
-        if init_script is not None:  # runs in the page before the app's own scripts
-            context.add_init_script(init_script)
         opened.page.goto(base + path)
         opened.page.wait_for_function("!document.getElementById('loading')", timeout=30_000)
         enable_semantics(opened.page)

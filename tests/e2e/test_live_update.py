@@ -50,17 +50,6 @@ FITS_THREE = "00340434161234567890"  # DHL's format, and FedEx's and USPS's 20 d
 STEP = timedelta(hours=10)
 
 
-# Keeps the page's WebSockets where a test can close them (installed before the app loads).
-KEEP_SOCKETS = """
-window.__paketpilotSockets = [];
-const Native = window.WebSocket;
-window.WebSocket = class extends Native {
-  constructor(...args) { super(...args); window.__paketpilotSockets.push(this); }
-};
-"""
-SOCKETS_OPEN = "window.__paketpilotSockets.filter((s) => s.readyState === 1).length"
-
-
 def see(page: Page, text: str | re.Pattern[str]) -> Locator:
     """Text on screen; Flutter web folds a group's texts into its aria-label."""
     return page.get_by_text(text).or_(page.get_by_label(text)).first
@@ -313,56 +302,3 @@ def _wait_for_a_declined_banner(database: Path, timeout: float = 20.0) -> None:
     finally:
         store.dispose()
     raise AssertionError(f"no declined banner within {timeout} s: {deliveries}")
-
-
-def test_a_tab_that_lost_its_connection_catches_up_when_it_is_back(
-    open_app: OpenApp, live_app: LiveApp
-) -> None:
-    """The connection drops while the parcel moves (Flet keeps the session for the tab's
-    return); back online, the tab shows the move, in place, without a reload."""
-    from playwright.sync_api import expect
-
-    opened = open_app(
-        "/", locale="de-DE", viewport=DESKTOP, server=live_app.server, init_script=KEEP_SOCKETS
-    )
-    page = opened.page
-    row = page.get_by_role("button", name=ROW)
-    expect(row).to_have_accessible_name(re.compile(r"\bUnterwegs\b"), timeout=20_000)
-    page.evaluate("window.__paketpilotLive = 'same document'")
-    assert page.evaluate(SOCKETS_OPEN) == 1
-
-    cut_off = time.monotonic()
-    opened.context.set_offline(True)  # and the open socket closed, as a network change does
-    page.evaluate("window.__paketpilotSockets.forEach((socket) => socket.close())")
-    page.wait_for_function(f"() => ({SOCKETS_OPEN}) === 0")
-    time.sleep(1.0)  # the server sees the socket close before the move (no page event for it)
-    live_app.sandbox.clock.advance(STEP)
-    _wait_for_status(live_app.database, live_app.parcel_id, "out_for_delivery")
-    # The store has the move; the tab, cut off, cannot know yet.
-    expect(row).to_have_accessible_name(re.compile(r"\bUnterwegs\b"))
-
-    opened.context.set_offline(False)
-    offline = time.monotonic() - cut_off
-    # Flet's client retries with a growing pause; how soon it is back is not ours to test.
-    page.wait_for_function(f"() => ({SOCKETS_OPEN}) === 1", timeout=60_000)
-    back = time.monotonic() - cut_off - offline
-    expect(
-        row, f"offline {offline:.1f} s, reconnected {back:.1f} s later, then no catch-up"
-    ).to_have_accessible_name(re.compile(r"\bIn Zustellung\b"), timeout=20_000)
-    assert page.evaluate("window.__paketpilotLive") == "same document"
-
-
-def _wait_for_status(database: Path, parcel_id: str, status: str, timeout: float = 20.0) -> None:
-    from app.store import get_parcel, new_session, open_store
-
-    store = open_store(database)
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with new_session(store) as session:
-                if str(get_parcel(session, parcel_id=parcel_id).status) == status:
-                    return
-            time.sleep(0.2)
-    finally:
-        store.dispose()
-    raise AssertionError(f"the parcel did not reach {status} within {timeout} s")
