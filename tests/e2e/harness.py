@@ -40,8 +40,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SERVER_START_TIMEOUT = 30.0
-# A fast typist's pace. Keys sent back to back left the app with a shorter text than the field
-# showed once in CI (the last three change events never arrived); a person never types that fast.
+# A fast typist's pace. With keys sent back to back, CI once saw the app analyse a shorter text
+# than the field showed (9 of 12 digits); a person never types that fast.
 TYPING_DELAY_MS = 15
 
 
