@@ -142,8 +142,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "notify.kind.stalled": ("Keine Bewegung mehr", "No movement"),
     "settings.quiet": ("Ruhezeit", "Quiet hours"),
     "settings.quiet_hint": (
-        "In dieser Zeit kommen keine Benachrichtigungen, außer bei Problemen am Zustelltag.",
-        "No notifications during this time, except for problems on the delivery day.",
+        "In dieser Zeit zeigt das Gerät keine Benachrichtigungen, auch nicht bei Problemen. "
+        "Was sich geändert hat, kommt danach gesammelt. E-Mail-Updates warten nicht.",
+        "No notifications on this device during these hours, problems included. What changed "
+        "arrives afterwards, collected. E-mail updates do not wait.",
     ),
     "settings.quiet_from": ("Von (HH:MM)", "From (HH:MM)"),
     "settings.quiet_to": ("Bis (HH:MM)", "To (HH:MM)"),

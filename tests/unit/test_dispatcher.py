@@ -467,6 +467,22 @@ async def test_quiet_hours_hold_native_notices_not_email(store: Engine, clock: F
     assert _pending(store) == 0
 
 
+async def test_quiet_hours_hold_problems_too(store: Engine, clock: FakeClock) -> None:
+    """As the settings say: nothing on the device in quiet hours, a failed attempt included
+    (nobody can act on it at night); it comes, marked urgent, when they end."""
+    clock.advance(13 * 3600 + 30 * 60)  # 22:30 in Berlin
+    parcel_id = add(store, "00340434000000000001")
+    _announce(store, clock, parcel_id, NoticeKind.PROBLEM, Status.FAILED_ATTEMPT)
+    desktop = FakeChannel("desktop")
+    dispatcher = _dispatcher(store, clock, desktop)
+    report = await dispatcher.drain()
+    assert desktop.shown == []
+    assert report.held == 1
+    clock.advance(7 * 3600 + 31 * 60)  # 06:01
+    await dispatcher.drain()
+    assert [n.urgent for n in desktop.shown] == [True]
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
