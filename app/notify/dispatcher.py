@@ -420,8 +420,10 @@ def _current_names(session: Any, items: Sequence[OutboxItem], language: str) -> 
         if parcel.label:
             names[parcel_id] = parcel.label
             continue
+        if parcel.order_id is None:
+            continue
         order_name = _order_name(session, parcel.order_id)
-        if order_name is None or parcel.order_id is None:
+        if order_name is None:
             continue
         if parcel.order_id not in siblings:
             siblings[parcel.order_id] = order_parcel_ids(session, order_id=parcel.order_id)
@@ -434,9 +436,7 @@ def _current_names(session: Any, items: Sequence[OutboxItem], language: str) -> 
     return names
 
 
-def _order_name(session: Any, order_id: str | None) -> str | None:
-    if order_id is None:
-        return None
+def _order_name(session: Any, order_id: str) -> str | None:
     try:
         order = get_order(session, order_id=order_id)
     except NotFoundError:
