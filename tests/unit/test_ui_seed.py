@@ -51,6 +51,7 @@ class Seeded:
     delivered: str  # Gartenmarkt: delivered with proof
     pickup: str  # no order: at a pickup point
     archived: str  # archived, delivered long ago
+    delivered_at: datetime  # when `delivered` was delivered: 50 minutes before the seed's now
 
 
 def event(
@@ -324,6 +325,7 @@ def seed_store(engine: Engine, now: datetime = NOW) -> Seeded:
         delivered=delivered.id,
         pickup=pickup.id,
         archived=archived.id,
+        delivered_at=delivered_at,
     )
 
 
