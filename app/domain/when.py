@@ -11,7 +11,14 @@ from zoneinfo import ZoneInfo
 
 from app.domain.models import DeliveryEstimate
 
-__all__ = ["day_in_words", "estimate_in_words", "relative_age"]
+__all__ = [
+    "date_in_words",
+    "day_in_sentence",
+    "day_in_words",
+    "estimate_in_sentence",
+    "estimate_in_words",
+    "relative_age",
+]
 
 _WEEKDAYS = {
     "de": ("Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So."),
@@ -36,20 +43,35 @@ _MONTHS = {
 }
 
 
+_RELATIVE_DAYS = {-1: ("Gestern", "Yesterday"), 0: ("Heute", "Today"), 1: ("Morgen", "Tomorrow")}
+
+
 def _lang(language: str) -> str:
     return "de" if language.lower().startswith("de") else "en"
 
 
 def day_in_words(day: date, today: date, language: str) -> str:
+    """A day at the start of a line: "Gestern", "Heute", "Morgen", else "Fr., 14. Nov."."""
     lang = _lang(language)
-    delta = (day - today).days
-    names = {
-        -1: ("Gestern", "Yesterday"),
-        0: ("Heute", "Today"),
-        1: ("Morgen", "Tomorrow"),
-    }
-    if delta in names:
-        return names[delta][0 if lang == "de" else 1]
+    relative = _RELATIVE_DAYS.get((day - today).days)
+    if relative is not None:
+        return relative[0 if lang == "de" else 1]
+    return date_in_words(day, lang)
+
+
+def day_in_sentence(day: date, today: date, language: str) -> str:
+    """A day inside a sentence: "gestern", "heute", "morgen", else the date with its
+    preposition, "am Fr., 14. Nov." / "on Fri 14 Nov" ("Bestellt am Fr., 14. Nov.")."""
+    lang = _lang(language)
+    relative = _RELATIVE_DAYS.get((day - today).days)
+    if relative is not None:
+        return relative[0 if lang == "de" else 1].lower()
+    return f"{'am' if lang == 'de' else 'on'} {date_in_words(day, lang)}"
+
+
+def date_in_words(day: date, language: str) -> str:
+    """The date itself, never "Heute": "Fr., 14. Nov." / "Fri 14 Nov"."""
+    lang = _lang(language)
     weekday = _WEEKDAYS[lang][day.weekday()]
     month = _MONTHS[lang][day.month - 1]
     if lang == "de":
@@ -77,6 +99,20 @@ def estimate_in_words(
         span = f"{_hour(start)}–{_hour(end)}"
         return f"{text}, {span} Uhr" if lang == "de" else f"{text}, {span}"
     return text
+
+
+def estimate_in_sentence(
+    estimate: DeliveryEstimate, *, now: datetime, zone: str, language: str, on: bool = True
+) -> str:
+    """The estimate inside a sentence: "voraussichtlich morgen", "… am Fr., 14. Nov., 10–12 Uhr"
+    ("on Fri 14 Nov"). With on=False, after a colon, a date goes without its preposition."""
+    text = estimate_in_words(estimate, now=now, zone=zone, language=language)
+    today = now.astimezone(ZoneInfo(zone)).date()
+    if (estimate.day - today).days in _RELATIVE_DAYS:
+        return text[0].lower() + text[1:]
+    if not on or (estimate.latest_day and estimate.latest_day != estimate.day):
+        return text
+    return f"{'am' if _lang(language) == 'de' else 'on'} {text}"
 
 
 def relative_age(moment: datetime, *, now: datetime, language: str) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime
 from app.domain.labels import reason_label, status_label
 from app.domain.models import DeliveryEstimate
 from app.domain.status import Status, SubStatus
-from app.domain.when import estimate_in_words
+from app.domain.when import estimate_in_sentence
 from app.notify.notice import Announcement, Notice, NoticeKind
 
 BURST_SIZE = 3  # this many changes in one go read as one "3 parcels updated"
@@ -37,20 +37,17 @@ def parcel_of_order(order_name: str, n: int, total: int, language: str) -> str:
     return f"{order_name} ({of})"
 
 
-def _when(estimate: DeliveryEstimate | None, now: datetime, zone: str, language: str) -> str:
+def _when(
+    estimate: DeliveryEstimate | None, now: datetime, zone: str, language: str, *, on: bool
+) -> str:
     if estimate is None:
         return ""
-    text = estimate_in_words(estimate, now=now, zone=zone, language=language)
-    # Mid-sentence, "Heute"/"Morgen"/"Today" read lower case.
-    first = text.split(",")[0].split(" ")[0]
-    if first in ("Heute", "Morgen", "Gestern", "Today", "Tomorrow", "Yesterday"):
-        text = text[0].lower() + text[1:]
-    return text
+    return estimate_in_sentence(estimate, now=now, zone=zone, language=language, on=on)
 
 
 def _body(item: Announcement, now: datetime, zone: str, language: str) -> str:
     de = _de(language)
-    when = _when(item.estimate, now, zone, language)
+    when = _when(item.estimate, now, zone, language, on=True)
     label = status_label(item.status, language)
     kind = item.kind
     if kind is NoticeKind.SHIPPED:
@@ -58,13 +55,16 @@ def _body(item: Announcement, now: datetime, zone: str, language: str) -> str:
             return "Versandt" if de else "Shipped"
         return f"Versandt – voraussichtlich {when}" if de else f"Shipped – expected {when}"
     if kind is NoticeKind.OUT_FOR_DELIVERY:
-        return f"{label} – {when or ('heute' if de else 'today')}"
+        after_dash = _when(item.estimate, now, zone, language, on=False)
+        return f"{label} – {after_dash or ('heute' if de else 'today')}"
     if kind is NoticeKind.DELIVERED:
         return f"{label} – {item.detail}" if item.detail else label
     if kind is NoticeKind.READY_FOR_PICKUP:
         return f"{label} – {item.detail}" if item.detail else label
     if kind is NoticeKind.ETA_MOVED:
-        before = _when(item.previous_estimate, now, zone, language)
+        # After a colon and in brackets: "Neuer Liefertermin: Fr., 14. Nov. (bisher morgen)".
+        when = _when(item.estimate, now, zone, language, on=False)
+        before = _when(item.previous_estimate, now, zone, language, on=False)
         if de:
             return f"Neuer Liefertermin: {when}" + (f" (bisher {before})" if before else "")
         return f"New delivery date: {when}" + (f" (was {before})" if before else "")

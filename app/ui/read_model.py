@@ -22,7 +22,7 @@ from app.domain.state import ParcelState, derive_state
 from app.domain.status import TERMINAL, Status, SubStatus, is_problem
 from app.domain.timeline import TimelineEntry, build_timeline
 from app.domain.tracking_numbers.detect import detect
-from app.domain.when import day_in_words, estimate_in_words
+from app.domain.when import date_in_words, day_in_words, estimate_in_words
 from app.notify.notice import Announcement, NoticeKind
 from app.notify.preferences import is_muted
 from app.store import (
@@ -204,11 +204,12 @@ def eta_text(parcel: Parcel, clock: Clock, *, awaiting_handover: bool | None = N
         if at is None:
             return t(lang, "eta.delivered")
         local = clock.local(at)
-        today = clock.local(clock.now).date()
-        if local.date() == today:
+        days_ago = (clock.local(clock.now).date() - local.date()).days
+        if days_ago == 0:
             return t(lang, "eta.delivered_at", time=_hm(local))
-        day = day_in_words(local.date(), today, lang)
-        return t(lang, "eta.delivered_on", day=day, time=_hm(local))
+        if days_ago == 1:
+            return t(lang, "eta.delivered_yesterday", time=_hm(local))
+        return t(lang, "eta.delivered_on", date=date_in_words(local.date(), lang))
     if status is Status.RETURNED:
         return t(lang, "eta.returned")
     if status is Status.RETURNING:

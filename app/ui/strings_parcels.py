@@ -25,7 +25,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sync.started": ("Aktualisierung gestartet.", "Update started."),
     # Expected delivery in words
     "eta.delivered_at": ("Zugestellt um {time}", "Delivered at {time}"),
-    "eta.delivered_on": ("Zugestellt {day}, {time}", "Delivered {day}, {time}"),
+    "eta.delivered_yesterday": ("Zugestellt gestern um {time}", "Delivered yesterday at {time}"),
+    # Older deliveries without the hour: the day is what matters by then, and the row stays short.
+    "eta.delivered_on": ("Zugestellt am {date}", "Delivered on {date}"),
     "eta.delivered": ("Zugestellt", "Delivered"),
     "eta.expected": ("Erwartet: {when}", "Expected: {when}"),
     "eta.unknown": ("Noch kein Liefertermin", "No delivery date yet"),

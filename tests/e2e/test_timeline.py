@@ -77,14 +77,14 @@ def fresh_app(tmp_path: Path) -> Iterator[SeededApp]:
 
 def delivered_header(delivered_at: datetime) -> str:
     """The delivered parcel's first line as the app words it now: "at 9:40" on the day itself,
-    "Yesterday, 23:13" in the first minutes after midnight (Berlin), when the seed's 50 minutes
+    "yesterday at 23:13" in the first minutes after midnight (Berlin), when the seed's 50 minutes
     reach back into the day before."""
     berlin = ZoneInfo("Europe/Berlin")
     local = delivered_at.astimezone(berlin)
     time = f"{local.hour}:{local.minute:02d}"
     if local.date() == datetime.now(berlin).date():
         return f"Delivered at {time}"
-    return f"Delivered Yesterday, {time}"
+    return f"Delivered yesterday at {time}"
 
 
 WORDS = {

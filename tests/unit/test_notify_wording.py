@@ -94,3 +94,29 @@ def test_a_label_without_a_scan_puts_the_wait_on_the_seller() -> None:
     (en,) = compose([item], now=NOW, zone="Europe/Berlin", language="en")
     assert de.body == "Seit 3 Tagen vom Verkäufer nicht an den Paketdienst übergeben"
     assert en.body == "Not handed to the carrier by the seller for 3 days"
+
+
+def test_a_date_reads_with_its_preposition_inside_a_sentence_and_without_after_a_colon() -> None:
+    monday = DeliveryEstimate(day=date(2026, 11, 30))  # NOW is Tuesday 24 Nov
+    shipped = _item(NoticeKind.SHIPPED, Status.IN_TRANSIT, estimate=monday)
+    failed = _item(NoticeKind.PROBLEM, Status.FAILED_ATTEMPT, parcel="p2", estimate=monday)
+    moved = _item(
+        NoticeKind.ETA_MOVED,
+        Status.IN_TRANSIT,
+        parcel="p3",
+        estimate=monday,
+        previous_estimate=DeliveryEstimate(day=date(2026, 11, 25)),
+    )
+    items = (shipped, failed, moved)
+    de = [compose([i], now=NOW, zone="Europe/Berlin", language="de")[0].body for i in items]
+    en = [compose([i], now=NOW, zone="Europe/Berlin", language="en")[0].body for i in items]
+    assert de == [
+        "Versandt – voraussichtlich am Mo., 30. Nov.",
+        "Zustellversuch fehlgeschlagen – neuer Versuch am Mo., 30. Nov.",
+        "Neuer Liefertermin: Mo., 30. Nov. (bisher morgen)",
+    ]
+    assert en == [
+        "Shipped – expected on Mon 30 Nov",
+        "Delivery attempt failed – next attempt on Mon 30 Nov",
+        "New delivery date: Mon 30 Nov (was tomorrow)",
+    ]

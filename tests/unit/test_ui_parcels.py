@@ -934,7 +934,7 @@ def test_a_deleted_parcel_says_so(services: AppServices) -> None:
             "de",
             [
                 "Bestellnummer BW-1001",
-                "Bestellt Sa., 7. Nov.",
+                "Bestellt am Sa., 7. Nov.",
                 "Artikel: Der Zauberberg, Effi Briest",
                 "Teillieferung: 1 von 2 Paketen versandt",
                 "Paket 1 von 2 · DHL · 00340434161234567890",
@@ -946,7 +946,7 @@ def test_a_deleted_parcel_says_so(services: AppServices) -> None:
             "en",
             [
                 "Order number BW-1001",
-                "Ordered Sat 7 Nov",
+                "Ordered on Sat 7 Nov",
                 "Items: Der Zauberberg, Effi Briest",
                 "Partial shipment: 1 of 2 parcels shipped",
                 "Parcel 1 of 2 · DHL · 00340434161234567890",
@@ -992,8 +992,16 @@ def test_eta_words_for_the_end_states(services: AppServices, seeded: Seeded) -> 
         "Geht zurück an den Absender"
     )
     assert eta_text(replace(parcel, status=Status.EXPIRED), clock) == "Keine Updates mehr"
+    assert eta_text(parcel, clock) == "Zugestellt um 8:40"
     later = Clock(now=NOW + timedelta(days=1), zone="Europe/Berlin", lang="de")
-    assert eta_text(parcel, later) == "Zugestellt Gestern, 8:40"
+    assert eta_text(parcel, later) == "Zugestellt gestern um 8:40"
+    later = Clock(now=NOW + timedelta(days=1), zone="Europe/Berlin", lang="en")
+    assert eta_text(parcel, later) == "Delivered yesterday at 8:40"
+    # Later still, the day alone: by then the hour no longer matters, and the row stays short.
+    weeks = Clock(now=NOW + timedelta(days=12), zone="Europe/Berlin", lang="de")
+    assert eta_text(parcel, weeks) == "Zugestellt am Fr., 13. Nov."
+    weeks = Clock(now=NOW + timedelta(days=12), zone="Europe/Berlin", lang="en")
+    assert eta_text(parcel, weeks) == "Delivered on Fri 13 Nov"
 
 
 class FetchRecorder:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import flet as ft
 
-from app.domain.when import day_in_words
+from app.domain.when import day_in_sentence
 from app.store import delete_order, new_session, update_order
 from app.ui.read_model import Clock, OrderDetail, load_order
 from app.ui.routing import Screen, add_to_order_route
@@ -176,7 +176,7 @@ class OrderScreen:
             facts.append(_fact(ft.Icons.TAG, ctx.t("order.number", number=order.order_number)))
         if order.placed_at:
             local = clock.local(order.placed_at).date()
-            day = day_in_words(local, clock.local(clock.now).date(), ctx.lang)
+            day = day_in_sentence(local, clock.local(clock.now).date(), ctx.lang)
             facts.append(_fact(ft.Icons.EVENT_OUTLINED, ctx.t("order.placed", day=day)))
         if order.items_summary:
             facts.append(
