@@ -49,8 +49,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "screen.order": ("Bestellung", "Order"),
     "screen.add": ("Sendung hinzufügen", "Add parcel"),
     "screen.settings": ("Einstellungen", "Settings"),
-    "screen.placeholder": ("Dieser Bereich entsteht gerade.", "This screen is on its way."),
-    "soon": ("Kommt bald.", "Coming soon."),
+    "screen.failed": (
+        "Dieser Bereich ließ sich nicht öffnen. Geh zurück und versuch es noch einmal.",
+        "This screen could not be opened. Go back and try again.",
+    ),
 }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -17,20 +16,14 @@ from app.ui.state import UiSettings, detect_settings, is_wide, stored_ui_setting
 from app.ui.sync_view import announce_window
 from app.ui.theme import apply_theme
 from app.ui.views.context import ViewContext
+from app.ui.views.failed import build_failed_view
 from app.ui.views.home import HomeScreen
 from app.ui.views.order import OrderScreen
 from app.ui.views.parcel import ParcelScreen
-from app.ui.views.placeholder import build_placeholder_view
 from app.ui.views.widgets import skip_auto_update
 
 log = logging.getLogger(__name__)
 
-# Screens other engineers build: module, builder(ctx) -> ft.View. Imported lazily so the shell
-# works (with a placeholder) before they exist.
-_EXTERNAL = {
-    ScreenKind.ADD: ("app.ui.views.add", "build_add_view"),
-    ScreenKind.SETTINGS: ("app.ui.views.settings", "build_settings_view"),
-}
 TICK_SECONDS = 10.0  # how often the sync line's "vor 2 Min." is brought up to date
 
 
@@ -191,24 +184,19 @@ class Shell:
     def _build(self, screen: Screen) -> ft.View:
         assert screen.kind is not ScreenKind.HOME
         ctx = self._context()
-        if screen.kind is ScreenKind.PARCEL:
-            parcel = ParcelScreen(ctx, screen, now=self.now)
-            self.top = parcel
-            return parcel.view
-        if screen.kind is ScreenKind.ORDER:
-            order = OrderScreen(ctx, screen, now=self.now)
-            self.top = order
-            return order.view
-        builder = _external_builder(screen.kind)
-        if builder is not None:
-            try:  # settings may be opened at one carrier's account
-                view = builder(ctx) if screen.item_id is None else builder(ctx, screen.item_id)
-            except Exception:  # a broken screen must not take navigation down
-                log.exception("building %s failed", screen.kind)
-            else:
-                view.route = screen.route
-                return view
-        return build_placeholder_view(ctx, screen)
+        try:
+            if screen.kind is ScreenKind.PARCEL:
+                self.top = ParcelScreen(ctx, screen, now=self.now)
+                return self.top.view
+            if screen.kind is ScreenKind.ORDER:
+                self.top = OrderScreen(ctx, screen, now=self.now)
+                return self.top.view
+            view = _build_form(ctx, screen)
+        except Exception:  # a broken screen must not take navigation down
+            log.exception("building %s failed", screen.kind)
+            return build_failed_view(ctx, screen)
+        view.route = screen.route
+        return view
 
     def _context(self) -> ViewContext:
         return ViewContext(
@@ -356,19 +344,16 @@ def _unknown(ids: frozenset[str], order: OrderScreen) -> bool:
     return bool(ids - order.parcel_ids) and order.detail is not None
 
 
-def _external_builder(kind: ScreenKind) -> Callable[..., ft.View] | None:
-    target = _EXTERNAL.get(kind)
-    if target is None:
-        return None
-    module_name, name = target
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name != module_name:
-            log.exception("importing %s failed", module_name)
-        return None
-    builder: Callable[..., ft.View] | None = getattr(module, name, None)
-    return builder
+def _build_form(ctx: ViewContext, screen: Screen) -> ft.View:
+    """Add and Settings, imported on first use: neither is on the way to the first list."""
+    if screen.kind is ScreenKind.ADD:  # opened from an order, it files the parcel there
+        from app.ui.views.add import build_add_view
+
+        return build_add_view(ctx, screen.item_id)
+    assert screen.kind is ScreenKind.SETTINGS, screen.kind
+    from app.ui.views.settings import build_settings_view
+
+    return build_settings_view(ctx, screen.item_id)  # perhaps at one carrier's account
 
 
 def _tag(locale: ft.Locale) -> str:

@@ -130,7 +130,27 @@ async def test_back_and_system_pop_return_to_the_view_below() -> None:
     assert [view.route for view in page.views] == ["/"]
 
 
-async def test_add_and_settings_get_their_screens_or_a_placeholder() -> None:
+async def test_a_screen_that_fails_to_build_leaves_a_way_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import app.ui.shell as shell_module
+
+    def broken(*_args: object, **_kwargs: object) -> ft.View:
+        raise RuntimeError("the store is locked")
+
+    monkeypatch.setattr(shell_module, "ParcelScreen", broken)
+    page = FakePage(locales=[ft.Locale("de", "DE")])
+    shell = await started(page)
+    shell.show("/parcels/p1")
+    assert [view.route for view in page.views] == ["/", "/parcels/p1"]
+    assert any("ließ sich nicht öffnen" in text for text in texts(page.views[-1]))
+    shell.show("/settings")  # the shell goes on
+    assert page.views[-1].route == "/settings"
+    assert isinstance(page.views[-1].appbar, ft.AppBar)
+    assert "Einstellungen" in texts(page.views[-1].appbar)
+
+
+async def test_add_and_settings_get_their_screens() -> None:
     page = FakePage(locales=[ft.Locale("de", "DE")])
     shell = await started(page)
     for route, name in (("/add", "Sendung hinzufügen"), ("/settings", "Einstellungen")):

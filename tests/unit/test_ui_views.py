@@ -17,8 +17,8 @@ from app.ui.read_model import Section
 from app.ui.routing import resolve
 from app.ui.services import AppServices
 from app.ui.views.context import ViewContext, noop_context
+from app.ui.views.failed import build_failed_view
 from app.ui.views.home import HomeScreen, build_home_view
-from app.ui.views.placeholder import build_placeholder_view
 
 _BUTTONS = (ft.Button, ft.OutlinedButton, ft.TextButton)
 _C = TypeVar("_C", bound=ft.BaseControl)
@@ -130,7 +130,7 @@ def test_home_shows_the_empty_state_in_both_languages(
     lang: Lang, title: str, empty: str, add: str, demo: str, wide: bool, empty_store: AppServices
 ) -> None:
     ctx, _routes, _notes = recording_context(lang, empty_store)
-    view = build_home_view(ctx, wide=wide)
+    view = build_home_view(ctx, wide=wide, on_demo=lambda: None)
 
     assert view.route == "/"
     assert isinstance(view.appbar, ft.AppBar)
@@ -168,17 +168,15 @@ def test_every_icon_button_has_a_tooltip_and_a_name(empty_store: AppServices) ->
     ]
 
 
-def test_empty_state_buttons_navigate_or_say_coming_soon(empty_store: AppServices) -> None:
-    ctx, routes, notes = recording_context("en", empty_store)
+def test_empty_state_offers_the_demo_only_where_there_is_one(empty_store: AppServices) -> None:
+    ctx, routes, _notes = recording_context("en", empty_store)
     view = build_home_view(ctx, wide=False)
     found = buttons(view)
 
     assert callable(found["Add parcel"].on_click)
     fire(found["Add parcel"].on_click)
-    fire(found["Try the demo"].on_click)
-
     assert routes == ["/add"]
-    assert notes == ["Coming soon."]
+    assert "Try the demo" not in found  # no demo to start: no button to tap in vain
 
 
 def test_the_demo_button_runs_the_demo_when_there_is_one(empty_store: AppServices) -> None:
@@ -205,25 +203,26 @@ def test_switching_layout_keeps_the_same_view_and_filters(empty_store: AppServic
 @pytest.mark.parametrize(
     ("route", "title"),
     [
-        ("/parcels/p1", "Sendung p1"),
-        ("/orders/o7", "Bestellung o7"),
+        ("/parcels/p1", "Sendung"),
+        ("/orders/o7", "Bestellung"),
         ("/add", "Sendung hinzufügen"),
         ("/settings", "Einstellungen"),
     ],
 )
-def test_placeholder_screens_have_a_title_and_a_back_button(route: str, title: str) -> None:
+def test_a_screen_that_fails_to_build_says_so_and_leads_back(route: str, title: str) -> None:
     backs: list[str] = []
     ctx = ViewContext(
         lang="de", navigate=lambda _r: None, back=lambda: backs.append("back"), notify=print
     )
     screen = resolve(route)[-1]
 
-    view = build_placeholder_view(ctx, screen)
+    view = build_failed_view(ctx, screen)
 
     assert view.route == route
     assert isinstance(view.appbar, ft.AppBar)
     assert isinstance(view.appbar.title, ft.Text)
     assert view.appbar.title.value == title
+    assert "Dieser Bereich ließ sich nicht öffnen." in " ".join(texts(view))
     assert icon_button_names(view) == ["Zurück"]
     back = view.appbar.leading
     assert isinstance(back, ft.IconButton)

@@ -20,9 +20,6 @@ class ViewContext:
     def t(self, key: str, **values: object) -> str:
         return t(self.lang, key, **values)
 
-    def soon(self) -> None:
-        self.notify(self.t("soon"))
-
 
 def noop_context(lang: Lang) -> ViewContext:
     """A context whose actions do nothing: for previews and tests."""

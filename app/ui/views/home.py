@@ -556,8 +556,10 @@ class HomeScreen:
                 break
 
 
-def build_home_view(ctx: ViewContext, *, wide: bool) -> ft.View:
-    return HomeScreen(ctx, wide=wide).view()
+def build_home_view(
+    ctx: ViewContext, *, wide: bool, on_demo: Callable[[], object] | None = None
+) -> ft.View:
+    return HomeScreen(ctx, wide=wide, on_demo=on_demo).view()
 
 
 def detail_placeholder(ctx: ViewContext) -> ft.Control:

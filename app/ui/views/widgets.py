@@ -144,10 +144,12 @@ def empty_state(ctx: ViewContext, on_demo: Callable[[], object] | None = None) -
                             icon=ft.Icons.ADD,
                             on_click=lambda: ctx.navigate(ADD_ROUTE),
                         ),
+                        # Only where the app was given a demo to start (the real app always).
                         ft.OutlinedButton(
                             content=ctx.t("action.demo"),
                             icon=ft.Icons.PLAY_CIRCLE_OUTLINE,
-                            on_click=on_demo or ctx.soon,
+                            visible=on_demo is not None,
+                            on_click=on_demo,
                         ),
                     ],
                 ),
