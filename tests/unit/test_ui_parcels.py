@@ -315,6 +315,20 @@ def test_wide_opens_the_timeline_beside_the_list_in_place(
     assert selected.selected
 
 
+def test_the_empty_pane_asks_for_a_choice_only_when_there_is_one(
+    services: AppServices, seeded: Seeded
+) -> None:
+    screen = home(services, "en", wide=True)
+    assert "Select a parcel" in texts(screen.detail_pane)
+    screen._on_search(_typed("zzz"))  # nothing found: nothing to choose
+    assert "Select a parcel" not in texts(screen.detail_pane)
+    screen._on_search(_typed(""))
+    assert "Select a parcel" in texts(screen.detail_pane)
+    screen.open_parcel(seeded.failed)
+    screen.select(None)
+    assert "Select a parcel" in texts(screen.detail_pane)
+
+
 def test_selecting_a_row_recolours_one_childless_tint_and_nothing_else(
     services: AppServices, seeded: Seeded
 ) -> None:

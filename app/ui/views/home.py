@@ -114,11 +114,11 @@ class HomeScreen:
             spacing=8, scroll=ft.ScrollMode.HIDDEN, controls=self._filter_menus(choices=False)
         )
         self.list_view: ft.ListView | None = None
+        # "Wähle eine Sendung" only when there is one to choose (see _list_content).
+        self.detail_hint = detail_placeholder(ctx)
         self.list_area = ft.Container(expand=True, content=self._list_content())
         self.detail_pane = ft.Container(
-            expand=True,
-            bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
-            content=detail_placeholder(ctx),
+            expand=True, bgcolor=ft.Colors.SURFACE_CONTAINER_LOW, content=self.detail_hint
         )
         self.toolbar = self._toolbar()
         self.refresh_sync_line()
@@ -160,7 +160,7 @@ class HomeScreen:
             self._mark(self.selected, False)
             self.selected = None
             self.panel = None
-            self.detail_pane.content = detail_placeholder(self.ctx)
+            self.detail_pane.content = self.detail_hint
         self.view().controls = [self._body()]
 
     def _body(self) -> ft.Control:
@@ -288,7 +288,7 @@ class HomeScreen:
 
     def _redraw(self, *also: ft.Control) -> None:
         self.list_area.content = self._list_content()
-        update_only(self.list_area, *also)
+        update_only(self.list_area, self.detail_hint, *also)
         self.complete_first_page_soon()
 
     def complete_first_page_soon(self) -> None:
@@ -332,6 +332,7 @@ class HomeScreen:
         self.list_view = None
         store = self.services.store
         cards = self._page(0, FIRST_PAINT) if store is not None else []
+        self.detail_hint.visible = bool(cards)
         if cards:
             self.list_view = ft.ListView(
                 expand=True,
@@ -429,7 +430,7 @@ class HomeScreen:
         self.selected = parcel_id
         if parcel_id is None:
             self.panel = None
-            self.detail_pane.content = detail_placeholder(self.ctx)
+            self.detail_pane.content = self.detail_hint
             update_only(self.detail_pane, *changed)
             return
         changed += self._mark(parcel_id, True)
@@ -485,7 +486,7 @@ class HomeScreen:
             changed += [control.redraw(row) for control in shown]
         if reload:
             self.list_area.content = self._list_content()
-            changed = [self.list_area]
+            changed = [self.list_area, self.detail_hint]
         if self.panel is not None and self.selected in ids:
             self.panel.refresh()
             changed.append(self.panel.control)
@@ -497,7 +498,7 @@ class HomeScreen:
         changed: list[ft.Control] = []
         if any(card.order_id in order_ids for card in self.cards):
             self.list_area.content = self._list_content()
-            changed.append(self.list_area)
+            changed += [self.list_area, self.detail_hint]
         panel = self.panel
         shown = panel.detail.order if panel is not None and panel.detail is not None else None
         if panel is not None and shown is not None and shown.id in order_ids:
