@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from app.domain.status import Status, SubStatus
 
@@ -305,7 +306,8 @@ class Journey:
         return tuple(s for s in self.steps if self.step_time(s) <= now)
 
     def estimate_day(self, now: datetime) -> date | None:
-        """The expected delivery day a carrier shows at `now` (UTC dates, like `started_at`).
+        """The expected delivery day a carrier shows at `now`: a calendar day where the parcel
+        is delivered (the destination's zone; Berlin without one), as carriers send it.
 
         The script is a story on its own clock, `speed` times faster than real time, but its days
         are not compressed: the ETA is as many days after the latest scan's real day as the
@@ -318,14 +320,19 @@ class Journey:
             return None
         scan = visible[-1]
         if scan.status is Status.OUT_FOR_DELIVERY:
-            story_day = (self.started_at + scan.after).date()  # on the van: that day
+            story_day = self._day(self.started_at + scan.after)  # on the van: that day
         else:
             days = next((s.eta_days for s in reversed(visible) if s.eta_days is not None), None)
             if days is None:
                 return None
-            story_day = (self.started_at + timedelta(days=days)).date()
-        scan_story_day = (self.started_at + scan.after).date()
-        return self.step_time(scan).date() + (story_day - scan_story_day)
+            story_day = self._day(self.started_at + timedelta(days=days))
+        scan_story_day = self._day(self.started_at + scan.after)
+        return self._day(self.step_time(scan)) + (story_day - scan_story_day)
+
+    def _day(self, moment: datetime) -> date:
+        # A UTC date would be the day before for a van out after midnight in Berlin.
+        zone = self.destination.zone if self.destination is not None else "Europe/Berlin"
+        return moment.astimezone(ZoneInfo(zone)).date()
 
     def finished(self, now: datetime) -> bool:
         return all(self.step_time(s) <= now for s in self.steps)

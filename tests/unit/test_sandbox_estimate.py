@@ -1,13 +1,15 @@
 """`Journey.estimate_day`: story days are not compressed by the sandbox's speed.
 
-At speed 1 the ETA is the scripted day itself (as it always was); at the demo's 240x a parcel two
-journey days from delivery reads two real days ahead, a delay moves the date later, a parcel
-on the van reads today, and between scans the date stays put.
+At speed 1 the ETA is the scripted day itself (a date where the parcel is delivered, as carriers
+give it); at the demo's 240x a parcel two journey days from delivery reads two real days ahead,
+a delay moves the date later, a parcel on the van reads today, and between scans the date stays
+put.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -33,18 +35,23 @@ def _journey(
     )
 
 
-def _old_estimate_day(journey: Journey, now: datetime) -> date | None:
-    """The formula before story days: ETA offsets compressed by the speed too."""
+def _scripted_day(journey: Journey, now: datetime) -> date | None:
+    """The day the script itself says, in Berlin (the journeys' destination): the formula
+    before story days, which compressed ETA offsets by the speed too."""
     visible = journey.visible_steps(now)
     if visible and visible[-1].status is Status.OUT_FOR_DELIVERY:
-        return journey.step_time(visible[-1]).date()
+        return _berlin_day(journey.step_time(visible[-1]))
     days = None
     for step in visible:
         if step.eta_days is not None:
             days = step.eta_days
     if days is None:
         return None
-    return (journey.started_at + timedelta(days=days) / journey.speed).date()
+    return _berlin_day(journey.started_at + timedelta(days=days) / journey.speed)
+
+
+def _berlin_day(moment: datetime) -> date:
+    return moment.astimezone(ZoneInfo(BERLIN.zone)).date()
 
 
 def _step(hours: float, status: Status, eta_days: int | None) -> Step:
@@ -79,7 +86,7 @@ def test_at_speed_1_the_eta_is_the_scripted_day_as_before(
 ) -> None:
     journey = _journey(Scenario.DELIVERED, speed=1.0, started_at=started_at, steps=steps)
     now = started_at + elapsed
-    assert journey.estimate_day(now) == _old_estimate_day(journey, now)
+    assert journey.estimate_day(now) == _scripted_day(journey, now)
 
 
 @settings(max_examples=100, deadline=None)
@@ -89,7 +96,7 @@ def test_at_speed_1_every_script_reads_as_before(started_at: datetime, scenario:
     for step in journey.steps:
         for delta in (timedelta(0), timedelta(minutes=59)):
             now = journey.step_time(step) + delta
-            assert journey.estimate_day(now) == _old_estimate_day(journey, now)
+            assert journey.estimate_day(now) == _scripted_day(journey, now)
 
 
 def test_at_demo_speed_two_story_days_read_two_real_days() -> None:
@@ -124,7 +131,17 @@ def test_on_the_van_it_comes_today(started_at: datetime, scenario: Scenario, spe
     assert vans
     for van in vans:
         at = journey.step_time(van)
-        assert journey.estimate_day(at) == at.date()
+        assert journey.estimate_day(at) == _berlin_day(at)
+
+
+def test_a_van_out_after_midnight_in_berlin_comes_that_day_not_the_one_before() -> None:
+    """At 00:30 in Berlin it is still the day before in UTC: a carrier's date is local."""
+    journey = _journey(Scenario.DELIVERED, speed=DEMO_SPEED)
+    (van,) = [s for s in journey.steps if s.status is Status.OUT_FOR_DELIVERY]
+    half_past_midnight = datetime(2026, 11, 27, 23, 30, tzinfo=UTC)  # 28 Nov, 0:30 in Berlin
+    started_at = half_past_midnight - van.after / DEMO_SPEED
+    journey = _journey(Scenario.DELIVERED, speed=DEMO_SPEED, started_at=started_at)
+    assert journey.estimate_day(half_past_midnight) == date(2026, 11, 28)
 
 
 @settings(max_examples=100, deadline=None)
