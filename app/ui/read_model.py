@@ -22,7 +22,7 @@ from app.domain.state import ParcelState, derive_state
 from app.domain.status import TERMINAL, Status, SubStatus, is_problem
 from app.domain.timeline import TimelineEntry, build_timeline
 from app.domain.tracking_numbers.detect import detect
-from app.domain.when import date_in_words, day_in_words, estimate_in_words
+from app.domain.when import date_in_words, day_in_sentence, day_in_words, estimate_in_words
 from app.notify.notice import Announcement, NoticeKind
 from app.notify.preferences import is_muted
 from app.store import (
@@ -119,6 +119,7 @@ class ParcelRow:
     reason: SubStatus | None = None  # the carrier's reason beside the status ("Verspätung")
     # The estimate the carrier replaced by a later one, while that later one still stands.
     moved_from: DeliveryEstimate | None = None
+    overdue: bool = False  # still on its way after the expected day (see is_overdue)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,11 +221,27 @@ def eta_text(parcel: Parcel, clock: Clock, *, awaiting_handover: bool | None = N
         awaiting_handover = _awaiting(parcel, clock.now)
     if awaiting_handover:
         return t(lang, "eta.handover")
-    if parcel.estimate is not None:
-        return estimate_in_words(parcel.estimate, now=clock.now, zone=clock.zone, language=lang)
+    estimate = parcel.estimate
+    today = clock.local(clock.now).date()
+    last_day = (estimate.latest_day or estimate.day) if estimate is not None else None
+    if estimate is not None and last_day is not None and last_day >= today:
+        return estimate_in_words(estimate, now=clock.now, zone=clock.zone, language=lang)
     if status is Status.AVAILABLE_FOR_PICKUP:
         return t(lang, "eta.pickup")
+    if last_day is not None:  # the expected day has passed: see is_overdue
+        return t(lang, "eta.overdue", day=day_in_sentence(last_day, today, lang))
     return t(lang, "eta.unknown")
+
+
+def is_overdue(parcel: Parcel, clock: Clock) -> bool:
+    """Still on its way after the last day the carrier said: "Gestern, 10–14 Uhr" would read
+    as if that were still the plan. A parcel at a pickup point waits for the user, not late."""
+    estimate = parcel.estimate
+    if estimate is None or parcel.status in TERMINAL:
+        return False
+    if parcel.status is Status.AVAILABLE_FOR_PICKUP:
+        return False
+    return (estimate.latest_day or estimate.day) < clock.local(clock.now).date()
 
 
 def _silence(parcel: Parcel, now: datetime) -> tuple[bool, bool]:
@@ -281,6 +298,7 @@ def make_row(
         section=section_of(parcel),
         reason=reason_of(parcel),
         moved_from=_moved_from(parcel, moved),
+        overdue=not awaiting and is_overdue(parcel, clock),
     )
 
 

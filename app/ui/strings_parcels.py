@@ -29,6 +29,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # Older deliveries without the hour: the day is what matters by then, and the row stays short.
     "eta.delivered_on": ("Zugestellt am {date}", "Delivered on {date}"),
     "eta.delivered": ("Zugestellt", "Delivered"),
+    "eta.overdue": ("Überfällig – erwartet {day}", "Overdue – expected {day}"),
     "eta.expected": ("Erwartet: {when}", "Expected: {when}"),
     "eta.unknown": ("Noch kein Liefertermin", "No delivery date yet"),
     "eta.pickup": ("Liegt zur Abholung bereit", "Waiting for you to pick it up"),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import struct
+import sys
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import flet as ft
@@ -16,10 +18,18 @@ from app.ui.services import AppServices
 
 
 @pytest.fixture
-def run_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+def run_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
+    """serve() with ft.run recorded. Its startup thread is not run: it would wait 30 s for a
+    server that never listens, then freeze the collector in the middle of a later test. The
+    process-wide settings serve() makes for the app are put back."""
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(ft, "run", lambda main, **kwargs: calls.append(kwargs))
-    return calls
+    monkeypatch.setattr(ui_app.Startup, "run", lambda _self, _address=None: None)
+    interval, collecting = sys.getswitchinterval(), gc.isenabled()
+    yield calls
+    sys.setswitchinterval(interval)
+    if collecting:
+        gc.enable()
 
 
 def test_web_mode_serves_offline_on_the_given_address(run_calls: list[dict[str, Any]]) -> None:

@@ -34,7 +34,7 @@ from app.sync.engine import SyncEngine
 from app.sync.status import SyncPhase, SyncSnapshot, SyncStatus
 from app.sync.writer import store_update
 from app.ui.i18n import Lang
-from app.ui.read_model import PAGE_SIZE, Clock, Section, eta_text, load_parcel
+from app.ui.read_model import PAGE_SIZE, Clock, ParcelRow, Section, eta_text, load_parcel
 from app.ui.routing import resolve
 from app.ui.services import AppServices
 from app.ui.sync_view import CarrierFailure, SyncState, snapshot_of, sync_line
@@ -1016,6 +1016,35 @@ def test_eta_words_for_the_end_states(services: AppServices, seeded: Seeded) -> 
     assert eta_text(parcel, weeks) == "Zugestellt am Fr., 13. Nov."
     weeks = Clock(now=NOW + timedelta(days=12), zone="Europe/Berlin", lang="en")
     assert eta_text(parcel, weeks) == "Delivered on Fri 13 Nov"
+
+
+def test_a_parcel_past_its_expected_day_reads_overdue(
+    services: AppServices, seeded: Seeded
+) -> None:
+    """The on-way parcel was expected today (NOW), 10–12: the next day it is late, and
+    "Gestern, 10–12 Uhr" would read as if that were still the plan."""
+
+    def row_at(days: int, lang: Lang = "de") -> ParcelRow:
+        clock = Clock(now=NOW + timedelta(days=days), zone="Europe/Berlin", lang=lang)
+        detail = load_parcel(services.store, seeded.on_way, clock)
+        assert detail is not None
+        return detail.row
+
+    assert row_at(0).eta_text == "Heute, 10–12 Uhr"
+    assert not row_at(0).overdue
+    assert row_at(1).eta_text == "Überfällig – erwartet gestern"
+    assert row_at(1).overdue
+    assert row_at(3, "en").eta_text == "Overdue – expected on Fri 13 Nov"
+    # Waiting at a pickup point is the user's move, not lateness; nor is a delivered parcel.
+    clock = Clock(now=NOW + timedelta(days=3), zone="Europe/Berlin", lang="de")
+    detail = load_parcel(services.store, seeded.on_way, clock)
+    assert detail is not None
+    from dataclasses import replace
+
+    pickup = replace(detail.parcel, status=Status.AVAILABLE_FOR_PICKUP)
+    assert eta_text(pickup, clock) == "Liegt zur Abholung bereit"
+    delivered = replace(detail.parcel, status=Status.DELIVERED)
+    assert not eta_text(delivered, clock).startswith("Überfällig")
 
 
 class FetchRecorder:

@@ -236,7 +236,7 @@ class ParcelHeader:
         self.proof.show(parcel.proof_of_delivery)
         self.eta.value = row.eta_text
         moved_from = row.moved_from
-        self.eta.color = ft.Colors.ERROR if row.problem or moved_from else None
+        self.eta.color = ft.Colors.ERROR if row.problem or moved_from or row.overdue else None
         self.moved.show(
             ctx.t("state.eta_later", was=self._in_words(moved_from, clock)) if moved_from else None
         )

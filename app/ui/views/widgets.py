@@ -279,7 +279,7 @@ def parcel_row_content(ctx: ViewContext, row: ParcelRow, *, selected: bool = Fal
             row.eta_text,
             weight=ft.FontWeight.BOLD,
             size=16,
-            color=ft.Colors.ERROR if row.problem or row.moved_from else None,
+            color=ft.Colors.ERROR if row.problem or row.moved_from or row.overdue else None,
         ),
         chip,
         ft.Text(
