@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from app.ui.views.home import LIST_WIDTH
 from tests.e2e.harness import (
     DESKTOP,
     PHONE,
@@ -19,6 +21,9 @@ from tests.e2e.harness import (
 )
 
 pytestmark = pytest.mark.e2e
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 WORDS = {
     "de-DE": {
@@ -40,6 +45,22 @@ WORDS = {
 }
 
 
+def _wait_until_narrower(page: Page, label: str, most: int) -> None:
+    """Until the text field named `label` is narrower than `most` px: the list's column beside
+    the detail pane on a wide window (a phone layout stretched to it would be ~1,250 px
+    wide), the screen on a phone (the wide layout's 420 px column would stick out of 390 px).
+    The field is looked up at each poll: a new layout may draw it as a new element."""
+    page.wait_for_function(
+        """([label, most]) => {
+            const field = [...document.querySelectorAll("input")]
+                .find((el) => el.getAttribute("aria-label") === label);
+            const width = field ? field.getBoundingClientRect().width : 0;
+            return width > 0 && width < most;
+        }""",
+        arg=[label, most],
+    )
+
+
 @pytest.mark.parametrize("locale", ["de-DE", "en-US"])
 def test_empty_home_in_each_language_size_and_theme(open_app: OpenApp, locale: str) -> None:
     from playwright.sync_api import expect
@@ -56,20 +77,24 @@ def test_empty_home_in_each_language_size_and_theme(open_app: OpenApp, locale: s
     for name in words["chips"]:
         expect(page.get_by_role("checkbox", name=name, exact=True)).to_be_visible()
     expect(page.get_by_role("checkbox", name=words["chips"][0])).to_be_checked()
-    expect(page.get_by_role("textbox", name=str(words["search"]))).to_be_visible()
+    search = page.get_by_role("textbox", name=str(words["search"]))
+    expect(search).to_be_visible()
+    # Nothing to choose, so no "choose a parcel" beside the list on a wide window either.
     detail = page.get_by_text(str(words["detail"]), exact=True)
     expect(detail).to_have_count(0)
     light_phone = stable_screenshot(page, f"home_{lang}_phone_light")
 
-    # The same session reacts to a wider window and to the system switching to dark.
+    # The same session reacts to a wider window and to the system switching to dark. Wide,
+    # the list keeps its column (and the search field in it) beside the detail pane.
     page.set_viewport_size(DESKTOP)
-    expect(detail).to_be_visible()
+    _wait_until_narrower(page, str(words["search"]), LIST_WIDTH)
+    expect(detail).to_have_count(0)
     light_desktop = stable_screenshot(page, f"home_{lang}_desktop_light")
     page.emulate_media(color_scheme="dark")
     page.wait_for_timeout(300)
     dark_desktop = stable_screenshot(page, f"home_{lang}_desktop_dark")
     page.set_viewport_size(PHONE)
-    expect(detail).to_have_count(0)
+    _wait_until_narrower(page, str(words["search"]), PHONE["width"])
     dark_phone = stable_screenshot(page, f"home_{lang}_phone_dark")
 
     for light in (light_phone, light_desktop):
