@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -223,13 +223,12 @@ def eta_text(parcel: Parcel, clock: Clock, *, awaiting_handover: bool | None = N
         return t(lang, "eta.handover")
     estimate = parcel.estimate
     today = clock.local(clock.now).date()
-    last_day = (estimate.latest_day or estimate.day) if estimate is not None else None
-    if estimate is not None and last_day is not None and last_day >= today:
+    if estimate is not None and _last_day(estimate) >= today:
         return estimate_in_words(estimate, now=clock.now, zone=clock.zone, language=lang)
     if status is Status.AVAILABLE_FOR_PICKUP:
         return t(lang, "eta.pickup")
-    if last_day is not None:  # the expected day has passed: see is_overdue
-        return t(lang, "eta.overdue", day=day_in_sentence(last_day, today, lang))
+    if estimate is not None:  # the expected day has passed: see is_overdue
+        return t(lang, "eta.overdue", day=day_in_sentence(_last_day(estimate), today, lang))
     return t(lang, "eta.unknown")
 
 
@@ -241,7 +240,11 @@ def is_overdue(parcel: Parcel, clock: Clock) -> bool:
         return False
     if parcel.status is Status.AVAILABLE_FOR_PICKUP:
         return False
-    return (estimate.latest_day or estimate.day) < clock.local(clock.now).date()
+    return _last_day(estimate) < clock.local(clock.now).date()
+
+
+def _last_day(estimate: DeliveryEstimate) -> date:
+    return estimate.latest_day or estimate.day
 
 
 def _silence(parcel: Parcel, now: datetime) -> tuple[bool, bool]:
