@@ -696,6 +696,7 @@ class SyncEngine:
         if any(o.outbox_added for o in report.outcomes.values()) and self._dispatcher is not None:
             self._dispatcher.kick()
         if changed and self.on_changed is not None:
+            log.info("%d parcel(s) changed; telling the open windows", len(changed))
             try:
                 self.on_changed(changed)
             except Exception:

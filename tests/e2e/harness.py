@@ -117,11 +117,13 @@ def start_app(tmp: Path, extra_env: dict[str, str] | None = None) -> AppServer:
     """`python -m app.cli --web` on a free port with its own data dir.
 
     No FLET_WEB_NO_CDN here on purpose: serve() must turn the CDN off by itself, and a tab that
-    tried to load the renderer from a CDN would be blocked and never start.
+    tried to load the renderer from a CDN would be blocked and never start. It logs at INFO:
+    each carrier request and the notification channel chosen, which a failing test prints.
     """
     argv = [sys.executable, "-m", "app.cli", "--web"]
+    env = {"PAKETPILOT_LOG_LEVEL": "INFO", **(extra_env or {})}
     try:
-        return launch_server(argv, tmp / "data", tmp / "server.log", extra_env)
+        return launch_server(argv, tmp / "data", tmp / "server.log", env)
     except ServerDidNotStart as failed:
         pytest.fail(f"the app {failed}")
 
