@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 DEMO_ENV = "PAKETPILOT_DEMO"
 LOG_LEVEL_ENV = "PAKETPILOT_LOG_LEVEL"
+LOOPBACK_ONLY_ENV = "PAKETPILOT_LOOPBACK_ONLY"  # tests: never ask a real carrier
 MOBILE_PLATFORMS = ("android", "ios")  # Flet sets FLET_PLATFORM in built apps
 
 
@@ -146,6 +147,10 @@ def run(
     *, web: bool = False, host: str = "127.0.0.1", port: int = 8550, demo: bool = False
 ) -> None:
     configure_logging()
+    if os.environ.get(LOOPBACK_ONLY_ENV) == "1":
+        from app.carriers.limits import keep_to_loopback
+
+        keep_to_loopback()
     from app.ui.app import serve
 
     demo = demo or os.environ.get(DEMO_ENV) == "1"

@@ -28,6 +28,7 @@ __all__ = [
     "RequestFailed",
     "check_base_url",
     "join_url",
+    "keep_to_loopback",
     "make_http_client",
     "plain_headers",
     "read_capped",
@@ -79,9 +80,36 @@ class _RetryStaleGet(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+class _LoopbackOnly(httpx.AsyncBaseTransport):
+    """Refuses every host but this computer, as an unreachable network would (ConnectError)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not _is_loopback(request.url.host):
+            raise httpx.ConnectError("only loopback hosts may be reached", request=request)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+_loopback_only = False
+
+
+def keep_to_loopback(on: bool = True) -> None:
+    """From now on, clients reach this computer only: the browser tests' app servers, which
+    must never ask a real carrier (set by the composition root, PAKETPILOT_LOOPBACK_ONLY)."""
+    global _loopback_only
+    _loopback_only = on
+
+
 def make_http_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """The one `AsyncClient` configuration the app uses (a transport is injected in tests)."""
     inner = transport or httpx.AsyncHTTPTransport(verify=True, limits=DEFAULT_LIMITS)
+    if _loopback_only:
+        inner = _LoopbackOnly(inner)
     return httpx.AsyncClient(
         verify=True,
         timeout=DEFAULT_TIMEOUT,

@@ -119,9 +119,11 @@ def start_app(tmp: Path, extra_env: dict[str, str] | None = None) -> AppServer:
     No FLET_WEB_NO_CDN here on purpose: serve() must turn the CDN off by itself, and a tab that
     tried to load the renderer from a CDN would be blocked and never start. It logs at INFO:
     each carrier request and the notification channel chosen, which a failing test prints.
+    It reaches this computer only (the sandbox): a real carrier's answer, where the machine has
+    the Internet, would change what the tests see; here every carrier is "nicht erreichbar".
     """
     argv = [sys.executable, "-m", "app.cli", "--web"]
-    env = {"PAKETPILOT_LOG_LEVEL": "INFO", **(extra_env or {})}
+    env = {"PAKETPILOT_LOG_LEVEL": "INFO", "PAKETPILOT_LOOPBACK_ONLY": "1", **(extra_env or {})}
     try:
         return launch_server(argv, tmp / "data", tmp / "server.log", env)
     except ServerDidNotStart as failed:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -16,6 +16,7 @@ from app.carriers.limits import (
     DEFAULT_TIMEOUT,
     check_base_url,
     join_url,
+    keep_to_loopback,
     make_http_client,
 )
 from app.domain.models import ProblemKind
@@ -73,6 +74,59 @@ async def test_loopback_base_url_override_is_used() -> None:
     async with client:
         await client.track(["A"])
     assert str(recorder.requests[0].url).startswith("http://127.0.0.1:8765/track?")
+
+
+@pytest.fixture
+def loopback_only() -> Iterator[None]:
+    keep_to_loopback()
+    yield
+    keep_to_loopback(False)
+
+
+async def test_kept_to_loopback_a_carrier_is_unreachable_and_the_sandbox_is_not(
+    loopback_only: None,
+) -> None:
+    """What the browser tests' app servers run with (PAKETPILOT_LOOPBACK_ONLY): a real
+    carrier's host fails as an unreachable network would, per number; the sandbox answers."""
+    recorder = Recorder()
+    async with TrackingClient(fake_adapter(), KEY, transport=recorder.transport) as client:
+        result = await client.track(["A"])
+    assert recorder.requests == []  # never sent
+    assert [(e.tracking_number, e.kind) for e in result.errors] == [("A", ProblemKind.UNAVAILABLE)]
+    assert "could not connect" in result.errors[0].message
+    sandbox = TrackingClient(
+        fake_adapter(), KEY, base_url="http://127.0.0.1:8765", transport=recorder.transport
+    )
+    async with sandbox:
+        result = await sandbox.track(["A"])
+    assert result.errors == ()
+    assert len(recorder.requests) == 1
+
+
+async def test_the_app_keeps_to_loopback_when_its_environment_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app import main
+    from app.ui import app as ui_app
+
+    monkeypatch.setattr(ui_app, "serve", lambda **_kwargs: None)
+    monkeypatch.setenv(main.LOOPBACK_ONLY_ENV, "1")
+    recorder = Recorder()
+    try:
+        main.run(web=True)
+        async with make_http_client(recorder.transport) as http:
+            with pytest.raises(httpx.ConnectError):
+                await http.get("https://api.example/track")
+    finally:
+        keep_to_loopback(False)
+    assert recorder.requests == []
+
+
+async def test_by_default_every_host_may_be_reached() -> None:
+    recorder = Recorder()
+    async with make_http_client(recorder.transport) as http:
+        await http.get("https://api.example/track")
+    assert len(recorder.requests) == 1
 
 
 def test_http_client_defaults() -> None:
