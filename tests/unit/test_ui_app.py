@@ -125,3 +125,37 @@ async def test_a_failed_start_is_raised_in_the_session_not_swallowed() -> None:
 
 async def test_without_anything_to_build_a_session_starts_at_once() -> None:
     await asyncio.wait_for(ui_app.Startup(AppServices()).ready(), 1)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority: Linux")
+def test_the_startup_thread_yields_the_cpu_and_nothing_else_does() -> None:
+    """The startup thread runs at a lower priority while the client loads; the thread that
+    serves the client (here: the test's) keeps its own."""
+    import os
+
+    seen: list[int] = []
+
+    def startup_thread() -> None:
+        ui_app._yield_cpu_to_the_client()
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    worker = threading.Thread(target=startup_thread)
+    worker.start()
+    worker.join(5)
+    assert seen == [max(before, ui_app.STARTUP_NICENESS)]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
+
+
+def test_serve_starts_the_startup_thread_at_the_lower_priority(
+    run_calls: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    yielded: list[str] = []
+    monkeypatch.setattr(
+        ui_app, "_yield_cpu_to_the_client", lambda: yielded.append(threading.current_thread().name)
+    )
+    ui_app.serve(web=True, host="127.0.0.1", port=8765, demo=False)
+    for thread in threading.enumerate():
+        if thread.name == "startup":
+            thread.join(5)
+    assert yielded == ["startup"]
