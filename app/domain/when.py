@@ -66,7 +66,12 @@ def day_in_sentence(day: date, today: date, language: str) -> str:
     relative = _RELATIVE_DAYS.get((day - today).days)
     if relative is not None:
         return relative[0 if lang == "de" else 1].lower()
-    return f"{'am' if lang == 'de' else 'on'} {date_in_words(day, lang)}"
+    return _on(date_in_words(day, lang), lang)
+
+
+def _on(date_text: str, lang: str) -> str:
+    """A date with its preposition inside a sentence: "am Fr., 14. Nov." / "on Fri 14 Nov"."""
+    return f"{'am' if lang == 'de' else 'on'} {date_text}"
 
 
 def date_in_words(day: date, language: str) -> str:
@@ -112,7 +117,7 @@ def estimate_in_sentence(
         return text[0].lower() + text[1:]
     if not on or (estimate.latest_day and estimate.latest_day != estimate.day):
         return text
-    return f"{'am' if _lang(language) == 'de' else 'on'} {text}"
+    return _on(text, _lang(language))
 
 
 def relative_age(moment: datetime, *, now: datetime, language: str) -> str:
