@@ -19,6 +19,7 @@ import flet as ft
 
 from app.ui.services import AppServices
 from app.ui.state import detect_settings, stored_ui_settings
+from app.ui.web_server import run_web
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -280,15 +281,5 @@ def serve(
         # Needs flet-desktop, which downloads its client on first run (no client offline).
         ft.run(main, assets_dir=str(ASSETS_DIR))
         return
-    print(f"Paketpilot: http://{host}:{port}/", flush=True)  # Flet itself logs it only at INFO
-    # no_cdn: without it the page loads the renderer from a CDN and never starts offline.
-    # Flet opens the system browser unless there is no display or FLET_FORCE_WEB_SERVER=1.
-    ft.run(
-        main,
-        view=ft.AppView.WEB_BROWSER,
-        host=host,
-        port=port,
-        assets_dir=str(ASSETS_DIR),
-        no_cdn=True,
-        route_url_strategy=ft.RouteUrlStrategy.PATH,
-    )
+    print(f"Paketpilot: http://{host}:{port}/", flush=True)  # uvicorn says it only at INFO
+    run_web(main, host=host, port=port, assets_dir=str(ASSETS_DIR))

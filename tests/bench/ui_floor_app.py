@@ -3,9 +3,9 @@
 Run: .venv/bin/python tests/bench/ui_floor_app.py --db PATH --rows N [--same-texts]
      [--host H] [--port P]
 
-Served exactly as the real app serves itself in web mode (app.ui.app.serve): `ft.run` with
-`AppView.WEB_BROWSER`, the same assets dir, `no_cdn=True` and the path URL strategy, so both
-go through the same Flet web server (FastAPI/uvicorn in this process) and the same client files.
+Served exactly as the real app serves itself in web mode (app.ui.app.serve): through
+`app.ui.web_server.run_web` with the same assets dir, so both go through the same Flet web app
+(FastAPI/uvicorn in this process, no CDN, not cross-origin isolated) and the same client files.
 
 It reads the same SQLite file with plain `sqlite3` and shows, left in a 420 px column, a ListView
 of `--rows` rows: the active parcels in expected-delivery order, each one plain clickable text
@@ -28,6 +28,8 @@ import sqlite3
 from pathlib import Path
 
 import flet as ft
+
+from app.ui.web_server import run_web
 
 ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"  # what app.ui.app.serve passes
 LIST_WIDTH = 420  # as app.ui.views.home.LIST_WIDTH, so the bench clicks at the same x
@@ -143,15 +145,8 @@ def run() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8551)
     args = parser.parse_args()
-    ft.run(
-        make_main(args.db, args.rows, same_texts=args.same_texts),
-        view=ft.AppView.WEB_BROWSER,
-        host=args.host,
-        port=args.port,
-        assets_dir=str(ASSETS_DIR),
-        no_cdn=True,
-        route_url_strategy=ft.RouteUrlStrategy.PATH,
-    )
+    main = make_main(args.db, args.rows, same_texts=args.same_texts)
+    run_web(main, host=args.host, port=args.port, assets_dir=str(ASSETS_DIR))
 
 
 if __name__ == "__main__":

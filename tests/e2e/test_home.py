@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ from app.ui.views.home import LIST_WIDTH
 from tests.e2e.harness import (
     DESKTOP,
     PHONE,
+    AppServer,
     OpenApp,
     mean_brightness,
     stable_screenshot,
@@ -166,3 +168,23 @@ def test_a_deep_link_opens_on_top_of_home(open_app: OpenApp) -> None:
     page.get_by_role("button", name="Zurück").click()
     expect(page.get_by_text("Meine Bestellungen", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Zurück")).to_have_count(0)
+
+
+def test_the_page_is_not_cross_origin_isolated_and_skwasm_draws(
+    open_app: OpenApp, app_server: AppServer
+) -> None:
+    """app.ui.web_server: on an isolated page skwasm would draw in a second thread, which can
+    freeze the tab for good in this Flutter; without isolation it draws on the main thread,
+    still the fast WebAssembly renderer (not CanvasKit's JavaScript build)."""
+    with urllib.request.urlopen(app_server.url) as response:
+        assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+        assert response.headers["Cross-Origin-Embedder-Policy"] is None
+
+    page = open_app("/").page
+
+    assert page.evaluate("window.crossOriginIsolated") is False
+    loaded = page.evaluate("performance.getEntriesByType('resource').map((e) => e.name)")
+    assert any(name.endswith("/skwasm.wasm") for name in loaded), loaded
+    assert not any("canvaskit.wasm" in name for name in loaded), loaded
+    expect_title = page.get_by_text("Meine Bestellungen", exact=True)
+    expect_title.wait_for()

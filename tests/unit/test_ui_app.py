@@ -19,11 +19,13 @@ from app.ui.services import AppServices
 
 @pytest.fixture
 def run_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    """serve() with ft.run recorded. Its startup thread is not run: it would wait 30 s for a
-    server that never listens, then freeze the collector in the middle of a later test. The
-    process-wide settings serve() makes for the app are put back."""
+    """serve() with ft.run (the window) and run_web (the web server) recorded. Its startup
+    thread is not run: it would wait 30 s for a server that never listens, then freeze the
+    collector in the middle of a later test. The process-wide settings serve() makes for the
+    app are put back."""
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(ft, "run", lambda main, **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(ft, "run", lambda main, **kwargs: calls.append({"ft.run": True, **kwargs}))
+    monkeypatch.setattr(ui_app, "run_web", lambda main, **kwargs: calls.append(kwargs))
     monkeypatch.setattr(ui_app.Startup, "run", lambda _self, _address=None: None)
     interval, collecting = sys.getswitchinterval(), gc.isenabled()
     yield calls
@@ -32,20 +34,20 @@ def run_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]
         gc.enable()
 
 
-def test_web_mode_serves_offline_on_the_given_address(run_calls: list[dict[str, Any]]) -> None:
+def test_web_mode_serves_on_the_given_address_with_the_apps_assets(
+    run_calls: list[dict[str, Any]],
+) -> None:
     ui_app.serve(web=True, host="127.0.0.1", port=8765, demo=False)
 
     [kwargs] = run_calls
-    assert kwargs["no_cdn"] is True
-    assert kwargs["view"] == ft.AppView.WEB_BROWSER
-    assert (kwargs["host"], kwargs["port"]) == ("127.0.0.1", 8765)
-    assert kwargs["assets_dir"] == str(ui_app.ASSETS_DIR)
+    assert kwargs == {"host": "127.0.0.1", "port": 8765, "assets_dir": str(ui_app.ASSETS_DIR)}
 
 
 def test_desktop_mode_opens_a_window(run_calls: list[dict[str, Any]]) -> None:
     ui_app.serve(web=False, host="127.0.0.1", port=8765, demo=True)
 
     [kwargs] = run_calls
+    assert kwargs["ft.run"] is True
     assert "view" not in kwargs  # ft.run's default: the desktop window
     assert kwargs["assets_dir"] == str(ui_app.ASSETS_DIR)
 

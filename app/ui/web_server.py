@@ -1,0 +1,112 @@
+"""The web mode's server: Flet's own web app, run by uvicorn as `ft.run` runs it, except that
+the page is not cross-origin isolated.
+
+Flet sends every response with `Cross-Origin-Opener-Policy: same-origin` and
+`Cross-Origin-Embedder-Policy: require-corp`. Together they isolate the page, and on an isolated
+page Flutter's skwasm renderer draws in a worker thread beside the main thread. In the Flutter
+that Flet 1.0.5's client is built with (3.44) the two threads share Skia's glyph cache without a
+lock: under text churn (typing, new screens) they can corrupt the heap, and the tab freezes for
+good with a core at 100 % (flutter/flutter#190048, fixed in 3.47). Without the embedder policy
+the page is not isolated and skwasm draws on the main thread alone; on the UI bench, side by
+side, it started and answered clicks as fast. The opener policy stays: it still keeps other
+sites' windows away from this one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+import webbrowser
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import flet as ft
+
+log = logging.getLogger(__name__)
+
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+Asgi = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
+
+EMBEDDER_POLICY = b"cross-origin-embedder-policy"
+
+
+class NotIsolated:
+    """ASGI middleware: drops the embedder policy from every HTTP response (see the module)."""
+
+    def __init__(self, app: Asgi) -> None:
+        self.app = app
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_policy(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() != EMBEDDER_POLICY
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_without_policy)
+
+
+def web_app(main: ft.AppCallable, assets_dir: str) -> Asgi:
+    """The app as Flet serves it in a browser: renderer and fonts from this machine (no CDN,
+    so it starts offline), paths as routes, not isolated."""
+    flet_app: Asgi = ft.run(
+        main,
+        export_asgi_app=True,
+        assets_dir=assets_dir,
+        no_cdn=True,
+        route_url_strategy=ft.RouteUrlStrategy.PATH,
+    )
+    return NotIsolated(flet_app)
+
+
+def run_web(main: ft.AppCallable, *, host: str, port: int, assets_dir: str) -> None:
+    """Serve until SIGINT or SIGTERM; opens the system browser on a desktop, as `ft.run` does
+    (not with FLET_FORCE_WEB_SERVER=1, nor on a Linux machine without a display)."""
+    import uvicorn  # Flet's web mode runs on it too (flet-web depends on it)
+
+    config = uvicorn.Config(
+        web_app(main, assets_dir),
+        host=host,
+        port=port,
+        ws="websockets-sansio",  # as Flet configures it
+        log_level=_uvicorn_level(),
+    )
+    server = uvicorn.Server(config)
+    if _opens_browser():
+        threading.Thread(
+            target=_open_when_listening, args=(server, f"http://{host}:{port}/"), daemon=True
+        ).start()
+    server.run()
+
+
+def _uvicorn_level() -> str:
+    """uvicorn logs at Flet's level, as under `ft.run` (silent unless Flet's logger says)."""
+    level = logging.getLogger("flet").getEffectiveLevel()
+    if level in (logging.NOTSET, logging.CRITICAL):
+        level = logging.CRITICAL
+    return logging.getLevelName(level).lower()
+
+
+def _opens_browser() -> bool:
+    if os.environ.get("FLET_FORCE_WEB_SERVER", "").lower() in ("1", "true", "yes"):
+        return False
+    has_display = any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY"))
+    return not (sys.platform.startswith("linux") and not has_display)
+
+
+def _open_when_listening(server: Any, url: str) -> None:
+    while not server.started and not server.should_exit:
+        time.sleep(0.05)
+    if server.started:
+        webbrowser.open(url)

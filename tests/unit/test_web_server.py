@@ -1,0 +1,104 @@
+"""app.ui.web_server: Flet's web app, offline and not cross-origin isolated."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import MutableMapping
+from typing import Any
+
+import flet as ft
+import pytest
+
+from app.ui import web_server
+from app.ui.web_server import NotIsolated
+
+FLET_HEADERS = [
+    (b"content-type", b"text/html"),
+    (b"Cross-Origin-Opener-Policy", b"same-origin"),
+    (b"Cross-Origin-Embedder-Policy", b"require-corp"),
+    (b"access-control-allow-origin", b"*"),
+]
+
+
+def _served(scope_type: str) -> tuple[list[MutableMapping[str, Any]], list[str]]:
+    """What NotIsolated sends for a Flet-like app that answers with FLET_HEADERS."""
+    seen_scopes: list[str] = []
+
+    async def flet_like(scope: MutableMapping[str, Any], _receive: Any, send: Any) -> None:
+        seen_scopes.append(scope["type"])
+        await send({"type": "http.response.start", "status": 200, "headers": FLET_HEADERS})
+        await send({"type": "http.response.body", "body": b"<html>"})
+
+    async def receive() -> MutableMapping[str, Any]:
+        return {"type": "http.request"}
+
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(NotIsolated(flet_like)({"type": scope_type}, receive, send))
+    return sent, seen_scopes
+
+
+def test_responses_lose_the_embedder_policy_and_keep_every_other_header() -> None:
+    sent, _ = _served("http")
+
+    start, body = sent
+    assert start["status"] == 200
+    assert start["headers"] == [h for h in FLET_HEADERS if h[0] != b"Cross-Origin-Embedder-Policy"]
+    assert body == {"type": "http.response.body", "body": b"<html>"}
+
+
+def test_the_websocket_and_lifespan_pass_through_untouched() -> None:
+    for kind in ("websocket", "lifespan"):
+        sent, scopes = _served(kind)
+        assert scopes == [kind]
+        assert sent[0]["headers"] == FLET_HEADERS
+
+
+def test_the_web_app_is_flets_own_offline_with_path_routes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[dict[str, Any]] = []
+
+    def exported(main: object, **kwargs: Any) -> object:
+        calls.append(kwargs)
+        return "flet's asgi app"
+
+    monkeypatch.setattr(ft, "run", exported)
+    app = web_server.web_app(lambda _page: None, "/the/assets")
+
+    assert isinstance(app, NotIsolated)
+    assert app.app == "flet's asgi app"
+    assert calls == [
+        {
+            "export_asgi_app": True,
+            "assets_dir": "/the/assets",
+            "no_cdn": True,  # without it the page loads its renderer from a CDN
+            "route_url_strategy": ft.RouteUrlStrategy.PATH,
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("platform", "env", "opens"),
+    [
+        ("linux", {"DISPLAY": ":0"}, True),
+        ("linux", {"WAYLAND_DISPLAY": "wayland-0"}, True),
+        ("linux", {}, False),  # a server: nobody to show a browser to
+        ("linux", {"DISPLAY": ":0", "FLET_FORCE_WEB_SERVER": "1"}, False),
+        ("darwin", {}, True),
+        ("win32", {"FLET_FORCE_WEB_SERVER": "true"}, False),
+    ],
+)
+def test_the_system_browser_opens_only_on_a_desktop(
+    monkeypatch: pytest.MonkeyPatch, platform: str, env: dict[str, str], opens: bool
+) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "FLET_FORCE_WEB_SERVER"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(web_server.sys, "platform", platform)
+
+    assert web_server._opens_browser() is opens
