@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import webbrowser
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 import flet as ft
@@ -83,7 +83,7 @@ def run_web(main: ft.AppCallable, *, host: str, port: int, assets_dir: str) -> N
         log_level=_uvicorn_level(),
     )
     server = uvicorn.Server(config)
-    if _opens_browser():
+    if _opens_browser(os.environ, sys.platform):
         threading.Thread(
             target=_open_when_listening, args=(server, f"http://{host}:{port}/"), daemon=True
         ).start()
@@ -98,11 +98,11 @@ def _uvicorn_level() -> str:
     return logging.getLevelName(level).lower()
 
 
-def _opens_browser() -> bool:
-    if os.environ.get("FLET_FORCE_WEB_SERVER", "").lower() in ("1", "true", "yes"):
+def _opens_browser(env: Mapping[str, str], platform: str) -> bool:
+    if env.get("FLET_FORCE_WEB_SERVER", "").lower() in ("1", "true", "yes"):
         return False
-    has_display = any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY"))
-    return not (sys.platform.startswith("linux") and not has_display)
+    has_display = any(env.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY"))
+    return not (platform.startswith("linux") and not has_display)
 
 
 def _open_when_listening(server: Any, url: str) -> None:

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 
 SERVER_LOG_LINES = 80
+CONSOLE_LINES = 30
+OPENED_TABS = pytest.StashKey[list[Opened]]()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -42,6 +44,11 @@ def pytest_runtest_makereport(
         for name, server in _servers_of(item):
             tail = server.log().splitlines()[-SERVER_LOG_LINES:]
             report.sections.append((f"app server log ({name}, last lines)", "\n".join(tail)))
+        tabs: list[Opened] = item.stash.get(OPENED_TABS, [])
+        for number, opened in enumerate(tabs, start=1):
+            state = "draws frames" if opened.paints() else "DRAWS NO FRAMES (a stuck renderer)"
+            lines = [f"the tab {state}", *opened.errors[-CONSOLE_LINES:]]
+            report.sections.append((f"browser tab {number} ({opened.page.url})", "\n".join(lines)))
     return report
 
 
@@ -76,10 +83,14 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def open_app(browser: Browser, app_server: AppServer) -> Iterator[OpenApp]:
+def open_app(
+    browser: Browser, app_server: AppServer, request: pytest.FixtureRequest
+) -> Iterator[OpenApp]:
     """Open a path of the app; `locale` is what Flutter reports as the device locale and
-    `color_scheme` what it reports as the platform brightness."""
+    `color_scheme` what it reports as the platform brightness. A failing test reports each
+    tab's console errors and whether it still draws."""
     contexts: list[BrowserContext] = []
+    tabs = request.node.stash.setdefault(OPENED_TABS, [])
 
     def open_(
         path: str = "/",
@@ -97,6 +108,8 @@ def open_app(browser: Browser, app_server: AppServer) -> Iterator[OpenApp]:
         )
         contexts.append(context)
         opened = Opened(page=context.new_page(), context=context)
+        opened.record_errors()
+        tabs.append(opened)
 
         def guard(route: Route) -> None:
             if route.request.url.startswith(base + "/"):

@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Locator, Page, Position, ViewportSize
+    from playwright.sync_api import (
+        BrowserContext,
+        ConsoleMessage,
+        Locator,
+        Page,
+        Position,
+        ViewportSize,
+    )
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -62,6 +69,27 @@ class Opened:
     page: Page
     context: BrowserContext
     blocked: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # the page's console errors and exceptions
+
+    def record_errors(self) -> None:
+        def console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                self.errors.append(f"console: {message.text}")
+
+        self.page.on("console", console)
+        self.page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+
+    def paints(self, timeout_ms: int = 3_000) -> bool:
+        """Whether the tab still draws frames: a renderer stuck in a loop (see
+        app/ui/web_server.py) answers nothing, and Playwright's own timeout says so."""
+        try:
+            self.page.wait_for_function(
+                "() => new Promise((done) => requestAnimationFrame(() => done(true)))",
+                timeout=timeout_ms,
+            )
+        except Exception:
+            return False
+        return True
 
 
 OpenApp = Callable[..., Opened]

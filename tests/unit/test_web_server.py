@@ -61,16 +61,17 @@ def test_the_web_app_is_flets_own_offline_with_path_routes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[dict[str, Any]] = []
+    flets_app: Any = object()
 
     def exported(main: object, **kwargs: Any) -> object:
         calls.append(kwargs)
-        return "flet's asgi app"
+        return flets_app
 
     monkeypatch.setattr(ft, "run", exported)
     app = web_server.web_app(lambda _page: None, "/the/assets")
 
     assert isinstance(app, NotIsolated)
-    assert app.app == "flet's asgi app"
+    assert app.app is flets_app
     assert calls == [
         {
             "export_asgi_app": True,
@@ -93,12 +94,6 @@ def test_the_web_app_is_flets_own_offline_with_path_routes(
     ],
 )
 def test_the_system_browser_opens_only_on_a_desktop(
-    monkeypatch: pytest.MonkeyPatch, platform: str, env: dict[str, str], opens: bool
+    platform: str, env: dict[str, str], opens: bool
 ) -> None:
-    for name in ("DISPLAY", "WAYLAND_DISPLAY", "FLET_FORCE_WEB_SERVER"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setattr(web_server.sys, "platform", platform)
-
-    assert web_server._opens_browser() is opens
+    assert web_server._opens_browser(env, platform) is opens
