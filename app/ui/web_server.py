@@ -1,5 +1,6 @@
 """The web mode's server: Flet's own web app, run by uvicorn as `ft.run` runs it, except that
-the page is not cross-origin isolated.
+the page is not cross-origin isolated (below) and a tab that closes while a frame is on its way
+to it still ends its session as disconnected (ClosedSocketsDisconnect).
 
 Flet sends every response with `Cross-Origin-Opener-Policy: same-origin` and
 `Cross-Origin-Embedder-Policy: require-corp`. Together they isolate the page, and on an isolated
@@ -57,9 +58,37 @@ class NotIsolated:
         await self.app(scope, receive, send_without_policy)
 
 
+class ClosedSocketsDisconnect:
+    """ASGI middleware: a frame sent to a websocket whose tab has already gone is dropped,
+    not raised. Flet's send loop re-raises that error, and it skips Flet's own
+    `disconnect_session` on the way out: the session then counts as connected for good,
+    `page.on_disconnect` never fires, and the shell would take banners for a tab nobody sees
+    (counted as shown, so the news was lost). Flet's receive loop sees the close either way
+    and ends the connection as a normal one, which is what this lets it do."""
+
+    def __init__(self, app: Asgi) -> None:
+        self.app = app
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_unless_gone(message: Message) -> None:
+            try:
+                await send(message)
+            except OSError:  # uvicorn's ClientDisconnected: the tab closed meanwhile
+                if message["type"] not in ("websocket.send", "websocket.close"):
+                    raise
+                log.debug("dropped a %s to a closed websocket", message["type"])
+
+        await self.app(scope, receive, send_unless_gone)
+
+
 def web_app(main: ft.AppCallable, assets_dir: str) -> Asgi:
     """The app as Flet serves it in a browser: renderer and fonts from this machine (no CDN,
-    so it starts offline), paths as routes, not isolated."""
+    so it starts offline), paths as routes, not isolated, and a closed tab's session always
+    ends as disconnected."""
     flet_app: Asgi = ft.run(
         main,
         export_asgi_app=True,
@@ -67,7 +96,7 @@ def web_app(main: ft.AppCallable, assets_dir: str) -> Asgi:
         no_cdn=True,
         route_url_strategy=ft.RouteUrlStrategy.PATH,
     )
-    return NotIsolated(flet_app)
+    return NotIsolated(ClosedSocketsDisconnect(flet_app))
 
 
 def run_web(main: ft.AppCallable, *, host: str, port: int, assets_dir: str) -> None:

@@ -10,7 +10,7 @@ import flet as ft
 import pytest
 
 from app.ui import web_server
-from app.ui.web_server import NotIsolated
+from app.ui.web_server import ClosedSocketsDisconnect, NotIsolated
 
 FLET_HEADERS = [
     (b"content-type", b"text/html"),
@@ -71,7 +71,8 @@ def test_the_web_app_is_flets_own_offline_with_path_routes(
     app = web_server.web_app(lambda _page: None, "/the/assets")
 
     assert isinstance(app, NotIsolated)
-    assert app.app is flets_app
+    assert isinstance(app.app, ClosedSocketsDisconnect)
+    assert app.app.app is flets_app
     assert calls == [
         {
             "export_asgi_app": True,
@@ -97,3 +98,47 @@ def test_the_system_browser_opens_only_on_a_desktop(
     platform: str, env: dict[str, str], opens: bool
 ) -> None:
     assert web_server._opens_browser(env, platform) is opens
+
+
+def _through_closed_socket_middleware(
+    scope_type: str, message_type: str
+) -> tuple[list[str], BaseException | None]:
+    """An app sends `message_type` once the socket is gone (the send raises OSError, as
+    uvicorn's ClientDisconnected does) and then one more message."""
+    attempted: list[str] = []
+
+    async def app(_scope: MutableMapping[str, Any], _receive: Any, send: Any) -> None:
+        await send({"type": message_type})
+        await send({"type": "after"})
+
+    async def receive() -> MutableMapping[str, Any]:
+        return {}
+
+    async def gone(message: MutableMapping[str, Any]) -> None:
+        attempted.append(message["type"])
+        if message["type"] != "after":
+            raise OSError("closed")
+
+    try:
+        asyncio.run(ClosedSocketsDisconnect(app)({"type": scope_type}, receive, gone))
+    except OSError as raised:
+        return attempted, raised
+    return attempted, None
+
+
+def test_a_frame_or_close_to_a_closed_websocket_is_dropped_and_the_app_goes_on() -> None:
+    for message_type in ("websocket.send", "websocket.close"):
+        attempted, raised = _through_closed_socket_middleware("websocket", message_type)
+        assert raised is None
+        assert attempted == [message_type, "after"]
+
+
+def test_other_failures_still_raise() -> None:
+    # an accept that fails is not a closed tab's frame; an HTTP response is not a websocket's
+    for scope_type, message_type in [
+        ("websocket", "websocket.accept"),
+        ("http", "http.response.start"),
+    ]:
+        attempted, raised = _through_closed_socket_middleware(scope_type, message_type)
+        assert isinstance(raised, OSError)
+        assert attempted == [message_type]
