@@ -121,9 +121,7 @@ def run_web(main: ft.AppCallable, *, host: str, port: int, assets_dir: str) -> N
 
 def _uvicorn_level() -> str:
     """uvicorn logs at Flet's level, as under `ft.run` (silent unless Flet's logger says)."""
-    level = logging.getLogger("flet").getEffectiveLevel()
-    if level in (logging.NOTSET, logging.CRITICAL):
-        level = logging.CRITICAL
+    level = logging.getLogger("flet").getEffectiveLevel() or logging.CRITICAL  # 0: NOTSET
     return logging.getLevelName(level).lower()
 
 
