@@ -46,7 +46,12 @@ def pytest_runtest_makereport(
             report.sections.append((f"app server log ({name}, last lines)", "\n".join(tail)))
         tabs: list[Opened] = item.stash.get(OPENED_TABS, [])
         for number, opened in enumerate(tabs, start=1):
-            state = "draws frames" if opened.paints() else "DRAWS NO FRAMES (a stuck renderer)"
+            if opened.page.is_closed():
+                state = "was closed by the test"
+            elif opened.paints():
+                state = "draws frames"
+            else:
+                state = "DRAWS NO FRAMES (a stuck renderer)"
             lines = [f"the tab {state}", *opened.errors[-CONSOLE_LINES:]]
             report.sections.append((f"browser tab {number} ({opened.page.url})", "\n".join(lines)))
     return report
