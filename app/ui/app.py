@@ -7,10 +7,8 @@ import functools
 import gc
 import logging
 import os
-import socket
 import sys
 import threading
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +17,7 @@ import flet as ft
 
 from app.ui.services import AppServices
 from app.ui.state import detect_settings, stored_ui_settings
-from app.ui.web_server import run_web
+from app.ui.web_server import listening, run_web
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
@@ -57,7 +55,7 @@ class Startup:
     def run(self, address: tuple[str, int] | None = None) -> None:
         """In a thread: wait for the server to listen (web mode), build, warm up, then (with
         `freeze`) collect once, freeze what lives on and turn collections back on."""
-        if address is not None and not _listening(address):
+        if address is not None and not listening(address):
             log.warning("the server did not start listening; building the services anyway")
         if self.prepare is not None:
             try:
@@ -199,18 +197,6 @@ def _yield_cpu_to_the_client() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), STARTUP_NICENESS)
     except OSError:  # not permitted here: start at the usual priority
         log.debug("could not lower the startup thread's priority", exc_info=True)
-
-
-def _listening(address: tuple[str, int], *, limit: float = 30.0) -> bool:
-    """Wait until something accepts connections at `address` (False after `limit` s)."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(address, timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.02)
-    return False
 
 
 def _warm_up(services: AppServices) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 import threading
 import time
@@ -113,9 +114,7 @@ def run_web(main: ft.AppCallable, *, host: str, port: int, assets_dir: str) -> N
     )
     server = uvicorn.Server(config)
     if _opens_browser(os.environ, sys.platform):
-        threading.Thread(
-            target=_open_when_listening, args=(server, f"http://{host}:{port}/"), daemon=True
-        ).start()
+        threading.Thread(target=_open_when_listening, args=((host, port),), daemon=True).start()
     server.run()
 
 
@@ -132,8 +131,18 @@ def _opens_browser(env: Mapping[str, str], platform: str) -> bool:
     return not (platform.startswith("linux") and not has_display)
 
 
-def _open_when_listening(server: Any, url: str) -> None:
-    while not server.started and not server.should_exit:
-        time.sleep(0.05)
-    if server.started:
-        webbrowser.open(url)
+def listening(address: tuple[str, int], *, limit: float = 30.0) -> bool:
+    """Wait until something accepts connections at `address` (False after `limit` s)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(address, timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
+def _open_when_listening(address: tuple[str, int]) -> None:
+    if listening(address):
+        webbrowser.open(f"http://{address[0]}:{address[1]}/")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import webbrowser
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -142,3 +144,25 @@ def test_other_failures_still_raise() -> None:
         attempted, raised = _through_closed_socket_middleware(scope_type, message_type)
         assert isinstance(raised, OSError)
         assert attempted == [message_type]
+
+
+def test_listening_waits_for_a_server_and_gives_up_on_none() -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        address = server.getsockname()
+        assert web_server.listening(address, limit=2.0)
+    assert not web_server.listening(address, limit=0.2)  # closed now: nothing accepts
+
+
+def test_the_browser_opens_on_the_served_address_once_it_listens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", opened.append)
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        host, port = server.getsockname()
+        web_server._open_when_listening((host, port))
+    assert opened == [f"http://127.0.0.1:{port}/"]
