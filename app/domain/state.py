@@ -11,7 +11,7 @@ of it leads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,7 +20,7 @@ from app.domain.stall import assess_silence
 from app.domain.status import TERMINAL, Status, SubStatus, is_problem
 from app.domain.timeline import TimelineEntry, build_timeline
 
-__all__ = ["ParcelState", "derive_state"]
+__all__ = ["ParcelState", "derive_state", "state_of_timeline"]
 
 # Carriers and aggregators track the parcel itself; a shop's "shipped" or a user's note is a
 # claim that only decides the state while no tracking source has reported anything.
@@ -68,8 +68,28 @@ def derive_state(
     `tracked_since` (when the parcel was added) measures silence while there are no events;
     the hints are the carrier's headline status, used only while it has sent no events.
     """
+    return state_of_timeline(
+        build_timeline(events),
+        now=now,
+        carrier=carrier,
+        tracked_since=tracked_since,
+        status_hint=status_hint,
+        sub_status_hint=sub_status_hint,
+    )
+
+
+def state_of_timeline(
+    timeline: Sequence[TimelineEntry],
+    *,
+    now: datetime,
+    carrier: str,
+    tracked_since: datetime | None = None,
+    status_hint: Status | None = None,
+    sub_status_hint: SubStatus | None = None,
+) -> ParcelState:
+    """`derive_state` for a timeline the caller has built already (`build_timeline`, newest
+    first): a parcel's panel shows the timeline and its state, and builds it once."""
     now = ensure_utc(now)
-    timeline = build_timeline(events)  # newest first
     basis = [entry for entry in timeline if _confirmed(entry)] or timeline
     latest = basis[0] if basis else None
     last = latest.observations[0] if latest else None

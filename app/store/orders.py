@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlmodel import Session
 
 from app.domain.models import Order
@@ -42,8 +42,12 @@ def add_order(
     return order
 
 
+# Built once: a parcel's panel reads its order on every click.
+_BY_ID = select(ORDERS).where(ORDERS.c.id == bindparam("order_id"))
+
+
 def get_order(session: Session, *, order_id: str) -> Order:
-    row = session.connection().execute(select(ORDERS).where(ORDERS.c.id == order_id)).first()
+    row = session.connection().execute(_BY_ID, {"order_id": order_id}).first()
     if row is None:
         raise NotFoundError(f"no order {order_id}")
     return order_from_row(row._mapping)

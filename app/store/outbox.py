@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Row, func, select, update
+from sqlalchemy import Connection, Row, bindparam, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session
 
@@ -115,13 +115,22 @@ def latest_of_kind(
     one are left out. One query for a page of rows."""
     if not parcel_ids:
         return {}
-    newest = (
+    values = {"parcel_ids": list(parcel_ids), "kind": kind}
+    rows = session.connection().execute(_NEWEST_OF_KIND, values)
+    return {row.parcel_id: _item(row) for row in rows}
+
+
+# Built once (a parcel's panel asks on every click); the ids expand to one parameter each.
+_NEWEST_OF_KIND = select(OUTBOX).where(
+    OUTBOX.c.id.in_(
         select(func.max(OUTBOX.c.id))
-        .where(OUTBOX.c.parcel_id.in_(list(parcel_ids)), OUTBOX.c.kind == kind)
+        .where(
+            OUTBOX.c.parcel_id.in_(bindparam("parcel_ids", expanding=True)),
+            OUTBOX.c.kind == bindparam("kind"),
+        )
         .group_by(OUTBOX.c.parcel_id)
     )
-    rows = session.connection().execute(select(OUTBOX).where(OUTBOX.c.id.in_(newest)))
-    return {row.parcel_id: _item(row) for row in rows}
+)
 
 
 def _item(row: Row[Any]) -> OutboxItem:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -78,8 +78,17 @@ def _duplicate(error: IntegrityError) -> bool:
     return "UNIQUE" in failed and ("tracking_number" in failed or "parcels.id" in failed)
 
 
+# Built once, as events._BY_PARCEL: opening a parcel runs these on every click.
+_BY_ID = select(PARCELS).where(PARCELS.c.id == bindparam("parcel_id"))
+_IDS_OF_ORDER = (
+    select(PARCELS.c.id)
+    .where(PARCELS.c.order_id == bindparam("order_id"))
+    .order_by(PARCELS.c.created_at, PARCELS.c.id)
+)
+
+
 def get_parcel(session: Session, *, parcel_id: str) -> Parcel:
-    row = session.connection().execute(select(PARCELS).where(PARCELS.c.id == parcel_id)).first()
+    row = session.connection().execute(_BY_ID, {"parcel_id": parcel_id}).first()
     if row is None:
         raise NotFoundError(f"no parcel {parcel_id}")
     return parcel_from_row(row._mapping)
@@ -122,12 +131,8 @@ def list_parcels(
 def order_parcel_ids(session: Session, *, order_id: str) -> list[str]:
     """The ids of one order's parcels, archived ones included, in `list_parcels`' order:
     what "Paket 1 von 2" counts, without loading the parcels."""
-    query = (
-        select(PARCELS.c.id)
-        .where(PARCELS.c.order_id == order_id)
-        .order_by(PARCELS.c.created_at, PARCELS.c.id)
-    )
-    return [str(parcel_id) for parcel_id in session.connection().execute(query).scalars()]
+    rows = session.connection().execute(_IDS_OF_ORDER, {"order_id": order_id})
+    return [str(parcel_id) for parcel_id in rows.scalars()]
 
 
 def _set(session: Session, parcel_id: str, values: dict[str, Any]) -> int:

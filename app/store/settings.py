@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session
 
@@ -35,9 +35,12 @@ def set_setting(session: Session, *, key: str, value: str) -> int:
     return upsert_settings(session, values={key: value})
 
 
+# Built once: a parcel's panel reads its mute flag on every click.
+_VALUE = select(SETTINGS.c.value).where(SETTINGS.c.key == bindparam("key"))
+
+
 def get_setting(session: Session, *, key: str, default: str | None = None) -> str | None:
-    query = select(SETTINGS.c.value).where(SETTINGS.c.key == key)
-    value = session.connection().execute(query).scalar_one_or_none()
+    value = session.connection().execute(_VALUE, {"key": key}).scalar_one_or_none()
     return default if value is None else str(value)
 
 

@@ -18,7 +18,7 @@ from app.domain.changes import moved_later
 from app.domain.labels import REASON_LABELS
 from app.domain.models import DeliveryEstimate, Order, Parcel, ProblemKind
 from app.domain.stall import assess_silence
-from app.domain.state import ParcelState, derive_state
+from app.domain.state import ParcelState, state_of_timeline
 from app.domain.status import TERMINAL, Status, SubStatus, is_problem
 from app.domain.timeline import TimelineEntry, build_timeline
 from app.domain.tracking_numbers.detect import detect
@@ -408,8 +408,8 @@ def load_parcel(engine: Store, parcel_id: str, clock: Clock) -> ParcelDetail | N
         muted = is_muted(session, parcel_id=parcel_id)
         moved = _moves(session, [parcel_id]).get(parcel_id)
     entries = build_timeline(events)
-    state = derive_state(
-        events,
+    state = state_of_timeline(
+        entries,
         now=clock.now,
         carrier=parcel.carrier,
         tracked_since=parcel.created_at,

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from app.domain.changes import detect_changes
 from app.domain.merge import ContentKey, MergeResult, content_key, merge_events
 from app.domain.models import DeliveryEstimate, Location, Source, TrackingEvent
-from app.domain.state import derive_state
+from app.domain.state import derive_state, state_of_timeline
 from app.domain.status import Status, SubStatus
 from app.domain.timeline import TimelineEntry, build_timeline
 
@@ -206,6 +206,8 @@ def test_derive_state_is_invariant_under_permutation_and_duplication(
 
     assert derive_state(shuffled, now=now, carrier=carrier) == expected
     assert derive_state(merge_events((), shuffled).events, now=now, carrier=carrier) == expected
+    # The parcel panel builds the timeline once and derives the state from it.
+    assert state_of_timeline(build_timeline(shuffled), now=now, carrier=carrier) == expected
 
 
 @PROPERTY_SETTINGS
