@@ -189,6 +189,33 @@ def test_desktop_timeline_opens_beside_the_list(
     stable_screenshot(page, f"timeline_{lang}_desktop_{scheme}")
 
 
+def test_the_panel_prepared_ahead_is_unseen_until_a_parcel_is_opened(
+    open_app: OpenApp, seeded_app: SeededApp
+) -> None:
+    """A wide window prepares the timeline panel behind the hint after the first page (see
+    HomeScreen.prepare_panel): nothing of it may be read out or tapped before a click."""
+    from playwright.sync_api import expect
+
+    page = open_app(locale="de-DE", viewport=DESKTOP, server=seeded_app.server).page
+    first_row = page.get_by_role("button", name=re.compile(r"^Sendung .* öffnen")).first
+    expect(first_row).to_be_visible()
+    page.wait_for_timeout(1500)  # well past PREPARE_PANEL_AFTER_S
+
+    expect(see(page, "Wähle eine Sendung")).to_be_visible()
+    for action in ("Umbenennen", "Archivieren", "Löschen", "Nummer kopieren"):
+        expect(page.get_by_role("button", name=action)).to_have_count(0)
+    expect(page.get_by_text("Verlauf", exact=True)).to_have_count(0)
+    stable_screenshot(page, "list_de_desktop_light_prepared")  # the hint alone, nothing behind
+
+    tap(first_row)
+    expect(see(page, "Wähle eine Sendung")).to_have_count(0)
+    expect(page.get_by_text("Verlauf", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Umbenennen").click()  # the shown panel takes taps
+    expect(page.get_by_role("textbox", name="Name")).to_be_visible()
+    page.get_by_role("button", name="Abbrechen").click()
+    expect(page.get_by_role("textbox", name="Name")).to_have_count(0)
+
+
 def test_original_text_is_one_tap_away(open_app: OpenApp, seeded_app: SeededApp) -> None:
     from playwright.sync_api import expect
 

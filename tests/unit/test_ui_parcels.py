@@ -399,6 +399,96 @@ def test_wide_shows_one_parcel_after_another_in_one_panel(
     assert len([v for v in panel.timeline.views if v.control.visible]) == entries
 
 
+def test_a_wide_window_prepares_the_panel_unseen_and_the_first_click_fills_it_in_place(
+    engine: Engine, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.ui.views.home as home_module
+
+    sent: list[tuple[ft.Control, ...]] = []
+    monkeypatch.setattr(home_module, "update_only", lambda *controls: sent.append(controls))
+    sync = FetchRecorder()
+    screen = home(AppServices(store=engine, sync=sync), "en", wide=True)
+    screen.view()
+    first = next(iter(screen.rows))
+
+    screen.prepare_panel()
+
+    spare, holder = screen.spare, screen.spare_holder
+    assert spare is not None
+    assert holder is not None
+    assert screen.panel is None
+    assert sent == [(screen.detail_pane,)]
+    assert screen.detail_pane.content is holder
+    assert holder.controls == [spare.control, screen.detail_hint]  # the hint on top
+    assert spare.control.opacity == 0
+    assert spare.control.disabled
+    assert spare.parcel_id == first
+    assert spare.detail is not None
+    shown = texts(screen.detail_pane)
+    assert "Select a parcel" in shown
+    assert not set(shown) & set(texts(spare.header.control)) - {""}
+    assert sync.asked == []  # prepared, not opened: nothing fetched
+    screen.prepare_panel()
+    assert screen.spare is spare
+    assert len(sent) == 1
+
+    screen.open_parcel(seeded.failed)
+
+    assert screen.panel is spare
+    assert screen.spare is None
+    assert sent[1][0] is holder  # the pane keeps its controls: only what differs goes out
+    assert holder.controls == [spare.control]  # the hint left, the panel kept its place
+    assert spare.control.opacity == 1
+    assert not spare.control.disabled
+    shown = texts(screen.detail_pane)
+    assert "Empfänger nicht angetroffen" in shown
+    assert "Select a parcel" not in shown
+    assert sync.asked == [[seeded.failed]]  # opened: fetched as any opened parcel is
+
+    screen.open_parcel(seeded.on_way)
+    assert screen.panel is spare
+    assert sent[2][0] is spare.control
+    screen.select(None)
+    assert screen.detail_pane.content is screen.detail_hint
+    assert screen.panel is None
+    assert "Select a parcel" in texts(screen.detail_pane)
+
+
+def test_no_panel_is_prepared_on_a_phone_or_for_an_empty_list(
+    services: AppServices, seeded: Seeded, tmp_path: Path
+) -> None:
+    phone = home(services, "en", wide=False)
+    phone.prepare_panel()
+    assert phone.spare is None
+    store = open_store(tmp_path / "empty.sqlite")
+    empty = home(AppServices(store=store), "en", wide=True)
+    empty.prepare_panel()
+    store.dispose()
+    assert empty.spare is None
+    wide = home(services, "en", wide=True)
+    wide.view()
+    wide.prepare_panel()
+    wide.set_wide(False)  # a window made narrow drops what it prepared
+    assert wide.spare is None
+    assert wide.detail_pane.content is wide.detail_hint
+
+
+async def test_the_panel_is_prepared_after_the_first_page(
+    services: AppServices, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.ui.views.home as home_module
+
+    monkeypatch.setattr(home_module, "PREPARE_PANEL_AFTER_S", 0)
+    screen = home(services, "en", wide=True)
+    screen.view()
+    assert screen.spare is None
+
+    await screen._complete_first_page()
+
+    assert screen.spare is not None
+    assert screen.detail_pane.content is screen.spare_holder
+
+
 def test_showing_another_parcel_sends_changed_properties_not_new_controls(
     services: AppServices, seeded: Seeded
 ) -> None:

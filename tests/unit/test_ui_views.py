@@ -26,9 +26,11 @@ _C = TypeVar("_C", bound=ft.BaseControl)
 
 def walk(control: ft.BaseControl, *, hidden: bool = False) -> Iterator[ft.BaseControl]:
     """Every shown control below and including `control`, through any field that holds
-    controls; a hidden one (visible=False) is skipped with all it holds, as the client does.
-    With `hidden`, those too (Flet sends them all)."""
-    if isinstance(control, ft.Control) and not control.visible and not hidden:
+    controls; a hidden one (visible=False, or opacity 0: laid out but neither drawn nor in the
+    accessibility tree) is skipped with all it holds, as the client does. With `hidden`, those
+    too (Flet sends them all)."""
+    unseen = isinstance(control, ft.Control) and (not control.visible or control.opacity == 0)
+    if unseen and not hidden:
         return
     yield control
     for field in dataclasses.fields(control):

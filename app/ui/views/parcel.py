@@ -52,6 +52,7 @@ class ParcelPanel(ParcelActions):
         *,
         now: Callable[[], datetime] = _now,
         on_gone: Callable[[], object] | None = None,
+        fetch: bool = True,  # fetch a stale parcel now; a panel prepared ahead of use does not
     ) -> None:
         self.ctx = ctx
         self.parcel_id = parcel_id
@@ -99,7 +100,8 @@ class ParcelPanel(ParcelActions):
             expand=True, alignment=ft.Alignment.TOP_CENTER, content=self.list
         )
         self.refresh()
-        self._fetch_if_stale()
+        if fetch:
+            self._fetch_if_stale()
 
     def show(self, parcel_id: str) -> None:
         """Point the panel at another parcel (or the same one again); the caller updates it."""
