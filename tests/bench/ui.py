@@ -32,7 +32,9 @@ For each it measures:
 - click to timeline: from a mouse click on a parcel row (wide window: the timeline opens beside
   the list) until that parcel's newest event text is in the accessibility tree; over different
   parcels of orders, scrolling the list for fresh rows; each click on a settled page (no frame
-  asked for in QUIET_MS, see quiet());
+  asked for in QUIET_MS, see quiet()). The app prepares its panel, unseen, for the list's
+  first parcel after the first page (HomeScreen.prepare_panel), as it does for every user: a
+  start's first click, on that row, fills it in place; the p95 mostly reads first clicks;
 - both times are stamped in the page (see STAMPS): the list's row or the event's text entering
   the DOM, the click's pointerdown; the figures as Playwright's polling saw them (0, 20, 50,
   100, 100, then 500 ms apart) are printed beside them;
