@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
+from app.ui.flet_tuning import remember_event_types
 from app.ui.services import AppServices
 from app.ui.state import detect_settings, stored_ui_settings
 from app.ui.web_server import listening, run_web
@@ -247,6 +248,7 @@ def serve(
     """Run until the window closes or the server is stopped. `prepare(services)` builds the
     services (the demo included) while the server starts; without it they are ready."""
     services = services or AppServices()
+    remember_event_types()
     # No automatic collections until the app is ready: while it starts, each full one walks
     # everything imported so far, 0.1-0.3 s holding the interpreter, in the very process that
     # serves the client its files. The startup thread collects once and turns them back on.
