@@ -65,7 +65,8 @@ _SYNC_POLL_LIMIT = 120  # stop watching a sync after about two minutes
 FIRST_PAINT = 4
 # A wide window prepares the timeline panel this long after the first page (once the browser
 # has drawn the list), unseen, so the first click fills it in place instead of sending and
-# laying out a whole new panel: ~110 ms to ~55 ms for that click in tests/bench/ui.py.
+# laying out a whole new panel: ~110 ms to ~50 ms for that click in tests/bench/ui.py (~80 ms
+# when it opens another parcel than the first).
 PREPARE_PANEL_AFTER_S = 0.5
 _NEAR_END_PX = 600
 
@@ -613,7 +614,7 @@ def build_home_view(
 def detail_placeholder(ctx: ViewContext) -> ft.Control:
     return ft.Container(
         alignment=ft.Alignment.CENTER,
-        bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
+        bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,  # opaque: over a prepared panel, takes taps
         padding=24,
         content=ft.Column(
             tight=True,
