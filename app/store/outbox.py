@@ -108,18 +108,6 @@ def pending(session: Session, *, limit: int = 100) -> list[OutboxItem]:
     return [_item(row) for row in rows]
 
 
-def latest_of_kind(
-    session: Session, *, parcel_ids: Collection[str], kind: str
-) -> dict[str, OutboxItem]:
-    """Each parcel's newest recorded change of one kind, announced or not; parcels without
-    one are left out. One query for a page of rows."""
-    if not parcel_ids:
-        return {}
-    values = {"parcel_ids": list(parcel_ids), "kind": kind}
-    rows = session.connection().execute(_NEWEST_OF_KIND, values)
-    return {row.parcel_id: _item(row) for row in rows}
-
-
 # Built once (a parcel's panel asks on every click); the ids expand to one parameter each.
 _NEWEST_OF_KIND = select(OUTBOX).where(
     OUTBOX.c.id.in_(
@@ -131,6 +119,18 @@ _NEWEST_OF_KIND = select(OUTBOX).where(
         .group_by(OUTBOX.c.parcel_id)
     )
 )
+
+
+def latest_of_kind(
+    session: Session, *, parcel_ids: Collection[str], kind: str
+) -> dict[str, OutboxItem]:
+    """Each parcel's newest recorded change of one kind, announced or not; parcels without
+    one are left out. One query for a page of rows."""
+    if not parcel_ids:
+        return {}
+    values = {"parcel_ids": list(parcel_ids), "kind": kind}
+    rows = session.connection().execute(_NEWEST_OF_KIND, values)
+    return {row.parcel_id: _item(row) for row in rows}
 
 
 def _item(row: Row[Any]) -> OutboxItem:
