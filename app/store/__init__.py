@@ -37,7 +37,7 @@ from app.store.deliveries import (
     release_deliveries,
     retry_waiting_now,
 )
-from app.store.engine import new_session, open_store
+from app.store.engine import commit_count, new_session, open_store
 from app.store.errors import BackupError, DuplicateParcelError, NotFoundError, StoreError
 from app.store.events import list_events
 from app.store.listing import (
@@ -110,6 +110,7 @@ __all__ = [
     "all_settings",
     "apply_update",
     "claim_deliveries",
+    "commit_count",
     "delete_account",
     "delete_correction",
     "delete_order",

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from app.native.paths import database_path
 from app.store.migrations import migrate
 
-__all__ = ["BUSY_TIMEOUT_MS", "connect", "fold", "new_session", "open_store"]
+__all__ = ["BUSY_TIMEOUT_MS", "commit_count", "connect", "fold", "new_session", "open_store"]
 
 # A writer holds the lock for milliseconds; a reader or second writer waits this long at most.
 BUSY_TIMEOUT_MS = 5000
@@ -51,12 +51,35 @@ def _on_begin(connection: Connection) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+_commits = 0
+
+
+def _count_commit(*_args: object) -> None:
+    global _commits
+    _commits += 1
+
+
+def commit_count() -> int:
+    """How often this process's stores committed: what was read while it stayed the same is
+    still what is stored (the UI's reads ahead of a click rely on it).
+
+    Counted as a commit starts (every path) and again once a session's has landed, so a
+    read that began in between does not pass for one made after it.
+    """
+    return _commits
+
+
+# Every repository write commits through a Session (app.store.session.transaction).
+event.listen(Session, "after_commit", _count_commit)
+
+
 def connect(path: Path, *, echo: bool = False) -> Engine:
     """An engine with the store's connection setup, without migrating (see `open_store`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(f"sqlite:///{path}", echo=echo)
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
+    event.listen(engine, "commit", _count_commit)
     return engine
 
 

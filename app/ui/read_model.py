@@ -48,6 +48,7 @@ __all__ = [
     "OrderCard",
     "OrderDetail",
     "ParcelDetail",
+    "ParcelReads",
     "ParcelRow",
     "Section",
     "carrier_name",
@@ -58,6 +59,8 @@ __all__ = [
     "load_parcel",
     "load_parcels",
     "milestone_index",
+    "parcel_detail",
+    "read_parcel",
 ]
 
 # The store's engine (app.store.open_store). Typed loosely: only app.store may import SQL
@@ -390,8 +393,20 @@ def _position(parcel_id: str, siblings: list[str]) -> tuple[int, int]:
     return siblings.index(parcel_id) + 1, len(siblings)
 
 
-def load_parcel(engine: Store, parcel_id: str, clock: Clock) -> ParcelDetail | None:
-    """All a parcel's panel shows, read in one session: a click pays for one, not three."""
+@dataclass(frozen=True, slots=True)
+class ParcelReads:
+    """What a parcel's panel reads from the store, before a clock turns it into words."""
+
+    parcel: Parcel
+    entries: tuple[TimelineEntry, ...]  # newest first
+    order: Order | None
+    siblings: tuple[str, ...]  # its order's parcel ids, in order ("Paket 1 von 2")
+    muted: bool
+    moved: Move | None  # the latest recorded move of its delivery date
+
+
+def read_parcel(engine: Store, parcel_id: str) -> ParcelReads | None:
+    """All a parcel's panel shows, read in one session (None: no such parcel)."""
     with new_session(engine) as session:
         try:
             parcel = get_parcel(session, parcel_id=parcel_id)
@@ -408,27 +423,45 @@ def load_parcel(engine: Store, parcel_id: str, clock: Clock) -> ParcelDetail | N
         muted = is_muted(session, parcel_id=parcel_id)
         moved = _moves(session, [parcel_id]).get(parcel_id)
     entries = build_timeline(events)
+    return ParcelReads(parcel, entries, order, tuple(siblings), muted, moved)
+
+
+def load_parcel(engine: Store, parcel_id: str, clock: Clock) -> ParcelDetail | None:
+    """A parcel's panel, read now: a click pays for one session, not three."""
+    reads = read_parcel(engine, parcel_id)
+    return None if reads is None else parcel_detail(reads, clock)
+
+
+def parcel_detail(reads: ParcelReads, clock: Clock) -> ParcelDetail:
+    """The panel's words and state for what was read, as of the clock."""
+    parcel, entries = reads.parcel, reads.entries
     state = state_of_timeline(
         entries,
         now=clock.now,
         carrier=parcel.carrier,
         tracked_since=parcel.created_at,
-        status_hint=parcel.status if not events else None,
-        sub_status_hint=parcel.sub_status if not events else None,
+        status_hint=parcel.status if not entries else None,
+        sub_status_hint=parcel.sub_status if not entries else None,
     )
-    position, total = _position(parcel_id, siblings)
+    position, total = _position(parcel.id, list(reads.siblings))
     row = make_row(
-        parcel, clock, position=position, total=total, state=state, entries=entries, moved=moved
+        parcel,
+        clock,
+        position=position,
+        total=total,
+        state=state,
+        entries=entries,
+        moved=reads.moved,
     )
     return ParcelDetail(
         parcel=parcel,
-        order=order,
+        order=reads.order,
         row=row,
         state=state,
         entries=entries,
         progress=row.progress,
-        muted=muted,
-        other_carriers=other_carriers(parcel) if not events else (),
+        muted=reads.muted,
+        other_carriers=other_carriers(parcel) if not entries else (),
     )
 
 

@@ -36,6 +36,7 @@ class AppServices:
     route_listeners: list[Callable[[str], None]] = field(default_factory=list)
     sync_task: Any = None  # the running `sync.run()` task (started once, on Flet's loop)
     start_sync: Callable[[], None] | None = None  # starts `sync` on the running loop, once
+    read_ahead: Any = None  # an app.ui.read_ahead.ReadAhead, made by read_ahead_of() when used
 
     def is_muted(self, parcel_id: str) -> bool:
         """Whether the user muted this parcel's notifications, read as the dispatcher reads it."""

@@ -16,6 +16,7 @@ import flet as ft
 
 from app.domain.status import Status
 from app.ui.i18n import status_word
+from app.ui.read_ahead import read_ahead_later
 from app.ui.read_model import (
     PAGE_SIZE,
     Clock,
@@ -348,8 +349,10 @@ class HomeScreen:
             self._menus_filled = True
             self.filters.controls = self._filter_menus()
             update_only(self.filters)
-        if self.loaded <= FIRST_PAINT:
-            self.load_more()
+        if self.loaded <= FIRST_PAINT and self.has_more:
+            self.load_more()  # reads its rows ahead, and the first cards' with them
+        else:
+            self._read_rows_ahead()
 
     def reload(self) -> None:
         """Re-read the list from the store (filters kept) and redraw just the list."""
@@ -441,6 +444,13 @@ class HomeScreen:
         finally:
             self._loading = False
         update_only(self.list_view)
+        self._read_rows_ahead()
+
+    def _read_rows_ahead(self) -> None:
+        """Read the listed parcels before they are opened (app.ui.read_ahead)."""
+        page = current_page()
+        if page is not None and self.rows:
+            page.run_task(read_ahead_later, self.services, list(self.rows))
 
     def _on_scroll(self, event: ft.OnScrollEvent) -> None:
         if self.has_more and event.pixels >= event.max_scroll_extent - _NEAR_END_PX:

@@ -15,7 +15,8 @@ import flet as ft
 from app.domain.models import ProblemKind
 from app.domain.status import TERMINAL
 from app.domain.timeline import TimelineEntry
-from app.ui.read_model import Clock, ParcelDetail, carrier_name, load_parcel
+from app.ui.read_ahead import read_ahead_of
+from app.ui.read_model import Clock, ParcelDetail, carrier_name, parcel_detail
 from app.ui.routing import Screen, account_route
 from app.ui.sync_view import request_sync
 from app.ui.views.context import ViewContext
@@ -148,7 +149,10 @@ class ParcelPanel(ParcelActions):
         """Re-read the parcel and rewrite the panel in place; the caller updates `control`."""
         engine = self.engine
         clock = self.clock()
-        self.detail = load_parcel(engine, self.parcel_id, clock) if engine is not None else None
+        reads = None
+        if engine is not None:  # read ahead when the list showed it (app.ui.read_ahead)
+            reads = read_ahead_of(self.ctx.services).read(engine, self.parcel_id)
+        self.detail = parcel_detail(reads, clock) if reads is not None else None
         self.muted = self.detail is not None and self.detail.muted
         self._fill(clock)
 
