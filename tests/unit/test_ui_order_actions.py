@@ -15,11 +15,9 @@ from app.ui.services import AppServices
 from app.ui.views.add import AddScreen
 from app.ui.views.home import HomeScreen
 from app.ui.views.order import OrderScreen
-from tests.unit.test_ui_parcels import Recorder, engine, seeded
+from tests.unit.test_ui_parcels import Recorder
 from tests.unit.test_ui_seed import NOW, Seeded
 from tests.unit.test_ui_views import icon_button_names, texts, walk
-
-__all__ = ["engine", "seeded"]  # the fixtures, shared with the parcel screens' tests
 
 
 def order_screen(services: AppServices, order_id: str, recorder: Recorder) -> OrderScreen:

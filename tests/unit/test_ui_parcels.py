@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -44,20 +43,8 @@ from app.ui.views.order import OrderScreen
 from app.ui.views.parcel import ParcelPanel, ParcelScreen
 from app.ui.views.parcel_actions import _Deleted
 from app.ui.views.timeline import FIRST_ENTRIES, Timeline
-from tests.unit.test_ui_seed import NOW, Seeded, event, seed_store
+from tests.unit.test_ui_seed import NOW, Seeded, event
 from tests.unit.test_ui_views import buttons, fire, icon_button_names, is_visible, texts, walk
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    store = open_store(tmp_path / "paketpilot.sqlite")
-    yield store
-    store.dispose()
-
-
-@pytest.fixture
-def seeded(engine: Engine) -> Seeded:
-    return seed_store(engine, NOW)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ never past MAX_AGE_S, and the click that opens a held parcel reads nothing."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +17,7 @@ from app.ui.read_model import Clock, load_parcel, parcel_detail, read_parcel
 from app.ui.services import AppServices
 from app.ui.views.parcel import ParcelPanel
 from tests.unit.test_ui_parcels import Recorder
-from tests.unit.test_ui_seed import NOW, Seeded, seed_store
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    store = open_store(tmp_path / "paketpilot.sqlite")
-    yield store
-    store.dispose()
-
-
-@pytest.fixture
-def seeded(engine: Engine) -> Seeded:
-    return seed_store(engine, NOW)
+from tests.unit.test_ui_seed import NOW, Seeded
 
 
 class Statements:
