@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from sqlalchemy import Engine
 from app.carriers.base import TrackingError
 from app.domain.models import ProblemKind
 from app.domain.status import Status
-from app.domain.timeline import build_timeline
+from app.domain.timeline import TimelineEntry, build_timeline
 from app.notify.notice import Announcement, NoticeKind
 from app.notify.preferences import load_preferences
 from app.store import (
@@ -43,6 +44,7 @@ from app.ui.views.order import OrderScreen
 from app.ui.views.parcel import ParcelPanel, ParcelScreen
 from app.ui.views.parcel_actions import _Deleted
 from app.ui.views.timeline import FIRST_ENTRIES, Timeline
+from tests.unit.flet_wire import send, send_shown
 from tests.unit.test_ui_seed import NOW, Seeded, event
 from tests.unit.test_ui_views import buttons, fire, icon_button_names, is_visible, texts, walk
 
@@ -340,7 +342,9 @@ def test_selecting_a_row_recolours_one_childless_tint_and_nothing_else(
 def test_a_click_sends_the_timeline_before_the_rows_tints(
     services: AppServices, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The browser draws what arrives first: the timeline asked for, then the selection."""
+    """The browser draws what arrives first: the timeline's words and milestone bar, then, on
+    the loop's next turn (the first message is on the wire by then), the rows' tints, its
+    buttons and its entries further down."""
     import app.ui.views.home as home_module
 
     sent: list[tuple[ft.Control, ...]] = []
@@ -348,14 +352,40 @@ def test_a_click_sends_the_timeline_before_the_rows_tints(
     screen = home(services, "en", wide=True)
     screen.view()
     screen.open_parcel(seeded.failed)
+    assert sent[0][0] is screen.detail_pane  # the panel's first showing puts it in the pane
+    sent.clear()
     screen.open_parcel(seeded.on_way)
 
-    first, second = sent
-    assert first[0] is screen.detail_pane  # the panel's first showing puts it in the pane
+    now, next_turn = sent
+    panel = screen.panel
+    assert panel is not None
+    assert now == (panel.control, panel.header.milestones.control)  # failed: another step
+    tints = [c for c in next_turn if isinstance(c, ft.Container) and c.content is None]
+    assert len(tints) == 2  # the old row's tint off, the new one's on
+    assert next_turn[2:] == (panel._action_row,)  # no entries below the first screenful
+
+
+async def test_a_click_diffs_the_rest_after_the_first_message_went_out(
+    services: AppServices, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Flet's loop the rest waits for the next turn: the send loop, woken by the first
+    message, writes it before anything else is diffed."""
+    import app.ui.views.home as home_module
+
+    sent: list[tuple[ft.Control, ...]] = []
+    monkeypatch.setattr(home_module, "update_only", lambda *controls: sent.append(controls))
+    screen = home(services, "en", wide=True)
+    screen.view()
+    screen.open_parcel(seeded.failed)
+    await asyncio.sleep(0)
+    sent.clear()
+
+    screen.open_parcel(seeded.on_way)
+    assert len(sent) == 1  # the panel and its bar, in this turn
+    await asyncio.sleep(0)
+    assert len(sent) == 2
     assert screen.panel is not None
-    assert second[0] is screen.panel.control
-    tints = [c for c in second[1:] if isinstance(c, ft.Container) and c.content is None]
-    assert len(tints) == len(second) - 1 == 2  # the old row's tint off, the new one's on
+    assert screen.panel._action_row in sent[1]
 
 
 def test_wide_shows_one_parcel_after_another_in_one_panel(
@@ -434,7 +464,7 @@ def test_a_wide_window_prepares_the_panel_unseen_and_the_first_click_fills_it_in
 
     screen.open_parcel(seeded.on_way)
     assert screen.panel is spare
-    assert sent[2][0] is spare.control
+    assert sent[3][0] is spare.control  # sent[2]: the first click's rows and buttons
     screen.select(None)
     assert screen.detail_pane.content is screen.detail_hint
     assert screen.panel is None
@@ -482,29 +512,23 @@ def test_showing_another_parcel_sends_changed_properties_not_new_controls(
     """What Flet would send: once the panel is on the client, the next parcel adds no control
     but the parts that apply to it alone (here its proof of delivery), and the patch is a
     fraction of the first. Parts that do not apply are left out, so they are not diffed."""
-    from flet.controls.base_control import BaseControl
-    from flet.controls.object_patch import ObjectPatch
-    from flet.messaging.protocol import configure_encode_object_for_msgpack
-    from msgpack import packb
 
-    # Flet's own encoder, as its session uses it; Flet leaves it unannotated.
-    encode = configure_encode_object_for_msgpack(BaseControl)  # type: ignore[no-untyped-call]
-
-    def send(root: ft.Control, *, first: bool = False) -> tuple[list[BaseControl], int]:
-        before = None if first else root  # as the session: the page first, then its updates
-        patch, added, _removed = ObjectPatch.from_diff(before, root, control_cls=BaseControl)
-        return added, len(packb(patch.to_message(), default=encode))
+    def shown(root: ft.Control, p: ParcelPanel) -> tuple[list[ft.BaseControl], int]:
+        sent = send_shown(root, p)
+        return [c for one in sent for c in one.added], sum(one.size for one in sent)
 
     root = ft.Column()
     send(root, first=True)
     p = panel(services, seeded.failed, "en")
     root.controls = [p.control]
-    first_added, first_bytes = send(root)
-    assert len(first_added) > 50
+    first = send(root)
+    first_bytes = first.size
+    assert len(first.added) > 50
     assert "Proof of delivery" not in texts(p.control)
+    assert p.changed_parts() == ([], [])  # sent whole, isolated parts and all
 
     p.show(seeded.delivered)
-    added, size = send(root)
+    added, size = shown(root, p)
 
     assert "Proof of delivery" in texts(p.control)
     proof = {id(c) for c in walk(p.header.proof.control, hidden=True)}  # its hidden links too
@@ -514,7 +538,7 @@ def test_showing_another_parcel_sends_changed_properties_not_new_controls(
     assert size < first_bytes / 3  # changed properties, and the proof box whole
 
     p.show(seeded.failed)  # and back: the proof leaves, the failed one's own parts return
-    added, size = send(root)
+    added, size = shown(root, p)
     assert "Proof of delivery" not in texts(p.control)
     header = p.header
     optional = [header.note.control, header.muted, header.problem.control]
@@ -538,12 +562,19 @@ def test_the_entry_pool_shrinks_back_after_a_long_history_was_shown_whole(
     clock = Clock(now=NOW, zone="Europe/Berlin", lang="de")
     pool = Timeline(Recorder().context("de", services), on_original=lambda _entry: None)
 
-    assert len(pool.show(long, clock, limit=FIRST_ENTRIES)) == FIRST_ENTRIES
-    assert len(pool.show(long, clock, limit=None)) == 40  # "show all"
-    shown = pool.show(long[:3], clock, limit=FIRST_ENTRIES)  # the next parcel
+    def held(entries: Sequence[TimelineEntry], limit: int | None) -> list[ft.Control]:
+        """The entries the panel's list holds, directly or in the isolated column below."""
+        listed = pool.show(entries, clock, limit=limit)
+        assert listed[-1] is pool.below
+        return [*listed[:-1], *pool.below.controls]
+
+    assert len(held(long, FIRST_ENTRIES)) == FIRST_ENTRIES
+    assert len(held(long, None)) == 40  # "show all"
+    shown = held(long[:3], FIRST_ENTRIES)  # the next parcel
 
     assert len(shown) == FIRST_ENTRIES
     assert [view.control.visible for view in pool.views].count(True) == 3
+    assert shown == [view.control for view in pool.views]
 
 
 # -- Live updates ----------------------------------------------------------------------

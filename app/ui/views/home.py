@@ -482,10 +482,26 @@ class HomeScreen:
             return
         changed += self._mark(parcel_id, True)
         shown = self._show_panel(parcel_id)
-        # The timeline first, the rows' tints behind it: the browser draws what was asked
-        # for in the first frame, the selection a frame later. The other way round, the
-        # tints' frame came first and the timeline waited for it (~10 ms of a click).
-        update_only(shown, *changed)
+        assert self.panel is not None
+        first, then = self.panel.changed_parts()
+        # The timeline's words first; the rows' tints, its buttons and its entries further
+        # down behind them: the browser draws what was asked for in the first frame, the
+        # rest may come a frame later. The other way round, the tints' frame came first and
+        # the timeline waited for it (~10 ms of a click).
+        update_only(shown, *first)
+        self._update_next_turn([*changed, *then])
+
+    def _update_next_turn(self, controls: list[ft.Control]) -> None:
+        """Update these on the loop's next turn. Flet queues each update for its send loop,
+        which runs once the handler is done: updated in one go, a click's first message
+        would leave only when the last diff is done. The send loop's wake-up was queued with
+        that message, before this, so it is on the wire before these are diffed."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (tests): now
+            update_only(*controls)
+            return
+        loop.call_soon(update_only, *controls)
 
     def _show_panel(self, parcel_id: str) -> ft.Control:
         """Point the detail pane's panel at the parcel; returns the control to update."""
@@ -547,7 +563,7 @@ class HomeScreen:
             changed = [self.list_area, self.detail_hint]
         if self.panel is not None and self.selected in ids:
             self.panel.refresh()
-            changed.append(self.panel.control)
+            changed += self.panel.to_update()
         self.refresh_sync_line()
         update_only(*changed, *self._sync_parts())
 
@@ -561,7 +577,7 @@ class HomeScreen:
         shown = panel.detail.order if panel is not None and panel.detail is not None else None
         if panel is not None and shown is not None and shown.id in order_ids:
             panel.refresh()  # its header names the order
-            changed.append(panel.control)
+            changed += panel.to_update()
         update_only(*changed)
 
     # -- sync line ----------------------------------------------------------------------

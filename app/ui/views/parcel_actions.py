@@ -28,7 +28,13 @@ from app.ui.i18n import status_word
 from app.ui.read_model import ParcelDetail, Store, carrier_name, tracking_url
 from app.ui.sync_view import request_sync
 from app.ui.views.context import ViewContext
-from app.ui.views.widgets import current_page, icon_button, relabel, skip_auto_update
+from app.ui.views.widgets import (
+    IsolatedRow,
+    current_page,
+    icon_button,
+    relabel,
+    skip_auto_update,
+)
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +116,9 @@ class ParcelActions:
         self._archive = icon_button(
             ft.Icons.ARCHIVE_OUTLINED, ctx.t("action.archive"), self._toggle_archive
         )
-        return ft.Row(
+        # Isolated (app.ui.views.widgets.IsolatedRow): sent on its own after the panel, so a
+        # click's first message carries what the user reads, not the buttons' new payloads.
+        self._action_row = IsolatedRow(
             spacing=0,
             wrap=True,
             controls=[
@@ -128,9 +136,12 @@ class ParcelActions:
                 ),
             ],
         )
+        self.actions_unsent = False
+        return self._action_row
 
     def _show_actions(self, detail: ParcelDetail) -> None:
         ctx = self.ctx
+        self.actions_unsent = True  # each parcel's copy, open and share payloads differ
         parcel = detail.parcel
         number = parcel.tracking_number
         url = tracking_url(parcel.carrier, number)

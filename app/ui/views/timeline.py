@@ -18,7 +18,7 @@ from app.ui.i18n import status_word
 from app.ui.read_model import MILESTONE_KEYS, Clock, carrier_name, event_time, is_pickup
 from app.ui.theme import REASON_ICONS, STATUS_LOOK
 from app.ui.views.context import ViewContext
-from app.ui.views.widgets import hold
+from app.ui.views.widgets import IsolatedColumn, IsolatedRow, hold
 
 _DOT = 14
 _RAIL = 28  # width of the column that holds the dots and the line
@@ -31,17 +31,27 @@ class MilestoneBar:
     Built once per panel; `show()` restyles its steps in place, so opening another parcel
     sends a few changed properties instead of a new bar. Each step draws the halves of the
     track beside its icon, so the line meets every icon's centre at any width.
+
+    Its 31 objects are isolated from the header's updates: most parcels opened one after
+    another stand at the same step, and then nothing of the bar is diffed. `unsent` says that
+    `show()` changed it and it has not been updated since (ParcelPanel.changed_parts).
     """
 
     def __init__(self, ctx: ViewContext) -> None:
         self._steps = [_Step(ctx, n) for n in range(len(MILESTONE_KEYS))]
-        self.control = ft.Row(
+        self.control = IsolatedRow(
             spacing=0,
             vertical_alignment=ft.CrossAxisAlignment.START,
             controls=[step.control for step in self._steps],
         )
+        self._shown: tuple[int, bool] | None = None
+        self.unsent = False
 
     def show(self, progress: int, *, problem: bool = False) -> None:
+        if self._shown == (progress, problem):
+            return
+        self._shown = (progress, problem)
+        self.unsent = True
         for step in self._steps:
             step.show(progress, problem=problem)
 
@@ -295,34 +305,50 @@ class EntryView:
 # A long history is shown newest first up to here, the rest behind "show all": what a click
 # sends (and the browser lays out) stays small, and the latest scans are what a user looks at.
 FIRST_ENTRIES = 12
+# About what a desktop window shows under the header; the entries below them are held in an
+# isolated column and sent right behind the rest of the panel, as a message of their own.
+ON_SCREEN_ENTRIES = 4
 
 
 class Timeline:
     """The entries of one parcel, newest first, in a pool of EntryViews: it grows to what is
-    shown and keeps no more than `limit` views while a limit applies."""
+    shown and keeps no more than `limit` views while a limit applies.
+
+    The first ON_SCREEN_ENTRIES views sit in the panel's list; the rest in `below`, an
+    IsolatedColumn: an update of the panel leaves them out, and `below_unsent` says that
+    `below` must be updated on its own (ParcelPanel.changed_parts).
+    """
 
     def __init__(self, ctx: ViewContext, on_original: Callable[[TimelineEntry], object]) -> None:
         self.ctx = ctx
         self.on_original = on_original
         self.views: list[EntryView] = []
+        self.below = IsolatedColumn(spacing=0)
+        self.below_unsent = False
 
     def show(
         self, entries: Sequence[TimelineEntry], clock: Clock, *, limit: int | None = None
     ) -> list[ft.Control]:
-        """Show the first `limit` entries (all without one); returns every pooled control,
-        hidden past the shown ones, in list order (the caller keeps them in its list)."""
+        """Show the first `limit` entries (all without one); returns the controls the panel's
+        list holds: the first views, then `below` with the others (hidden past the shown)."""
         count = len(entries)
         shown = entries if limit is None else entries[:limit]
         # Hidden views are diffed too: after a long "show all", back to `limit` views.
         del self.views[len(shown) if limit is None else max(len(shown), limit) :]
         while len(self.views) < len(shown):
             self.views.append(EntryView(self.ctx, self.on_original))
+        below = self.views[ON_SCREEN_ENTRIES:]
+        # Something below changes when an entry is shown there now, or was before.
+        self.below_unsent |= any(view.entry is not None for view in below)
         for n, view in enumerate(self.views):
             if n < len(shown):
                 view.show(shown[n], clock, first=n == 0, last=n == count - 1)
             else:
                 view.hide()
-        return [view.control for view in self.views]
+        self.below_unsent |= any(view.entry is not None for view in below)
+        hold(self.below, [view.control for view in below])
+        self.below.visible = bool(below)
+        return [view.control for view in self.views[:ON_SCREEN_ENTRIES]] + [self.below]
 
 
 def original_text(ctx: ViewContext, entry: TimelineEntry, clock: Clock) -> ft.Control:
