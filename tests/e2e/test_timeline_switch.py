@@ -69,7 +69,11 @@ def test_the_next_parcels_older_scans_replace_the_last_ones(
     page = open_app(locale="de-DE", viewport=DESKTOP, server=long_histories).page
     search = page.get_by_role("textbox", name="Suchen: Shop oder Nummer")
     type_into(page, search, "JJD100000")  # both, and nothing else: the rows are on screen
-    tap(page.get_by_role("button", name=re.compile(r"^Sendung Stehlampe öffnen")))
+    # The search redraws the list: wait for the new one, not a row of the old one going away.
+    expect(see(page, "Bücherwelt")).to_have_count(0)
+    lamp = page.get_by_role("button", name=re.compile(r"^Sendung Stehlampe öffnen"))
+    expect(lamp).to_be_visible()
+    tap(lamp)
     expect(see(page, f"Sortiert {SCANS - 1}")).to_be_visible()
     tap(page.get_by_role("button", name=re.compile(r"^Sendung Bücherregal öffnen")))
     expect(see(page, f"Verladen {SCANS - 1}")).to_be_visible()
