@@ -89,6 +89,7 @@ from tests.e2e.harness import (
     AppServer,
     ServerDidNotStart,
     launch_server,
+    settle,
     stop_app,
 )
 
@@ -550,22 +551,6 @@ def _measure(browser: Browser, side: Side, clicks: int, first: str | None) -> Ru
         polled_list_ms,
         polled,
     )
-
-
-def settle(database: Path, *, quiet: float = 3.0, limit: float = 120.0) -> None:
-    """Wait until the app has stopped writing the store (its files unchanged for `quiet` s)."""
-
-    def stamp() -> tuple[tuple[int, int], ...]:
-        files = (database, database.with_name(database.name + "-wal"))
-        return tuple((f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.exists())
-
-    deadline = time.monotonic() + limit
-    last, since = stamp(), time.monotonic()
-    while time.monotonic() - since < quiet and time.monotonic() < deadline:
-        time.sleep(0.25)
-        now = stamp()
-        if now != last:
-            last, since = now, time.monotonic()
 
 
 def p95(values: list[float]) -> float:

@@ -243,3 +243,19 @@ def mean_brightness(png: bytes) -> float:
     from PIL import Image, ImageStat
 
     return float(ImageStat.Stat(Image.open(io.BytesIO(png)).convert("L")).mean[0])
+
+
+def settle(database: Path, *, quiet: float = 3.0, limit: float = 120.0) -> None:
+    """Wait until the app has stopped writing the store (its files unchanged for `quiet` s)."""
+
+    def stamp() -> tuple[tuple[int, int], ...]:
+        files = (database, database.with_name(database.name + "-wal"))
+        return tuple((f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.exists())
+
+    deadline = time.monotonic() + limit
+    last, since = stamp(), time.monotonic()
+    while time.monotonic() - since < quiet and time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = stamp()
+        if now != last:
+            last, since = now, time.monotonic()

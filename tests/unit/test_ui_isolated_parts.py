@@ -1,7 +1,7 @@
-"""The parcel panel's isolated parts (app.ui.views.widgets.IsolatedColumn): the milestone bar,
-the action row and the entries below the first screenful are left out of the panel's own
-update and sent behind it, each when it changed. What Flet would send is computed in-process
-(tests.unit.flet_wire); that the browser shows it is tests/e2e's part."""
+"""The parcel panel's isolated parts (app.ui.views.widgets.IsolatedRow, IsolatedStack): the
+milestone bar, the action row and the entries below the first screenful are left out of the
+panel's own update and sent behind it, each when it changed. What Flet would send is computed
+in-process (tests.unit.flet_wire); that the browser shows it is tests/e2e's part."""
 
 from __future__ import annotations
 
@@ -119,12 +119,17 @@ def test_a_sync_that_moves_the_open_parcel_sends_the_entries_below_too(
     screen.parcels_changed(frozenset({parcel_id}))
 
     (updated,) = sent
-    header = panel.header
+    header, views = panel.header, panel.timeline.views
     at = updated.index(panel.control)  # behind the list row it redrew
-    assert updated[at : at + 4] == (
-        panel.control,
-        header.milestones.control,
-        panel._action_row,
-        panel.timeline.below,
-    )
+    below = tuple(view.control for view in views[ON_SCREEN_ENTRIES : SCANS + 1])
+    expected = (panel.control, header.milestones.control, panel._action_row, *below)
+    assert updated[at : at + len(expected)] == expected  # the sync line's parts after them
     assert panel.changed_parts() == ([], [])
+
+
+def test_each_entry_stays_an_item_of_the_panels_list(services: AppServices, engine: Engine) -> None:
+    """Screen readers read a list item as one entry: the isolated ones must not be gathered
+    into a box of their own (a column of them was read out as one long entry)."""
+    _root, p = mounted(services, scanned(engine, "JJD0001", "Sortiert"))
+    controls = p.list.controls
+    assert all(view.control in controls for view in p.timeline.views)

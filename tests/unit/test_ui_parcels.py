@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from sqlalchemy import Engine
 from app.carriers.base import TrackingError
 from app.domain.models import ProblemKind
 from app.domain.status import Status
-from app.domain.timeline import TimelineEntry, build_timeline
+from app.domain.timeline import build_timeline
 from app.notify.notice import Announcement, NoticeKind
 from app.notify.preferences import load_preferences
 from app.store import (
@@ -43,7 +42,7 @@ from app.ui.views.home import FIRST_PAINT, HomeScreen
 from app.ui.views.order import OrderScreen
 from app.ui.views.parcel import ParcelPanel, ParcelScreen
 from app.ui.views.parcel_actions import _Deleted
-from app.ui.views.timeline import FIRST_ENTRIES, Timeline
+from app.ui.views.timeline import FIRST_ENTRIES, ON_SCREEN_ENTRIES, Timeline
 from tests.unit.flet_wire import send, send_shown
 from tests.unit.test_ui_seed import NOW, Seeded, event
 from tests.unit.test_ui_views import buttons, fire, icon_button_names, is_visible, texts, walk
@@ -562,19 +561,14 @@ def test_the_entry_pool_shrinks_back_after_a_long_history_was_shown_whole(
     clock = Clock(now=NOW, zone="Europe/Berlin", lang="de")
     pool = Timeline(Recorder().context("de", services), on_original=lambda _entry: None)
 
-    def held(entries: Sequence[TimelineEntry], limit: int | None) -> list[ft.Control]:
-        """The entries the panel's list holds, directly or in the isolated column below."""
-        listed = pool.show(entries, clock, limit=limit)
-        assert listed[-1] is pool.below
-        return [*listed[:-1], *pool.below.controls]
-
-    assert len(held(long, FIRST_ENTRIES)) == FIRST_ENTRIES
-    assert len(held(long, None)) == 40  # "show all"
-    shown = held(long[:3], FIRST_ENTRIES)  # the next parcel
+    assert len(pool.show(long, clock, limit=FIRST_ENTRIES)) == FIRST_ENTRIES
+    assert len(pool.show(long, clock, limit=None)) == 40  # "show all"
+    shown = pool.show(long[:3], clock, limit=FIRST_ENTRIES)  # the next parcel
 
     assert len(shown) == FIRST_ENTRIES
     assert [view.control.visible for view in pool.views].count(True) == 3
-    assert shown == [view.control for view in pool.views]
+    # The views dropped from the pool are not sent on their own: they leave with the list.
+    assert pool.take_unsent() == [view.control for view in pool.views[ON_SCREEN_ENTRIES:]]
 
 
 # -- Live updates ----------------------------------------------------------------------

@@ -116,7 +116,7 @@ class ParcelPanel(ParcelActions):
         self._fetch_if_stale()
 
     def changed_parts(self) -> tuple[list[ft.Control], list[ft.Control]]:
-        """The isolated parts (app.ui.views.widgets.IsolatedColumn) that `show()` or
+        """The isolated parts (app.ui.views.widgets.IsolatedRow, IsolatedStack) that `show()` or
         `refresh()` changed since last asked: an update of `control` leaves them out, so the
         caller updates them after it. First what must not lag the panel (the milestone bar),
         then what may come a moment later: the action row, whose buttons look alike from
@@ -131,9 +131,7 @@ class ParcelPanel(ParcelActions):
         if self.actions_unsent:
             self.actions_unsent = False
             then.append(self._action_row)
-        if timeline.below_unsent:
-            timeline.below_unsent = False
-            then.append(timeline.below)
+        then += timeline.take_unsent()
         return first, then
 
     def to_update(self) -> list[ft.Control]:

@@ -18,7 +18,7 @@ from app.ui.i18n import status_word
 from app.ui.read_model import MILESTONE_KEYS, Clock, carrier_name, event_time, is_pickup
 from app.ui.theme import REASON_ICONS, STATUS_LOOK
 from app.ui.views.context import ViewContext
-from app.ui.views.widgets import IsolatedColumn, IsolatedRow, hold
+from app.ui.views.widgets import IsolatedRow, IsolatedStack, hold
 
 _DOT = 14
 _RAIL = 28  # width of the column that holds the dots and the line
@@ -174,7 +174,13 @@ class EntryView:
     sources' disagreement) are made once and left out of the entry while empty.
     """
 
-    def __init__(self, ctx: ViewContext, on_original: Callable[[TimelineEntry], object]) -> None:
+    def __init__(
+        self,
+        ctx: ViewContext,
+        on_original: Callable[[TimelineEntry], object],
+        *,
+        isolated: bool = False,  # below the first screenful: sent on its own (see Timeline)
+    ) -> None:
         self.ctx = ctx
         self.entry: TimelineEntry | None = None
         # The time stays the Text's own value: tests and screen readers find it as it is.
@@ -233,7 +239,8 @@ class EntryView:
             bgcolor=ft.Colors.OUTLINE_VARIANT,
         )
         self.dot = ft.Container(top=8)
-        self.control = ft.Stack(controls=[self.line, self.body, self.dot])
+        stack = IsolatedStack if isolated else ft.Stack
+        self.control = stack(controls=[self.line, self.body, self.dot])
         # Flet sends a new style object whole, even when equal to the last one: this remembers
         # what the button's style was made for, to replace it only on a change.
         self._on_bg: str | None = None
@@ -305,50 +312,53 @@ class EntryView:
 # A long history is shown newest first up to here, the rest behind "show all": what a click
 # sends (and the browser lays out) stays small, and the latest scans are what a user looks at.
 FIRST_ENTRIES = 12
-# About what a desktop window shows under the header; the entries below them are held in an
-# isolated column and sent right behind the rest of the panel, as a message of their own.
+# About what a desktop window shows under the header. The views below are isolated
+# (IsolatedStack): the panel's update leaves their insides out and each is sent on its own
+# behind it. Each stays an item of the panel's list, so screen readers read it as one entry.
 ON_SCREEN_ENTRIES = 4
 
 
 class Timeline:
     """The entries of one parcel, newest first, in a pool of EntryViews: it grows to what is
-    shown and keeps no more than `limit` views while a limit applies.
-
-    The first ON_SCREEN_ENTRIES views sit in the panel's list; the rest in `below`, an
-    IsolatedColumn: an update of the panel leaves them out, and `below_unsent` says that
-    `below` must be updated on its own (ParcelPanel.changed_parts).
-    """
+    shown and keeps no more than `limit` views while a limit applies. `take_unsent()` gives
+    the isolated views below the first screenful that changed since last asked."""
 
     def __init__(self, ctx: ViewContext, on_original: Callable[[TimelineEntry], object]) -> None:
         self.ctx = ctx
         self.on_original = on_original
         self.views: list[EntryView] = []
-        self.below = IsolatedColumn(spacing=0)
-        self.below_unsent = False
+        self._unsent: list[EntryView] = []
 
     def show(
         self, entries: Sequence[TimelineEntry], clock: Clock, *, limit: int | None = None
     ) -> list[ft.Control]:
-        """Show the first `limit` entries (all without one); returns the controls the panel's
-        list holds: the first views, then `below` with the others (hidden past the shown)."""
+        """Show the first `limit` entries (all without one); returns every pooled control,
+        hidden past the shown ones, in list order (the caller keeps them in its list)."""
         count = len(entries)
         shown = entries if limit is None else entries[:limit]
         # Hidden views are diffed too: after a long "show all", back to `limit` views.
         del self.views[len(shown) if limit is None else max(len(shown), limit) :]
         while len(self.views) < len(shown):
-            self.views.append(EntryView(self.ctx, self.on_original))
-        below = self.views[ON_SCREEN_ENTRIES:]
-        # Something below changes when an entry is shown there now, or was before.
-        self.below_unsent |= any(view.entry is not None for view in below)
+            isolated = len(self.views) >= ON_SCREEN_ENTRIES
+            self.views.append(EntryView(self.ctx, self.on_original, isolated=isolated))
         for n, view in enumerate(self.views):
+            # An isolated view changes when it shows an entry now, or did before.
+            changes = view.entry is not None or n < len(shown)
+            if n >= ON_SCREEN_ENTRIES and changes and view not in self._unsent:
+                self._unsent.append(view)
             if n < len(shown):
                 view.show(shown[n], clock, first=n == 0, last=n == count - 1)
             else:
                 view.hide()
-        self.below_unsent |= any(view.entry is not None for view in below)
-        hold(self.below, [view.control for view in below])
-        self.below.visible = bool(below)
-        return [view.control for view in self.views[:ON_SCREEN_ENTRIES]] + [self.below]
+        return [view.control for view in self.views]
+
+    def take_unsent(self) -> list[ft.Control]:
+        """The isolated views changed since last asked, top down, that are still pooled (one
+        dropped from the pool leaves with its parent's update)."""
+        pooled = {id(view) for view in self.views}
+        unsent: list[ft.Control] = [view.control for view in self._unsent if id(view) in pooled]
+        self._unsent = []
+        return unsent
 
 
 def original_text(ctx: ViewContext, entry: TimelineEntry, clock: Clock) -> ft.Control:

@@ -51,21 +51,21 @@ def hold(holder: ft.Column | ft.Row | ft.ListView, controls: list[ft.Control]) -
         holder.controls = controls
 
 
-class IsolatedColumn(ft.Column):
-    """A Column whose children its ancestors' updates leave alone.
+class IsolatedRow(ft.Row):
+    """A Row whose children its ancestors' updates leave alone.
 
     Flet 1.0.5 walks every object under an updated control, changed or not (~15 µs each
-    here). What sits in here is sent only when this column itself is updated, so its owner
-    must update it whenever it changes something inside (ParcelPanel.changed_parts). Its
-    own properties and which controls it holds still go with its ancestors' updates.
+    here). What sits in here is sent only when this row itself is updated, so its owner must
+    update it whenever it changes something inside (ParcelPanel.changed_parts). Its own
+    properties, and whether its parent holds it, still go with its ancestors' updates.
     """
 
     def is_isolated(self) -> bool:
         return True
 
 
-class IsolatedRow(ft.Row):
-    """A Row whose children its ancestors' updates leave alone (see IsolatedColumn)."""
+class IsolatedStack(ft.Stack):
+    """A Stack whose children its ancestors' updates leave alone (see IsolatedRow)."""
 
     def is_isolated(self) -> bool:
         return True
