@@ -32,9 +32,10 @@ class MilestoneBar:
     sends a few changed properties instead of a new bar. Each step draws the halves of the
     track beside its icon, so the line meets every icon's centre at any width.
 
-    Its 31 objects are isolated from the header's updates: most parcels opened one after
-    another stand at the same step, and then nothing of the bar is diffed. `unsent` says that
-    `show()` changed it and it has not been updated since (ParcelPanel.changed_parts).
+    Its 31 objects are isolated from the header's updates and sent only when the step (or the
+    problem colour) changed: two parcels opened one after the other at the same step diff
+    nothing of the bar. `unsent` says that `show()` changed it and it has not been updated
+    since (ParcelPanel.changed_parts).
     """
 
     def __init__(self, ctx: ViewContext) -> None:
