@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from app.store import open_store
+from app.ui.services import AppServices
 from tests.unit.test_ui_seed import NOW, Seeded, seed_store
 
 
@@ -22,3 +23,9 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def seeded(engine: Engine) -> Seeded:
     return seed_store(engine, NOW)
+
+
+@pytest.fixture
+def services(engine: Engine) -> AppServices:
+    """The app's services on that store (a module may give its own, as test_ui_settings)."""
+    return AppServices(store=engine)

@@ -37,11 +37,6 @@ def scanned(engine: Engine, number: str, word: str, *, scans: int = SCANS) -> st
     return parcel_id
 
 
-@pytest.fixture
-def services(engine: Engine) -> AppServices:
-    return AppServices(store=engine)
-
-
 def mounted(services: AppServices, parcel_id: str) -> tuple[ft.Column, ParcelPanel]:
     """A panel on `parcel_id` as the client has it: sent whole once."""
     p = ParcelPanel(Recorder().context("en", services), parcel_id, now=lambda: NOW)

@@ -48,11 +48,6 @@ from tests.unit.test_ui_seed import NOW, Seeded, event
 from tests.unit.test_ui_views import buttons, fire, icon_button_names, is_visible, texts, walk
 
 
-@pytest.fixture
-def services(engine: Engine) -> AppServices:
-    return AppServices(store=engine)
-
-
 class Recorder:
     def __init__(self) -> None:
         self.routes: list[str] = []
