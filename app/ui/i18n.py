@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable
 from typing import Literal
 
@@ -93,3 +95,29 @@ def pick_language(candidates: Iterable[str | None]) -> Lang:
         if code == "en":
             return "en"
     return DEFAULT_LANG
+
+
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*")
+_HEADER_LIMIT = 1_000  # characters of an Accept-Language header worth reading
+
+
+def accept_language_tags(header: str) -> list[str]:
+    """The language tags of an HTTP Accept-Language header, most preferred first (by q, then
+    by position). "*", malformed parts and q=0 are left out; a broken header gives []."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header[:_HEADER_LIMIT].split(",")):
+        tag, _, params = part.partition(";")
+        tag = tag.strip()
+        if not _LANGUAGE_TAG.fullmatch(tag):
+            continue
+        weight = 1.0
+        for param in params.split(";"):
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if math.isfinite(weight) and 0 < weight <= 1:
+            ranked.append((-weight, position, tag))
+    return [tag for _, _, tag in sorted(ranked)]

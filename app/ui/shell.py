@@ -12,7 +12,14 @@ import flet as ft
 from app.ui.i18n import Lang, t
 from app.ui.routing import Screen, ScreenKind, resolve
 from app.ui.services import AppServices
-from app.ui.state import UiSettings, detect_settings, is_wide, stored_ui_settings
+from app.ui.state import (
+    BROWSER_LOCALES,
+    UiSettings,
+    detect_settings,
+    is_wide,
+    language_is_chosen,
+    stored_ui_settings,
+)
 from app.ui.sync_view import announce_window
 from app.ui.theme import apply_theme
 from app.ui.views.context import ViewContext
@@ -60,9 +67,9 @@ class Shell:
 
     async def start(self) -> None:
         page = self.page
-        self.settings = detect_settings(
-            await self._device_locales(), stored=stored_ui_settings(self.services.store)
-        )
+        stored = stored_ui_settings(self.services.store)
+        locales = [] if language_is_chosen(stored=stored) else await self._device_locales()
+        self.settings = detect_settings(locales, stored=stored)
         page.title = "Paketpilot"
         apply_theme(page, self.settings.theme)
         # Imperative routing (page.views + on_route_change). Never mix it with ft.Router, which
@@ -330,7 +337,10 @@ class Shell:
         )
 
     async def _device_locales(self) -> list[str]:
-        """The browser's (or OS's) preferred locales, best first; none if the client can't say."""
+        """The browser's (or OS's) preferred locales, best first; none if the client can't say.
+        A browser sent them with the session's websocket; a window is asked (a local call)."""
+        if sent := BROWSER_LOCALES.get():
+            return list(sent)
         try:
             info = await self.page.get_device_info()
         except Exception:  # a client without the call must still get a UI

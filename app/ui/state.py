@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -17,6 +18,9 @@ PHONE_MAX_WIDTH = 700  # below this the list fills the screen; at or above, list
 LANG_SETTING = "ui.language"  # "system" | "de" | "en"
 THEME_SETTING = "ui.theme"  # "system" | "light" | "dark"
 SYSTEM = "system"
+# The locales a browser sent with its session's websocket (Accept-Language), best first; set by
+# app.ui.web_server for the connection, read by the session it starts. Empty outside web mode.
+BROWSER_LOCALES: ContextVar[tuple[str, ...]] = ContextVar("browser_locales", default=())
 
 
 class ThemeChoice(StrEnum):
@@ -54,6 +58,15 @@ def detect_settings(
     except ValueError:
         theme = ThemeChoice.SYSTEM
     return UiSettings(lang=lang, theme=theme)
+
+
+def language_is_chosen(
+    env: Mapping[str, str] | None = None, stored: Mapping[str, str] | None = None
+) -> bool:
+    """Whether an override or the user's choice sets the language (the device's is not asked)."""
+    env = os.environ if env is None else env
+    chosen = (stored or {}).get(LANG_SETTING, SYSTEM).strip()
+    return bool(env.get(LANG_ENV, "").strip()) or chosen in ("de", "en")
 
 
 def stored_ui_settings(store: object) -> dict[str, str]:

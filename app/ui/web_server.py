@@ -27,6 +27,9 @@ from typing import Any
 
 import flet as ft
 
+from app.ui.i18n import accept_language_tags
+from app.ui.state import BROWSER_LOCALES
+
 log = logging.getLogger(__name__)
 
 Message = MutableMapping[str, Any]
@@ -86,10 +89,33 @@ class ClosedSocketsDisconnect:
         await self.app(scope, receive, send_unless_gone)
 
 
+class BrowserLocales:
+    """ASGI middleware: a websocket's Accept-Language, as BROWSER_LOCALES for the connection.
+    The session it starts picks its language from them without asking the client for its
+    device info first, a round trip (~70 ms) before the first list could be sent. The header
+    lists the browser's languages as navigator.languages does, which is what Flutter reports."""
+
+    def __init__(self, app: Asgi) -> None:
+        self.app = app
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await self.app(scope, receive, send)
+            return
+        header = b", ".join(
+            value for name, value in scope.get("headers", []) if name.lower() == b"accept-language"
+        )
+        token = BROWSER_LOCALES.set(tuple(accept_language_tags(header.decode("latin-1"))))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            BROWSER_LOCALES.reset(token)
+
+
 def web_app(main: ft.AppCallable, assets_dir: str) -> Asgi:
     """The app as Flet serves it in a browser: renderer and fonts from this machine (no CDN,
-    so it starts offline), paths as routes, not isolated, and a closed tab's session always
-    ends as disconnected."""
+    so it starts offline), paths as routes, not isolated, a closed tab's session always ends
+    as disconnected, and a session knows its browser's languages from the start."""
     flet_app: Asgi = ft.run(
         main,
         export_asgi_app=True,
@@ -97,7 +123,7 @@ def web_app(main: ft.AppCallable, assets_dir: str) -> Asgi:
         no_cdn=True,
         route_url_strategy=ft.RouteUrlStrategy.PATH,
     )
-    return NotIsolated(ClosedSocketsDisconnect(flet_app))
+    return NotIsolated(BrowserLocales(ClosedSocketsDisconnect(flet_app)))
 
 
 def run_web(main: ft.AppCallable, *, host: str, port: int, assets_dir: str) -> None:

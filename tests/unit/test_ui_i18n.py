@@ -5,9 +5,18 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.domain.status import Status
-from app.ui.i18n import LANGUAGES, keys, pick_language, status_word, t
+from app.ui.i18n import (
+    LANGUAGES,
+    accept_language_tags,
+    keys,
+    pick_language,
+    status_word,
+    t,
+)
 
 
 def test_every_status_has_its_word_in_both_languages() -> None:
@@ -63,3 +72,29 @@ def test_a_missing_key_fails_loudly() -> None:
 )
 def test_pick_language_takes_the_first_supported_tag(tags: list[str | None], lang: str) -> None:
     assert pick_language(tags) == lang
+
+
+@pytest.mark.parametrize(
+    ("header", "tags"),
+    [
+        ("de-DE", ["de-DE"]),
+        ("de-DE,de;q=0.9,en-US;q=0.8,en;q=0.7", ["de-DE", "de", "en-US", "en"]),
+        ("en;q=0.5, fr-CH, de;q=0.9", ["fr-CH", "de", "en"]),  # by weight, not by position
+        ("en;q=0.8,de;q=0.8", ["en", "de"]),  # equal weights keep their order
+        ("*, de;q=0", []),  # a wildcard names no language; q=0 means "not this one"
+        ("de;q=abc, en;q=1.5, fr;q=nan, nl;Q=0.3", ["nl"]),
+        ("<script>, de-DE", ["de-DE"]),
+        ("", []),
+    ],
+)
+def test_accept_language_gives_the_browsers_languages_best_first(
+    header: str, tags: list[str]
+) -> None:
+    assert accept_language_tags(header) == tags
+
+
+@given(st.text(max_size=300))
+def test_any_accept_language_header_gives_tags_it_holds(header: str) -> None:
+    tags = accept_language_tags(header)
+    assert all(tag in header and tag.replace("-", "").replace("_", "").isalnum() for tag in tags)
+    pick_language(tags)  # whatever they are, a language comes out

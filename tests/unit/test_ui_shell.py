@@ -12,10 +12,10 @@ from typing import Any, cast
 import flet as ft
 import pytest
 
-from app.store import new_session, open_store, set_label, update_order
+from app.store import new_session, open_store, set_label, set_setting, update_order
 from app.ui.services import AppServices
 from app.ui.shell import Shell
-from app.ui.state import ThemeChoice, UiSettings
+from app.ui.state import BROWSER_LOCALES, LANG_SETTING, ThemeChoice, UiSettings
 from app.ui.views.order import OrderScreen
 from app.ui.views.parcel import ParcelScreen
 from tests.unit.test_ui_seed import NOW, Seeded, seed_store
@@ -36,6 +36,7 @@ class FakePage:
     updates: int = 0
     web: bool = True
     gone: bool = False  # the session has ended: run_task fails
+    asked_device: int = 0
     # What the shell sets.
     title: str | None = None
     theme: ft.Theme | None = None
@@ -55,6 +56,7 @@ class FakePage:
         return cast(ft.Page, self)
 
     async def get_device_info(self) -> Any:
+        self.asked_device += 1
         return _Info(self.locales)
 
     def update(self) -> None:
@@ -113,6 +115,39 @@ async def test_a_deep_link_opens_on_top_of_home_in_the_device_language() -> None
     assert "This parcel no longer exists." in texts(page.views[1])
     assert page.updates == 1
     assert page.theme_mode == ft.ThemeMode.SYSTEM
+
+
+async def test_a_browser_that_sent_its_languages_is_not_asked_again() -> None:
+    page = FakePage(locales=[ft.Locale("en", "US")])
+    token = BROWSER_LOCALES.set(("fr-FR", "de-DE"))
+    try:
+        await started(page)
+    finally:
+        BROWSER_LOCALES.reset(token)
+
+    assert page.asked_device == 0
+    assert [title(view) for view in page.views] == ["Meine Bestellungen"]
+
+
+async def test_a_chosen_language_asks_no_device(
+    seeded_services: tuple[AppServices, Seeded], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services, _ = seeded_services
+    with new_session(services.store, write=True) as session:
+        set_setting(session, key=LANG_SETTING, value="de")
+    page = FakePage(locales=[ft.Locale("en", "US")])
+    await started(page, services)
+    assert (page.asked_device, title(page.views[0])) == (0, "Meine Bestellungen")
+
+    monkeypatch.setenv("PAKETPILOT_LANG", "en")
+    other = FakePage(locales=[ft.Locale("de", "DE")])
+    await started(other)
+    assert (other.asked_device, title(other.views[0])) == (0, "My orders")
+
+    device = FakePage(locales=[ft.Locale("de", "DE")])
+    monkeypatch.delenv("PAKETPILOT_LANG")
+    await started(device)
+    assert (device.asked_device, title(device.views[0])) == (1, "Meine Bestellungen")
 
 
 async def test_back_and_system_pop_return_to_the_view_below() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.ui.state import ThemeChoice, UiSettings, detect_settings, is_wide
+from app.ui.state import ThemeChoice, UiSettings, detect_settings, is_wide, language_is_chosen
 
 
 def test_the_device_locale_decides_without_an_override() -> None:
@@ -14,6 +14,22 @@ def test_the_device_locale_decides_without_an_override() -> None:
 def test_environment_overrides_win() -> None:
     env = {"PAKETPILOT_LANG": "de", "PAKETPILOT_THEME": "Dark"}
     assert detect_settings(["en-US"], env=env) == UiSettings("de", ThemeChoice.DARK)
+
+
+@pytest.mark.parametrize(
+    ("env", "stored", "chosen"),
+    [
+        ({}, {}, False),
+        ({}, {"ui.language": "system"}, False),
+        ({}, {"ui.language": "en"}, True),
+        ({"PAKETPILOT_LANG": "de"}, {}, True),
+        ({"PAKETPILOT_LANG": " "}, {"ui.theme": "dark"}, False),
+    ],
+)
+def test_the_device_is_asked_only_when_nothing_sets_the_language(
+    env: dict[str, str], stored: dict[str, str], chosen: bool
+) -> None:
+    assert language_is_chosen(env, stored) is chosen
 
 
 def test_an_unknown_theme_falls_back_to_the_system() -> None:

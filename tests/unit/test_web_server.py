@@ -12,7 +12,8 @@ import flet as ft
 import pytest
 
 from app.ui import web_server
-from app.ui.web_server import ClosedSocketsDisconnect, NotIsolated
+from app.ui.state import BROWSER_LOCALES
+from app.ui.web_server import BrowserLocales, ClosedSocketsDisconnect, NotIsolated
 
 FLET_HEADERS = [
     (b"content-type", b"text/html"),
@@ -73,8 +74,9 @@ def test_the_web_app_is_flets_own_offline_with_path_routes(
     app = web_server.web_app(lambda _page: None, "/the/assets")
 
     assert isinstance(app, NotIsolated)
-    assert isinstance(app.app, ClosedSocketsDisconnect)
-    assert app.app.app is flets_app
+    assert isinstance(app.app, BrowserLocales)
+    assert isinstance(app.app.app, ClosedSocketsDisconnect)
+    assert app.app.app.app is flets_app
     assert calls == [
         {
             "export_asgi_app": True,
@@ -83,6 +85,38 @@ def test_the_web_app_is_flets_own_offline_with_path_routes(
             "route_url_strategy": ft.RouteUrlStrategy.PATH,
         }
     ]
+
+
+def test_a_websockets_languages_reach_what_it_starts_and_nothing_else() -> None:
+    """The session's main runs in a task the connection's handler creates: it inherits them."""
+    seen: dict[str, tuple[str, ...]] = {}
+
+    async def flet_like(scope: MutableMapping[str, Any], _receive: Any, _send: Any) -> None:
+        async def session_main() -> None:
+            seen[scope["path"]] = BROWSER_LOCALES.get()
+
+        await asyncio.get_running_loop().create_task(session_main())
+
+    async def connect(scope: MutableMapping[str, Any]) -> None:
+        await BrowserLocales(flet_like)(scope, _no_message, _ignore)
+
+    async def connections() -> tuple[str, ...]:
+        headers = [(b"user-agent", b"Chromium"), (b"Accept-Language", b"en-US,de;q=0.9")]
+        await connect({"type": "websocket", "path": "/ws", "headers": headers})
+        await connect({"type": "websocket", "path": "/bare", "headers": []})
+        await connect({"type": "http", "path": "/page", "headers": headers})
+        return BROWSER_LOCALES.get()
+
+    assert asyncio.run(connections()) == ()  # reset once the connection ends
+    assert seen == {"/ws": ("en-US", "de"), "/bare": (), "/page": ()}
+
+
+async def _no_message() -> MutableMapping[str, Any]:
+    return {"type": "websocket.disconnect"}
+
+
+async def _ignore(_message: MutableMapping[str, Any]) -> None:
+    return None
 
 
 @pytest.mark.parametrize(
