@@ -26,7 +26,9 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 import flet as ft
+from flet_web import get_package_web_dir
 
+from app.ui.client_files import ClientFiles
 from app.ui.i18n import accept_language_tags
 from app.ui.state import BROWSER_LOCALES
 
@@ -114,8 +116,9 @@ class BrowserLocales:
 
 def web_app(main: ft.AppCallable, assets_dir: str) -> Asgi:
     """The app as Flet serves it in a browser: renderer and fonts from this machine (no CDN,
-    so it starts offline), paths as routes, not isolated, a closed tab's session always ends
-    as disconnected, and a session knows its browser's languages from the start."""
+    so it starts offline) in large reads, paths as routes, not isolated, a closed tab's
+    session always ends as disconnected, and a session knows its browser's languages from
+    the start."""
     flet_app: Asgi = ft.run(
         main,
         export_asgi_app=True,
@@ -123,7 +126,8 @@ def web_app(main: ft.AppCallable, assets_dir: str) -> Asgi:
         no_cdn=True,
         route_url_strategy=ft.RouteUrlStrategy.PATH,
     )
-    return NotIsolated(BrowserLocales(ClosedSocketsDisconnect(flet_app)))
+    client = ClientFiles(flet_app, web_dir=get_package_web_dir(), assets_dir=assets_dir)
+    return NotIsolated(BrowserLocales(ClosedSocketsDisconnect(client)))
 
 
 def run_web(main: ft.AppCallable, *, host: str, port: int, assets_dir: str) -> None:

@@ -6,12 +6,14 @@ import asyncio
 import socket
 import webbrowser
 from collections.abc import MutableMapping
+from pathlib import Path
 from typing import Any
 
 import flet as ft
 import pytest
 
 from app.ui import web_server
+from app.ui.client_files import ClientFiles
 from app.ui.state import BROWSER_LOCALES
 from app.ui.web_server import BrowserLocales, ClosedSocketsDisconnect, NotIsolated
 
@@ -76,7 +78,10 @@ def test_the_web_app_is_flets_own_offline_with_path_routes(
     assert isinstance(app, NotIsolated)
     assert isinstance(app.app, BrowserLocales)
     assert isinstance(app.app.app, ClosedSocketsDisconnect)
-    assert app.app.app.app is flets_app
+    client = app.app.app.app
+    assert isinstance(client, ClientFiles)
+    assert client.app is flets_app
+    assert client.assets_dir == Path("/the/assets")
     assert calls == [
         {
             "export_asgi_app": True,

@@ -1,0 +1,94 @@
+"""Flet's web client (the Flutter build: main.dart.wasm, the renderer, fonts) served in large
+reads. Starlette's static files read and send 64 KiB at a time, each read a hop to a worker
+thread and back: ~130 hops for main.dart.wasm (8.5 MB), and while the app starts, a thread
+that imports and builds the services holds the interpreter between them. Each file read at
+once, the first list came ~150-300 ms sooner in tests/bench/ui.py (its floor app, served the
+same way but with nothing starting beside it, gained 0-130 ms).
+
+Everything else (the patched index.html, manifest and font manifest, the app's own assets,
+which win over the client's files of the same name, the websocket) stays Flet's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.responses import FileResponse, Response
+from starlette.staticfiles import NotModifiedResponse, StaticFiles
+from starlette.types import Scope
+
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+Asgi = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
+
+# The Flutter build's own files; none of them is patched by Flet (it patches index.html and the
+# two manifests, all JSON or HTML).
+CLIENT_SUFFIXES = (".wasm", ".mjs", ".js", ".otf", ".ttf", ".woff2")
+# Every file of the build in one read (main.dart.wasm, the largest, is 8.5 MB); a request
+# holds at most this much in memory, and only while it is sent.
+READ_SIZE = 16 * 1024 * 1024
+# What Flet's own middleware adds to every response (CORS for any origin, the opener policy).
+FLET_HEADERS = {"access-control-allow-origin": "*", "cross-origin-opener-policy": "same-origin"}
+
+
+class _LargeReads(FileResponse):
+    chunk_size = READ_SIZE
+
+
+class _ClientBuild(StaticFiles):
+    """Starlette's static files (types, ETag, 304, HEAD, ranges) with large reads."""
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = _LargeReads(full_path, status_code=status_code, stat_result=stat_result)
+        if self.is_not_modified(response.headers, Headers(scope=scope)):
+            return NotModifiedResponse(response.headers)
+        return response
+
+
+class ClientFiles:
+    """ASGI middleware: GET and HEAD of the client build's files, served by `_ClientBuild`
+    from `web_dir` unless the app's `assets_dir` has a file of that name."""
+
+    def __init__(self, app: Asgi, *, web_dir: str | Path, assets_dir: str | Path | None) -> None:
+        self.app = app
+        self.build = _ClientBuild(directory=web_dir)
+        self.assets_dir = Path(assets_dir) if assets_dir else None
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
+        if not self._serves(scope):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_flets_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", [])]
+                headers += [(k.encode(), v.encode()) for k, v in FLET_HEADERS.items()]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.build(scope, receive, send_with_flets_headers)
+
+    def _serves(self, scope: MutableMapping[str, Any]) -> bool:
+        if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
+            return False
+        relative = str(scope.get("path", "")).lstrip("/")
+        if not relative.endswith(CLIENT_SUFFIXES):
+            return False
+        try:
+            if self.assets_dir is not None and (self.assets_dir / relative).exists():
+                return False
+            _, found = self.build.lookup_path(relative)
+        except (OSError, ValueError):  # a name no file can have: Flet answers it
+            return False
+        return found is not None
