@@ -12,19 +12,14 @@ which win over the client's files of the same name, the websocket) stays Flet's.
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.responses import FileResponse, Response
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
-from starlette.types import Scope
 
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-Asgi = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
+from app.ui.asgi import Asgi, Receive, Scope, ScopeMiddleware, Send, rewriting_headers
 
 # The Flutter build's own files; none of them is patched by Flet (it patches index.html and the
 # two manifests, all JSON or HTML).
@@ -56,30 +51,22 @@ class _ClientBuild(StaticFiles):
         return response
 
 
-class ClientFiles:
+class ClientFiles(ScopeMiddleware):
     """ASGI middleware: GET and HEAD of the client build's files, served by `_ClientBuild`
     from `web_dir` unless the app's `assets_dir` has a file of that name."""
 
     def __init__(self, app: Asgi, *, web_dir: str | Path, assets_dir: str | Path | None) -> None:
-        self.app = app
+        super().__init__(app)
         self.build = _ClientBuild(directory=web_dir)
         self.assets_dir = Path(assets_dir) if assets_dir else None
 
-    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
-        if not self._serves(scope):
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        def with_flets(headers: list[Any]) -> list[Any]:
+            return headers + [(k.encode(), v.encode()) for k, v in FLET_HEADERS.items()]
 
-        async def send_with_flets_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [*message.get("headers", [])]
-                headers += [(k.encode(), v.encode()) for k, v in FLET_HEADERS.items()]
-                message = {**message, "headers": headers}
-            await send(message)
+        await self.build(scope, receive, rewriting_headers(send, with_flets))
 
-        await self.build(scope, receive, send_with_flets_headers)
-
-    def _serves(self, scope: MutableMapping[str, Any]) -> bool:
+    def acts_on(self, scope: Scope) -> bool:
         if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
             return False
         relative = str(scope.get("path", "")).lstrip("/")

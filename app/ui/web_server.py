@@ -22,49 +22,32 @@ import sys
 import threading
 import time
 import webbrowser
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
-from typing import Any
+from collections.abc import Mapping
 
 import flet as ft
 from flet_web import get_package_web_dir
 
+from app.ui.asgi import Asgi, Message, Receive, Scope, ScopeMiddleware, Send, rewriting_headers
 from app.ui.client_files import ClientFiles
 from app.ui.i18n import accept_language_tags
 from app.ui.state import BROWSER_LOCALES
 
 log = logging.getLogger(__name__)
 
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-Asgi = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
-
 EMBEDDER_POLICY = b"cross-origin-embedder-policy"
 
 
-class NotIsolated:
+class NotIsolated(ScopeMiddleware):
     """ASGI middleware: drops the embedder policy from every HTTP response (see the module)."""
 
-    def __init__(self, app: Asgi) -> None:
-        self.app = app
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        def without_policy(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+            return [(k, v) for k, v in headers if k.lower() != EMBEDDER_POLICY]
 
-    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_without_policy(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [
-                    (k, v) for k, v in message.get("headers", []) if k.lower() != EMBEDDER_POLICY
-                ]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_without_policy)
+        await self.app(scope, receive, rewriting_headers(send, without_policy))
 
 
-class ClosedSocketsDisconnect:
+class ClosedSocketsDisconnect(ScopeMiddleware):
     """ASGI middleware: a frame sent to a websocket whose tab has already gone is dropped,
     not raised. Flet's send loop re-raises that error, and it skips Flet's own
     `disconnect_session` on the way out: the session then counts as connected for good,
@@ -72,14 +55,9 @@ class ClosedSocketsDisconnect:
     (counted as shown, so the news was lost). Flet's receive loop sees the close either way
     and ends the connection as a normal one, which is what this lets it do."""
 
-    def __init__(self, app: Asgi) -> None:
-        self.app = app
+    scope_type = "websocket"
 
-    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
-        if scope["type"] != "websocket":
-            await self.app(scope, receive, send)
-            return
-
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_unless_gone(message: Message) -> None:
             try:
                 await send(message)
@@ -91,19 +69,15 @@ class ClosedSocketsDisconnect:
         await self.app(scope, receive, send_unless_gone)
 
 
-class BrowserLocales:
+class BrowserLocales(ScopeMiddleware):
     """ASGI middleware: a websocket's Accept-Language, as BROWSER_LOCALES for the connection.
     The session it starts picks its language from them without asking the client for its
     device info first, a round trip (~70 ms) before the first list could be sent. The header
     lists the browser's languages as navigator.languages does, which is what Flutter reports."""
 
-    def __init__(self, app: Asgi) -> None:
-        self.app = app
+    scope_type = "websocket"
 
-    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
-        if scope["type"] != "websocket":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         header = b", ".join(
             value for name, value in scope.get("headers", []) if name.lower() == b"accept-language"
         )
