@@ -1,9 +1,9 @@
 """Flet's web client (the Flutter build: main.dart.wasm, the renderer, fonts) served in large
 reads. Starlette's static files read and send 64 KiB at a time, each read a hop to a worker
 thread and back: ~130 hops for main.dart.wasm (8.5 MB), and while the app starts, a thread
-that imports and builds the services holds the interpreter between them. Each file read at
-once, the first list came ~150-300 ms sooner in tests/bench/ui.py (its floor app, served the
-same way but with nothing starting beside it, gained 0-130 ms).
+that imports and builds the services holds the interpreter between them. With each file read
+at once, the first list came ~150 ms sooner in tests/bench/ui.py (3,197 -> 3,049 ms, 7 starts
+each); its floor app, served the same way but with nothing starting beside it, gained nothing.
 
 Everything else (the patched index.html, manifest and font manifest, the app's own assets,
 which win over the client's files of the same name, the websocket) stays Flet's.

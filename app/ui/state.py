@@ -44,14 +44,8 @@ def detect_settings(
     device's (browser's) locales and theme."""
     env = os.environ if env is None else env
     stored = stored or {}
-    override = env.get(LANG_ENV, "").strip()
-    chosen = stored.get(LANG_SETTING, SYSTEM).strip()
-    if override:
-        lang = pick_language([override])
-    elif chosen in ("de", "en"):
-        lang = pick_language([chosen])
-    else:
-        lang = pick_language(device_locales)
+    chosen = _chosen_language(env, stored)
+    lang = pick_language([chosen] if chosen else device_locales)
     raw_theme = env.get(THEME_ENV, "").strip().lower() or stored.get(THEME_SETTING, SYSTEM)
     try:
         theme = ThemeChoice(raw_theme.strip().lower() or ThemeChoice.SYSTEM)
@@ -64,9 +58,15 @@ def language_is_chosen(
     env: Mapping[str, str] | None = None, stored: Mapping[str, str] | None = None
 ) -> bool:
     """Whether an override or the user's choice sets the language (the device's is not asked)."""
-    env = os.environ if env is None else env
-    chosen = (stored or {}).get(LANG_SETTING, SYSTEM).strip()
-    return bool(env.get(LANG_ENV, "").strip()) or chosen in ("de", "en")
+    return _chosen_language(os.environ if env is None else env, stored or {}) is not None
+
+
+def _chosen_language(env: Mapping[str, str], stored: Mapping[str, str]) -> str | None:
+    """The override in the environment, else the language chosen in Settings ("system": none)."""
+    if override := env.get(LANG_ENV, "").strip():
+        return override
+    chosen = stored.get(LANG_SETTING, SYSTEM).strip()
+    return chosen if chosen in ("de", "en") else None
 
 
 def stored_ui_settings(store: object) -> dict[str, str]:
