@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import flet as ft
 import flet_web
@@ -74,7 +74,6 @@ def served(tmp_path: Path) -> tuple[Client, Inner]:
 def test_a_client_file_arrives_whole_in_one_piece(tmp_path: Path) -> None:
     inner = Inner()
     sent: list[MutableMapping[str, Any]] = []
-
     requests = [{"type": "http.request", "body": b"", "more_body": False}]
 
     async def receive() -> MutableMapping[str, Any]:
@@ -143,6 +142,7 @@ def test_other_methods_and_the_websocket_are_flets(served: tuple[Client, Inner])
     client, inner = served
     assert client.post("/main.dart.wasm").content == b"flet"
     assert inner.paths == ["/main.dart.wasm"]
+    assert not cast(ClientFiles, client.app).acts_on({"type": "websocket", "path": "/main.dart.js"})
 
 
 def test_every_client_file_is_served_as_flet_serves_it() -> None:
